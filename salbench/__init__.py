@@ -1,0 +1,44 @@
+"""salbench: correct and fast scoring of gaze-prediction (saliency) models.
+
+The top-level names are imported lazily so that ``import salbench`` stays fast and never pulls in
+Numba, matplotlib, torch, onnxruntime or dask until they are needed.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    # name: (module, attribute or None for the module itself)
+    "metrics": ("salbench.metrics", None),
+    "datasets": ("salbench.datasets", None),
+    "models": ("salbench.models", None),
+    "Fixations": ("salbench.datasets", "Fixations"),
+    "Stimuli": ("salbench.datasets", "Stimuli"),
+    "Dataset": ("salbench.datasets", "Dataset"),
+    "fixation_map": ("salbench.datasets", "fixation_map"),
+    "density_map": ("salbench.datasets", "density_map"),
+    "evaluate": ("salbench.evaluate", "evaluate"),
+    "leaderboard": ("salbench.leaderboard", "leaderboard"),
+    "crop": ("salbench.crop", None),
+    "audit": ("salbench.audit", None),
+}
+
+__all__ = sorted(_LAZY) + ["__version__"]
+
+
+def __getattr__(name: str):
+    try:
+        module_name, attribute = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'salbench' has no attribute {name!r}") from None
+    module = importlib.import_module(module_name)
+    value = module if attribute is None else getattr(module, attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return __all__

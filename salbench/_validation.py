@@ -1,0 +1,118 @@
+"""Validation at the public boundary: turn user input into what the kernels expect, or say why not.
+
+Kernels take float64 C-contiguous maps and int64 flat pixel indices and never validate. Everything
+here runs once per public call; per-pixel checks for NaN/inf are folded into the kernels' own
+passes (see :func:`raise_non_finite`) so validation does not cost an extra pass over each map.
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+
+import numpy as np
+
+from .exceptions import DegenerateInputWarning, InputError
+
+
+def _where(context: str | None) -> str:
+    return f" ({context})" if context else ""
+
+
+def as_map(array, name: str = "saliency_map", *, context: str | None = None) -> np.ndarray:
+    """Return ``array`` as a 2-D float64 C-contiguous array (a view when it already is one).
+
+    Integer maps (e.g. uint8 PNGs) are converted to float64 so that no integer arithmetic, which
+    wraps around, is ever applied to them. Booleans, complex numbers and objects are rejected.
+    """
+    a = np.asarray(array)
+    if a.dtype == np.bool_ or a.dtype.kind not in "iuf":
+        raise InputError(f"{name}{_where(context)} must be a real numeric array, got dtype {a.dtype}")
+    if a.ndim != 2:
+        raise InputError(
+            f"{name}{_where(context)} must be 2-D (height, width), got {a.ndim}-D shape {a.shape}"
+        )
+    if a.shape[0] == 0 or a.shape[1] == 0:
+        raise InputError(f"{name}{_where(context)} is empty (shape {a.shape})")
+    return np.ascontiguousarray(a, dtype=np.float64)
+
+
+def check_same_shape(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str, *, context=None):
+    if a.shape != b.shape:
+        raise InputError(
+            f"{name_a} has shape {a.shape} but {name_b} has shape {b.shape}{_where(context)}; "
+            "resize explicitly with salbench.metrics.resize_map"
+        )
+
+
+def raise_non_finite(array: np.ndarray, name: str, *, context: str | None = None):
+    """Raise an InputError that locates the first NaN/inf in ``array`` (slow path, errors only)."""
+    bad = np.argwhere(~np.isfinite(array))
+    if len(bad) == 0:
+        raise InputError(
+            f"{name}{_where(context)} has values so large that its sums overflow float64 "
+            f"(max |value| = {np.max(np.abs(array)):.3g})"
+        )
+    row, col = (int(v) for v in bad[0])
+    raise InputError(
+        f"{name}{_where(context)} contains {len(bad)} non-finite value(s) (NaN or inf); "
+        f"the first is {array[row, col]!r} at row {row}, column {col}"
+    )
+
+
+def check_finite(array: np.ndarray, name: str, *, context: str | None = None):
+    """Full check for NaN/inf, for the code paths whose kernel does not see every pixel."""
+    if not np.isfinite(array).all():
+        raise_non_finite(array, name, context=context)
+
+
+def as_coordinates(x, y, shape, *, names=("x", "y"), context: str | None = None,
+                   allow_empty: bool = False):
+    """Validate fixation coordinates for a map of ``shape`` and return ``(x, y, flat_index)``.
+
+    Coordinates are continuous and 0-based (x = column, y = row); a fixation belongs to pixel
+    ``(floor(y), floor(x))`` and must satisfy ``0 <= x < width`` and ``0 <= y < height``.
+    """
+    xn, yn = names
+    xa = np.asarray(x, dtype=np.float64).reshape(-1) if np.ndim(x) <= 1 else None
+    ya = np.asarray(y, dtype=np.float64).reshape(-1) if np.ndim(y) <= 1 else None
+    if xa is None or ya is None:
+        raise InputError(f"{xn} and {yn}{_where(context)} must be 1-D sequences of coordinates")
+    if xa.shape != ya.shape:
+        raise InputError(
+            f"{xn} has {xa.size} values but {yn} has {ya.size}{_where(context)}; "
+            "they must have the same length"
+        )
+    if xa.size == 0 and not allow_empty:
+        raise InputError(f"no fixations were given{_where(context)}: {xn} and {yn} are empty")
+    height, width = shape
+    for arr, name, limit, axis in ((xa, xn, width, "width"), (ya, yn, height, "height")):
+        bad = ~(np.isfinite(arr) & (arr >= 0) & (arr < limit))
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise InputError(
+                f"fixation {i}{_where(context)} has {name} = {arr[i]!r}, outside the image "
+                f"[0, {limit}) ({axis} {limit}); {int(bad.sum())} fixation(s) are outside. "
+                "Coordinates are 0-based continuous pixels (x = column, y = row)"
+            )
+    flat = np.floor(ya).astype(np.int64) * width + np.floor(xa).astype(np.int64)
+    return xa, ya, flat
+
+
+def keyword_choice(value, name: str, choices):
+    if not isinstance(value, str) or value not in choices:
+        raise InputError(f"{name} must be one of {sorted(choices)}, got {value!r}")
+    return value
+
+
+def positive_int(value, name: str, *, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise InputError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def degenerate(reason: str, *, context: str | None = None, stacklevel: int = 3) -> float:
+    """Warn that the input is degenerate and return NaN."""
+    warnings.warn(f"{reason}{_where(context)}; returning NaN", DegenerateInputWarning,
+                  stacklevel=stacklevel)
+    return float("nan")
