@@ -1,0 +1,1 @@
+"""Saliency metrics (being written)."""
