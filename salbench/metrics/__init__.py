@@ -1,1 +1,36 @@
-"""Saliency metrics (being written)."""
+"""Saliency metrics: conformant with pysaliency and the MIT benchmark, and fast.
+
+Functions take one image at a time (arrays in, a float out); :func:`score_maps` scores many images
+at once in parallel. Fixations are ``(x, y)`` in continuous 0-based pixel coordinates (x = column,
+y = row); a fixation belongs to pixel ``(floor(y), floor(x))``.
+
+Every metric is registered: :func:`names` lists them, :func:`get` gives a :class:`MetricInfo`
+(the callable, the direction, what it needs, its conventions).
+"""
+
+from ._distributions import kld, sim
+from ._likelihood import LOG_DENSITY_TOLERANCE, info_gain_mit, information_gain, log_likelihood
+from ._moments import cc, nss
+from ._registry import MetricInfo, get, names
+from ._roc import auc, auc_borji, auc_judd, auc_per_fixation, sauc, sauc_mit
+from . import _catalogue  # noqa: F401  (registers the metrics)
+
+__all__ = [
+    "LOG_DENSITY_TOLERANCE",
+    "MetricInfo",
+    "auc",
+    "auc_borji",
+    "auc_judd",
+    "auc_per_fixation",
+    "cc",
+    "get",
+    "info_gain_mit",
+    "information_gain",
+    "kld",
+    "log_likelihood",
+    "names",
+    "nss",
+    "sauc",
+    "sauc_mit",
+    "sim",
+]

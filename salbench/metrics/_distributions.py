@@ -1,0 +1,166 @@
+"""Metrics that compare two maps as probability distributions: KL divergence, SIM and EMD."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._validation import as_map, check_same_shape, degenerate, positive_int, raise_non_finite
+from ._conventions import convention_argument
+from ._kernels import divergence
+from ._kernels.moments import sum_min_max
+
+#: pysaliency's literal regularisation constant in ``MIT_KLDiv`` (not exactly MIT's eps).
+PYSALIENCY_KLD_EPSILON = 2.2204e-16
+#: MATLAB's ``eps``, used by MIT ``KLdiv.m``.
+MATLAB_EPS = float(np.finfo(np.float64).eps)
+#: The floor pysaliency's ``image_based_kl_divergence`` adds to both maps by default.
+PYSALIENCY_MINIMUM_VALUE = 1e-20
+
+
+def _first_pass(a, name, context):
+    total, minimum, maximum = sum_min_max(a.reshape(-1))
+    if not np.isfinite(total):
+        raise_non_finite(a, name, context=context)
+    return total, minimum, maximum
+
+
+def _pysaliency_density(a, total, minimum, add):
+    """Constants of pysaliency's ``convert_saliency_map_to_density(a, minimum_value=add)``.
+
+    Shift only a map with negative values to minimum 0, add ``add``, divide by the sum; an all-zero
+    result becomes the uniform map.
+    """
+    flat = a.reshape(-1)
+    shift = minimum if minimum < 0 else 0.0
+    if shift != 0.0 or add != 0.0:
+        total = divergence.normalised_sum(flat, shift, 1.0, add)
+    if total != 0:
+        return np.array([shift, 1.0, add, total, -1.0])
+    return np.array([0.0, 1.0, 0.0, 1.0, 1.0 / flat.shape[0]])
+
+
+def _mit_sum_density(total, has_nonzero):
+    """``a / sum(a)`` if any entry is nonzero, else the map unchanged (MIT ``KLdiv.m``)."""
+    if has_nonzero:
+        return np.array([0.0, 1.0, 0.0, total, -1.0])
+    return np.array([0.0, 1.0, 0.0, 1.0, 0.0])
+
+
+def _mit_minmax_density(a, minimum, maximum):
+    """``mm(a) / sum(mm(a))`` if any entry is nonzero, else zeros (MIT ``similarity.m``).
+
+    Returns None for a constant nonzero map, where MIT's min-max divides 0 by 0.
+    """
+    if minimum == 0.0 and maximum == 0.0:
+        return np.array([0.0, 1.0, 0.0, 1.0, 0.0])
+    spread = maximum - minimum
+    if spread == 0:
+        return None
+    total = divergence.normalised_sum(a.reshape(-1), minimum, spread, 0.0)
+    return np.array([minimum, spread, 0.0, total, -1.0])
+
+
+KLD_CONVENTIONS = ("tuebingen", "mit", "pysaliency")
+
+
+def _kld_value(s, r, convention, *, context=None):
+    total_s, min_s, max_s = _first_pass(s, "saliency_map", context)
+    total_r, min_r, max_r = _first_pass(r, "reference_map", context)
+    flat_s, flat_r = s.reshape(-1), r.reshape(-1)
+    if convention == "mit":
+        ps = _mit_sum_density(total_s, min_s != 0 or max_s != 0)
+        pr = _mit_sum_density(total_r, min_r != 0 or max_r != 0)
+        value = divergence.kl_regularised(flat_s, flat_r, ps, pr, MATLAB_EPS)
+        if np.isnan(value):
+            return None, (
+                "KL divergence (MIT convention) is undefined here: a map with negative values "
+                "makes MIT's KLdiv take the logarithm of a negative number"
+            )
+        return value, None
+    if convention == "pysaliency":
+        ps = _pysaliency_density(s, total_s, min_s, PYSALIENCY_MINIMUM_VALUE)
+        pr = _pysaliency_density(r, total_r, min_r, PYSALIENCY_MINIMUM_VALUE)
+        return divergence.kl_plain(flat_s, flat_r, ps, pr), None
+    ps = _pysaliency_density(s, total_s, min_s, 0.0)
+    pr = _pysaliency_density(r, total_r, min_r, 0.0)
+    return divergence.kl_regularised(flat_s, flat_r, ps, pr, PYSALIENCY_KLD_EPSILON), None
+
+
+def kld(saliency_map, reference_map, *, convention="tuebingen"):
+    """Kullback–Leibler divergence ``KL(Q || P)`` of the reference density Q from the prediction P.
+
+    Lower is better; 0 for identical densities.
+
+    Parameters
+    ----------
+    saliency_map : (H, W) array_like
+        The prediction, turned into the density P.
+    reference_map : (H, W) array_like
+        The empirical fixation density (or any reference map), turned into Q.
+    convention : {"tuebingen", "mit", "pysaliency"}, default="tuebingen"
+        ``"tuebingen"``: the MIT-regularised form used by the public MIT/Tübingen leaderboard
+        (pysaliency ``MIT_KLDiv``): maps with negative values are shifted to minimum 0 and divided
+        by their sums, then ``sum(Q * ln(c + Q / (P + c)))`` with pysaliency's literal
+        ``c = 2.2204e-16``. ``"mit"``: MIT ``KLdiv.m`` — no shift, ``c = eps = 2**-52``; maps with
+        negative values give NaN (MATLAB returns a complex number). ``"pysaliency"``: pysaliency's
+        ``image_based_kl_divergence`` default — add 1e-20 to both maps, normalise, then
+        ``sum(Q * (ln Q - ln P))``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from salbench.metrics import kld
+    >>> round(kld(np.array([[1.0, 1.0]]), np.array([[1.0, 3.0]])), 6)
+    0.130812
+    """
+    convention = convention_argument(convention, KLD_CONVENTIONS)
+    s = as_map(saliency_map)
+    r = as_map(reference_map, "reference_map")
+    check_same_shape(s, r, "saliency_map", "reference_map")
+    value, reason = _kld_value(s, r, convention)
+    if reason is not None:
+        return degenerate(reason)
+    return float(value)
+
+
+def _sim_value(s, r, convention, *, context=None):
+    total_s, min_s, max_s = _first_pass(s, "saliency_map", context)
+    total_r, min_r, max_r = _first_pass(r, "reference_map", context)
+    if convention == "mit":
+        ps = _mit_minmax_density(s, min_s, max_s)
+        pr = _mit_minmax_density(r, min_r, max_r)
+        if ps is None or pr is None:
+            return None, "SIM (MIT convention) is undefined for a constant nonzero map"
+    else:
+        ps = _pysaliency_density(s, total_s, min_s, 0.0)
+        pr = _pysaliency_density(r, total_r, min_r, 0.0)
+    return divergence.intersection(s.reshape(-1), r.reshape(-1), ps, pr), None
+
+
+def sim(saliency_map, reference_map, *, convention="tuebingen"):
+    """Similarity (histogram intersection) ``sum(min(P, Q))`` of two maps as densities.
+
+    Higher is better; 1 for identical densities, in [0, 1].
+
+    Parameters
+    ----------
+    convention : {"tuebingen", "mit"}, default="tuebingen"
+        ``"tuebingen"`` (pysaliency ``SIM``): shift only maps with negative values, divide by the
+        sum. ``"mit"`` (MIT ``similarity.m``): min-max normalise each map first (an all-zero map
+        stays zero; a constant nonzero map gives NaN).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from salbench.metrics import sim
+    >>> sim(np.array([[1.0, 1.0]]), np.array([[1.0, 3.0]]))
+    0.75
+    """
+    convention = convention_argument(convention)
+    s = as_map(saliency_map)
+    r = as_map(reference_map, "reference_map")
+    check_same_shape(s, r, "saliency_map", "reference_map")
+    value, reason = _sim_value(s, r, convention)
+    if reason is not None:
+        return degenerate(reason)
+    return float(value)

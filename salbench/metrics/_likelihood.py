@@ -1,0 +1,144 @@
+"""Probabilistic metrics: log-likelihood and information gain, and MIT's InfoGain."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .._validation import as_coordinates, as_map, check_same_shape, degenerate, raise_non_finite
+from ..exceptions import InputError
+from ._kernels.divergence import normalised_sum
+from ._kernels.moments import gather_sum, sum_exp, sum_min_max
+
+#: A log-density must satisfy ``|sum(exp(log_density)) - 1| <= LOG_DENSITY_TOLERANCE``.
+LOG_DENSITY_TOLERANCE = 1e-6
+LN2 = math.log(2.0)
+
+
+def _locate_invalid(a, name, *, context=None):
+    """Raise an InputError at the first NaN or +inf of a log-density (-inf is a valid zero)."""
+    bad = np.argwhere(np.isnan(a) | (a == np.inf))
+    if len(bad):
+        row, col = (int(v) for v in bad[0])
+        where = f" ({context})" if context else ""
+        raise InputError(
+            f"{name}{where} contains {len(bad)} NaN or +inf value(s); the first is "
+            f"{a[row, col]!r} at row {row}, column {col}"
+        )
+
+
+def _log_density_argument(log_density, name, check_normalization, *, context=None):
+    """Validate a log-density; with ``check_normalization`` also its mass (one pass with exp)."""
+    a = as_map(log_density, name, context=context)
+    if check_normalization:
+        mass = sum_exp(a.reshape(-1))
+        if not np.isfinite(mass):
+            _locate_invalid(a, name, context=context)
+        if not abs(mass - 1.0) <= LOG_DENSITY_TOLERANCE:
+            where = f" ({context})" if context else ""
+            raise InputError(
+                f"{name}{where} is not a normalised log-density: sum(exp({name})) = {mass!r}, "
+                f"more than {LOG_DENSITY_TOLERANCE:g} away from 1. Normalise it first, e.g. "
+                f"{name} - scipy.special.logsumexp({name})"
+            )
+    return a
+
+
+def _sum_at(a, name, flat, *, context=None):
+    total = gather_sum(a.reshape(-1), flat)
+    if np.isnan(total) or total == np.inf:
+        _locate_invalid(a, name, context=context)
+    return total
+
+
+def log_likelihood(log_density, x, y, *, check_normalization=True):
+    """Mean log-likelihood of the fixations under a model's log-density, in nats per fixation.
+
+    ``ll = mean_i log_density[r_i, c_i]``, read exactly as given (no renormalisation, no epsilon).
+    Higher is better; a uniform model scores ``-ln(H * W)``.
+
+    Parameters
+    ----------
+    log_density : (H, W) array_like
+        Natural-log probability of each pixel; ``exp(log_density)`` must sum to 1 (within
+        ``LOG_DENSITY_TOLERANCE`` = 1e-6) unless ``check_normalization=False``.
+    x, y : array_like of shape (n,)
+        Fixations, continuous 0-based pixel coordinates; repeats count.
+    check_normalization : bool, default=True
+        Check the normalisation (one extra pass with ``exp``); turn off in hot training loops
+        where the log-density comes from a log-softmax.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from salbench.metrics import log_likelihood
+    >>> round(log_likelihood(np.log(np.full((2, 2), 0.25)), [0.5], [0.5]), 6)
+    -1.386294
+    """
+    L = _log_density_argument(log_density, "log_density", check_normalization)
+    _, _, flat = as_coordinates(x, y, L.shape)
+    return float(_sum_at(L, "log_density", flat) / flat.shape[0])
+
+
+def information_gain(log_density, baseline_log_density, x, y, *, check_normalization=True):
+    """Information gain of a model over a baseline, in bits per fixation.
+
+    ``ig = mean_i (log_density[r_i, c_i] - baseline_log_density[r_i, c_i]) / ln 2``. Higher is
+    better; 0 when the model is the baseline. The baseline is usually a centre-bias model.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from salbench.metrics import information_gain
+    >>> model = np.log(np.array([[0.5, 0.25], [0.125, 0.125]]))
+    >>> information_gain(model, np.log(np.full((2, 2), 0.25)), [0.5], [0.5])
+    1.0
+    """
+    L = _log_density_argument(log_density, "log_density", check_normalization)
+    B = _log_density_argument(baseline_log_density, "baseline_log_density", check_normalization)
+    check_same_shape(L, B, "log_density", "baseline_log_density")
+    _, _, flat = as_coordinates(x, y, L.shape)
+    difference = _sum_at(L, "log_density", flat) - _sum_at(B, "baseline_log_density", flat)
+    return float(difference / flat.shape[0] / LN2)
+
+
+def _mit_density_at(a, name, flat, *, context=None):
+    """MIT ``InfoGain``'s ``mm(a) / sum(mm(a))`` at the pixels ``flat``, or None if constant."""
+    total, minimum, maximum = sum_min_max(a.reshape(-1))
+    if not np.isfinite(total):
+        raise_non_finite(a, name, context=context)
+    spread = maximum - minimum
+    if spread == 0:
+        return None
+    mass = normalised_sum(a.reshape(-1), minimum, spread, 0.0)
+    return ((a.reshape(-1)[flat] - minimum) / spread) / mass
+
+
+def info_gain_mit(saliency_map, baseline_map, x, y):
+    """MIT benchmark ``InfoGain``: bits per fixated pixel of a min-max-normalised map over a baseline.
+
+    Both maps become ``mm(a) / sum(mm(a))``; the score is
+    ``mean over fixated pixels (each once) of log2(eps + p) - log2(eps + b)``. Min-max gives each
+    map's minimum pixel probability 0, so a fixation there adds ``log2(eps) = -52`` (or +52 for the
+    baseline). Use :func:`information_gain` for real log-densities.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from salbench.metrics import info_gain_mit
+    >>> s = np.array([[0.0, 1.0], [1.0, 2.0]])
+    >>> round(info_gain_mit(s, np.array([[0.0, 1.0], [1.0, 1.0]]), [1.5], [1.5]), 6)
+    0.584963
+    """
+    s = as_map(saliency_map)
+    b = as_map(baseline_map, "baseline_map")
+    check_same_shape(s, b, "saliency_map", "baseline_map")
+    _, _, flat = as_coordinates(x, y, s.shape)
+    fixated = np.unique(flat)
+    p = _mit_density_at(s, "saliency_map", fixated)
+    q = _mit_density_at(b, "baseline_map", fixated)
+    if p is None or q is None:
+        return degenerate("InfoGain (MIT) is undefined for a constant map")
+    eps = np.finfo(np.float64).eps
+    return float(np.mean(np.log2(eps + p) - np.log2(eps + q)))

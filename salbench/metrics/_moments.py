@@ -1,0 +1,118 @@
+"""Metrics built on means and (co)variances: NSS and CC."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .._validation import as_coordinates, as_map, check_same_shape, degenerate, raise_non_finite
+from ._conventions import convention_argument
+from ._kernels.moments import gather_sum, joint_moments, map_moments
+
+
+def _map_moments(s, name, context=None):
+    mean, m2, minimum, maximum = map_moments(s.reshape(-1))
+    if not (np.isfinite(mean) and np.isfinite(m2)):
+        raise_non_finite(s, name, context=context)
+    return mean, m2, minimum == maximum
+
+
+def _nss_stats(s, flat, convention, *, context=None):
+    """Update step: ``(sum of normalised values at the counted fixations, number counted)``."""
+    mean, m2, constant = _map_moments(s, "saliency_map", context)
+    n_pixels = s.size
+    if convention == "mit":
+        counted = np.unique(flat)
+        if constant or n_pixels < 2:
+            return math.nan, counted.shape[0]
+        std = math.sqrt(m2 / (n_pixels - 1))
+    else:
+        counted = flat
+        # pysaliency skips the division when the std is exactly 0 (a constant map).
+        std = 1.0 if constant else math.sqrt(m2 / n_pixels)
+        if constant:
+            mean = s.reshape(-1)[0]
+    total = (gather_sum(s.reshape(-1), counted) - counted.shape[0] * mean) / std
+    return total, counted.shape[0]
+
+
+def nss(saliency_map, x, y, *, convention="tuebingen"):
+    """Normalised scanpath saliency: the mean of the standardised map at the fixations.
+
+    ``nss = mean_i (s[r_i, c_i] - mean(s)) / std(s)``. Higher is better; chance is 0.
+
+    Parameters
+    ----------
+    saliency_map : (H, W) array_like
+    x, y : array_like of shape (n,)
+        Fixations, continuous 0-based pixel coordinates.
+    convention : {"tuebingen", "mit"}, default="tuebingen"
+        ``"tuebingen"`` (pysaliency): every fixation counts (repeats too), std over N; a constant
+        map scores 0. ``"mit"`` (MIT ``NSS.m``): each fixated pixel counts once, std over N - 1; a
+        constant map gives NaN.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from salbench.metrics import nss
+    >>> round(nss(np.array([[0.0, 0.0], [0.0, 1.0]]), [1.5], [1.5]), 6)
+    1.732051
+    """
+    convention = convention_argument(convention)
+    s = as_map(saliency_map)
+    _, _, flat = as_coordinates(x, y, s.shape)
+    total, count = _nss_stats(s, flat, convention)
+    if math.isnan(total):
+        return degenerate("NSS (MIT convention) is undefined for a constant saliency map")
+    return float(total / count)
+
+
+def _cc_value(s, r, convention, *, context=None):
+    mean_s, mean_r, m2_s, m2_r, cross, lo_s, hi_s, lo_r, hi_r = joint_moments(
+        s.reshape(-1), r.reshape(-1)
+    )
+    if not (np.isfinite(mean_s) and np.isfinite(m2_s)):
+        raise_non_finite(s, "saliency_map", context=context)
+    if not (np.isfinite(mean_r) and np.isfinite(m2_r)):
+        raise_non_finite(r, "reference_map", context=context)
+    constant_s = lo_s == hi_s
+    constant_r = lo_r == hi_r
+    if constant_r:
+        return None, "CC is undefined for a constant reference map"
+    if constant_s:
+        if convention == "mit":
+            return None, "CC (MIT convention) is undefined for a constant saliency map"
+        return 0.0, None  # pysaliency's guard: a constant prediction correlates 0
+    # Rounding can push |r| a hair past 1; the exact value cannot be.
+    return min(1.0, max(-1.0, cross / math.sqrt(m2_s * m2_r))), None
+
+
+def cc(saliency_map, reference_map, *, convention="tuebingen"):
+    """Pearson's linear correlation coefficient between a saliency map and a reference map.
+
+    Higher is better; the result lies in [-1, 1]. The reference map is usually the empirical
+    fixation density (fixations blurred with a Gaussian).
+
+    Parameters
+    ----------
+    convention : {"tuebingen", "mit"}, default="tuebingen"
+        Both compute the same formula. They differ only for a constant saliency map: 0 under
+        ``"tuebingen"`` (pysaliency's guard), NaN under ``"mit"``. A constant reference map gives
+        NaN under both.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from salbench.metrics import cc
+    >>> cc(np.array([[0.0, 1.0], [2.0, 3.0]]), np.array([[1.0, 3.0], [5.0, 7.0]]))
+    1.0
+    """
+    convention = convention_argument(convention)
+    s = as_map(saliency_map)
+    r = as_map(reference_map, "reference_map")
+    check_same_shape(s, r, "saliency_map", "reference_map")
+    value, reason = _cc_value(s, r, convention)
+    if reason is not None:
+        return degenerate(reason)
+    return float(value)

@@ -1,0 +1,337 @@
+"""AUC metrics: exact rank AUCs (pysaliency conventions) and the MIT benchmark's AUC variants."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._validation import (
+    as_coordinates,
+    as_map,
+    degenerate,
+    positive_int,
+    raise_non_finite,
+    check_finite,
+)
+from ..exceptions import InputError
+from ._kernels import mit as mit_kernels
+from ._kernels import ranking
+from ._kernels.moments import sum_min_max
+
+
+# ---------------------------------------------------------------------------------------------
+# Exact rank AUC: per-fixation counts of negatives below / equal to each fixation's value
+# ---------------------------------------------------------------------------------------------
+
+
+def _thresholds(values_at_fixations):
+    """Sorted distinct fixation values and, for each fixation, the index of its value."""
+    w, inverse = np.unique(values_at_fixations, return_inverse=True)
+    return np.ascontiguousarray(w), inverse.reshape(-1)
+
+
+def _rank_auc_stats(s, flat_index, negatives, *, context=None, name="saliency_map"):
+    """Update step of the rank AUC: per-fixation ``(#{u < v_i} + 0.5 #{u == v_i})`` and ``#negatives``.
+
+    ``negatives`` is "all", "unfixated" or an int64 array of flat pixel indices (shuffled AUC).
+    """
+    flat_map = s.reshape(-1)
+    values = flat_map[flat_index]
+    w, inverse = _thresholds(values)
+    table = ranking.build_buckets(w)
+    counts = np.zeros(2 * w.shape[0] + 1, dtype=np.int64)
+    if isinstance(negatives, str):
+        total = ranking.histogram_all(flat_map, w, *table, counts)
+        if not np.isfinite(total):
+            raise_non_finite(s, name, context=context)
+        n_negatives = flat_map.shape[0]
+        if negatives == "unfixated":
+            fixated = np.unique(flat_index)
+            ranking.histogram_at(flat_map, fixated, w, *table, counts, -1)
+            n_negatives -= fixated.shape[0]
+    else:
+        check_finite(s, name, context=context)
+        ranking.histogram_at(flat_map, negatives, w, *table, counts, 1)
+        n_negatives = negatives.shape[0]
+    less, equal = ranking.below_and_equal(counts)
+    return less[inverse] + 0.5 * equal[inverse], n_negatives
+
+
+def _prepare(saliency_map, x, y, *, context=None):
+    s = as_map(saliency_map, "saliency_map", context=context)
+    _, _, flat = as_coordinates(x, y, s.shape, context=context)
+    return s, flat
+
+
+def _negatives_argument(negatives, shape, *, context=None):
+    if isinstance(negatives, str):
+        if negatives not in ("all", "unfixated"):
+            raise InputError(
+                f"negatives must be 'all', 'unfixated' or a pair of arrays (nx, ny), got {negatives!r}"
+            )
+        return negatives
+    try:
+        nx, ny = negatives
+    except (TypeError, ValueError):
+        raise InputError(
+            "negatives must be 'all', 'unfixated' or a pair of arrays (nx, ny) of negative "
+            f"fixations, got {type(negatives).__name__}"
+        ) from None
+    _, _, flat = as_coordinates(nx, ny, shape, names=("nx", "ny"), context=context)
+    return flat
+
+
+def auc_per_fixation(saliency_map, x, y, *, negatives="all"):
+    """Rank AUC of each fixation against the negatives (pysaliency's ``AUCs``).
+
+    For fixation ``i`` with saliency value ``v_i`` the score is
+    ``(#{u < v_i} + 0.5 * #{u == v_i}) / #negatives`` over the negative values ``u``.
+
+    Parameters
+    ----------
+    saliency_map : (H, W) array_like
+        Any real-valued map; only the order of its values matters.
+    x, y : array_like of shape (n,)
+        Fixations in continuous 0-based pixel coordinates (x = column, y = row).
+    negatives : {"all", "unfixated"} or (nx, ny), default="all"
+        ``"all"``: every pixel of the map (fixated ones included); ``"unfixated"``: the pixels
+        without a fixation, each once; ``(nx, ny)``: the values at these other fixations
+        (shuffled AUC), repeats counted.
+
+    Returns
+    -------
+    numpy.ndarray of shape (n,)
+        One value per fixation, in fixation order. Its mean is :func:`auc`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from salbench.metrics import auc_per_fixation
+    >>> auc_per_fixation(np.array([[0.0, 1.0], [2.0, 3.0]]), [1.5, 0.5], [1.5, 0.5])
+    array([0.875, 0.125])
+    """
+    s, flat = _prepare(saliency_map, x, y)
+    negatives = _negatives_argument(negatives, s.shape)
+    scores, n_negatives = _rank_auc_stats(s, flat, negatives)
+    if n_negatives == 0:
+        degenerate("there are no negatives (every pixel is fixated)")
+        return np.full(flat.shape[0], np.nan)
+    return scores / n_negatives
+
+
+def auc(saliency_map, x, y, *, negatives="all"):
+    """Area under the ROC curve of fixated against non-fixated values (exact, ties half credit).
+
+    ``auc = mean_i (#{u < v_i} + 0.5 * #{u == v_i}) / #negatives`` — pysaliency's per-image
+    ``AUC_per_image``: the exact area under the ROC curve with every distinct value as a threshold.
+    Higher is better; a constant map scores 0.5.
+
+    Parameters
+    ----------
+    saliency_map : (H, W) array_like
+    x, y : array_like of shape (n,)
+        Fixations, continuous 0-based pixel coordinates (x = column, y = row); repeats count.
+    negatives : {"all", "unfixated"} or (nx, ny), default="all"
+        See :func:`auc_per_fixation`. ``(nx, ny)`` gives the shuffled AUC (:func:`sauc`).
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from salbench.metrics import auc
+    >>> auc(np.array([[0.0, 1.0], [2.0, 3.0]]), [1.5], [1.5])
+    0.875
+    """
+    s, flat = _prepare(saliency_map, x, y)
+    negatives = _negatives_argument(negatives, s.shape)
+    scores, n_negatives = _rank_auc_stats(s, flat, negatives)
+    if n_negatives == 0:
+        return degenerate("there are no negatives (every pixel is fixated)")
+    return float(scores.sum() / (scores.shape[0] * n_negatives))
+
+
+def sauc(saliency_map, x, y, nx, ny):
+    """Shuffled AUC against the given negatives, exactly (no sampling).
+
+    The negatives are the saliency values at the other fixations ``(nx, ny)`` — usually the
+    fixations on *other* images, which cancels the centre bias. Repeats count. Equals
+    ``auc(saliency_map, x, y, negatives=(nx, ny))``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from salbench.metrics import sauc
+    >>> sauc(np.array([[0.0, 1.0], [2.0, 3.0]]), [1.5], [1.5], [0.5, 1.5], [0.5, 0.5])
+    1.0
+    """
+    return auc(saliency_map, x, y, negatives=(nx, ny))
+
+
+# ---------------------------------------------------------------------------------------------
+# MIT benchmark AUCs (code_forMetrics: AUC_Judd.m, AUC_Borji.m, AUC_shuffled.m)
+# ---------------------------------------------------------------------------------------------
+
+
+def _minmax(s, *, context=None, name="saliency_map"):
+    total, minimum, maximum = sum_min_max(s.reshape(-1))
+    if not np.isfinite(total):
+        raise_non_finite(s, name, context=context)
+    return minimum, maximum - minimum
+
+
+def _normalised_fixated_values(s, flat, minimum, spread):
+    fixated = np.unique(flat)
+    return (s.reshape(-1)[fixated] - minimum) / spread, fixated
+
+
+def auc_judd(saliency_map, x, y, *, jitter=False, seed=None):
+    """MIT benchmark ``AUC_Judd``: thresholds at the fixated pixels' values.
+
+    The map is min-max normalised; the fixated pixels (repeats collapse) are sorted descending
+    with ties kept, and for the k-th threshold ``TP = k / n_u`` and
+    ``FP = (#{S >= t_k} - k) / (N - n_u)``; the score is the trapezoid area of the curve from
+    (0, 0) to (1, 1). This is not the Mann–Whitney AUC (each step adds half a step's bias).
+
+    Parameters
+    ----------
+    jitter : bool, default=False
+        Add ``U(0, 1) / 1e7`` to every pixel first, as MIT's default ``jitter=1`` does to break
+        ties; ``seed`` makes it reproducible. Without jitter the result is deterministic.
+
+    Returns
+    -------
+    float
+        NaN (with a warning) for a constant map, as in MIT's code.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from salbench.metrics import auc_judd
+    >>> round(auc_judd(np.array([[0.0, 1.0], [2.0, 3.0]]), [1.5], [1.5]), 4)
+    1.0
+    """
+    s, flat = _prepare(saliency_map, x, y)
+    if jitter:
+        s = s + np.random.default_rng(seed).random(s.shape) / 10000000.0
+    minimum, spread = _minmax(s)
+    if not spread > 0:
+        return degenerate("AUC_Judd is undefined for a constant saliency map")
+    values, _ = _normalised_fixated_values(s, flat, minimum, spread)
+    n_pixels = s.size
+    if values.shape[0] == n_pixels:
+        return degenerate("AUC_Judd is undefined when every pixel is fixated")
+    w = np.unique(values)
+    lo, hi, scale, start = ranking.build_buckets(w)
+    counts = np.zeros(2 * w.shape[0] + 1, dtype=np.int64)
+    ranking.histogram_all_minmax(s.reshape(-1), minimum, spread, w, lo, hi, scale, start, counts)
+    less, _ = ranking.below_and_equal(counts)
+    thresholds_desc = np.sort(values)[::-1].copy()
+    above = n_pixels - less[np.searchsorted(w, thresholds_desc)]
+    return float(mit_kernels.judd_area(thresholds_desc, above, n_pixels))
+
+
+def _split_count(n_splits):
+    return positive_int(n_splits, "n_splits")
+
+
+def _step(step):
+    step = float(step)
+    if not (0 < step <= 1):
+        raise InputError(f"step must be in (0, 1], got {step!r}")
+    return step
+
+
+def auc_borji(saliency_map, x, y, *, n_splits=100, step=0.1, seed=None):
+    """MIT benchmark ``AUC_Borji``: negatives sampled uniformly from all pixels.
+
+    Per split, ``n_u`` pixels (the number of distinct fixated pixels) are drawn uniformly *with
+    replacement* from the whole map; thresholds are Octave's range ``0:step:max`` on the min-max
+    normalised map, and TP / FP are the fractions of fixated / sampled values ``>=`` each
+    threshold. The result is the mean area over ``n_splits`` splits, so it is random: ``seed``
+    makes it reproducible (the random stream differs from MATLAB's, the expected value does not).
+
+    Returns
+    -------
+    float
+        NaN with a warning for a constant map or fewer than two fixated pixels (as in MIT's code).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from salbench.metrics import auc_borji
+    >>> s = np.add.outer(np.arange(4.0), np.arange(4.0))
+    >>> 0.5 < auc_borji(s, [3.5, 2.5], [3.5, 3.5], seed=0) <= 1.0
+    True
+    """
+    s, flat = _prepare(saliency_map, x, y)
+    n_splits = _split_count(n_splits)
+    step = _step(step)
+    minimum, spread = _minmax(s)
+    if not spread > 0:
+        return degenerate("AUC_Borji is undefined for a constant saliency map")
+    positives, _ = _normalised_fixated_values(s, flat, minimum, spread)
+    n_u = positives.shape[0]
+    if n_u <= 1:
+        return degenerate("AUC_Borji needs at least two fixated pixels")
+    rng = np.random.default_rng(seed)
+    flat_map = s.reshape(-1)
+    total = 0.0
+    for begin in range(0, n_splits, 1024):
+        chunk = min(1024, n_splits - begin)
+        samples = rng.integers(0, flat_map.shape[0], size=(chunk, n_u))
+        total += mit_kernels.borji_splits(flat_map, minimum, spread, positives, samples, step)
+    return float(total / n_splits)
+
+
+def sauc_mit(saliency_map, x, y, other_map, *, n_splits=100, step=0.1, seed=None):
+    """MIT benchmark ``AUC_shuffled``: negatives sampled from another map's fixated pixels.
+
+    The candidates are the distinct pixels where ``other_map > 0`` (the fixations of other
+    images). Each split takes ``k = min(n_u, #candidates)`` distinct candidates at random
+    (without replacement); thresholds and areas as in :func:`auc_borji`; FP is divided by ``k``.
+    With no more candidates than fixated pixels every split uses all of them and the value is
+    deterministic.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from salbench.metrics import sauc_mit
+    >>> s = np.add.outer(np.arange(4.0), np.arange(4.0))
+    >>> other = np.zeros((4, 4)); other[0, 0] = other[0, 1] = 1
+    >>> sauc_mit(s, [3.5, 2.5], [3.5, 3.5], other, seed=0)
+    1.0
+    """
+    s, flat = _prepare(saliency_map, x, y)
+    other = np.asarray(other_map)
+    if other.shape != s.shape:
+        raise InputError(
+            f"other_map has shape {other.shape} but saliency_map has shape {s.shape}; "
+            "resize explicitly with salbench.metrics.resize_map"
+        )
+    if other.dtype.kind not in "biuf":
+        raise InputError(f"other_map must be numeric or boolean, got dtype {other.dtype}")
+    n_splits = _split_count(n_splits)
+    step = _step(step)
+    minimum, spread = _minmax(s)
+    if not spread > 0:
+        return degenerate("AUC_shuffled is undefined for a constant saliency map")
+    positives, _ = _normalised_fixated_values(s, flat, minimum, spread)
+    candidates = np.flatnonzero(other.reshape(-1) > 0)
+    if candidates.shape[0] == 0:
+        return degenerate("AUC_shuffled needs fixations in other_map; it is empty")
+    k = min(positives.shape[0], candidates.shape[0])
+    flat_map = s.reshape(-1)
+    if k == candidates.shape[0]:
+        samples = candidates.reshape(1, -1)
+        return float(mit_kernels.borji_splits(flat_map, minimum, spread, positives, samples, step))
+    rng = np.random.default_rng(seed)
+    total = 0.0
+    for begin in range(0, n_splits, 256):
+        chunk = min(256, n_splits - begin)
+        samples = np.empty((chunk, k), dtype=np.int64)
+        for i in range(chunk):
+            samples[i] = candidates[rng.choice(candidates.shape[0], size=k, replace=False)]
+        total += mit_kernels.borji_splits(flat_map, minimum, spread, positives, samples, step)
+    return float(total / n_splits)

@@ -1,0 +1,19 @@
+import os
+from pathlib import Path
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("SALBENCH_SHARED", REPO.parent / "shared"))
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    if not SHARED.is_dir():
+        raise RuntimeError(
+            f"the shared data folder {SHARED} is missing; set SALBENCH_SHARED to its location"
+        )
+    return SHARED
