@@ -1,0 +1,48 @@
+"""Atomic file writes: write a temporary file in the target's folder, then ``os.replace`` it.
+
+A reader therefore sees either the old file or the complete new one, never a half-written file,
+and an interrupted write leaves no file under the target name.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+from ..exceptions import DataError
+
+
+@contextlib.contextmanager
+def atomic_path(path, *, suffix: str = ".tmp"):
+    """Yield a temporary path beside ``path``; on success it is renamed to ``path``.
+
+    On an exception the temporary file is removed and the exception propagates.
+    """
+    path = Path(path)
+    folder = path.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=folder)
+    except OSError as error:
+        raise DataError(f"cannot write {path}: {error.strerror or error}") from None
+    os.close(fd)
+    tmp = Path(tmp)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+
+
+def write_bytes_atomic(path, data: bytes) -> Path:
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+    return Path(path)
+
+
+def write_text_atomic(path, text: str) -> Path:
+    return write_bytes_atomic(path, text.encode("utf-8"))

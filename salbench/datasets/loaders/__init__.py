@@ -1,0 +1,1 @@
+"""Parsers for the datasets' native file formats (no policy: the registry decides conversions)."""
