@@ -38,8 +38,12 @@ def box(t: float) -> float:
 KERNELS = {"mit": (cubic, 4.0, True), "bilinear": (triangle, 2.0, True), "nearest": (box, 1.0, False)}
 
 
-def contributions(in_length, out_length, scale, method):
-    """Lists of (weights, 1-based indices) per output pixel, after MATLAB's rules."""
+def contributions(in_length, out_length, scale, method, boundary="symmetric"):
+    """Lists of (weights, 1-based indices) per output pixel, after MATLAB's rules.
+
+    ``boundary="replicate"`` clamps out-of-range taps to the edge pixel, as MATLAB releases before
+    the mirrored ``aux`` indexing did (only used to check published outputs of such releases).
+    """
     kernel, width, antialias = KERNELS[method]
     if scale < 1 and antialias:
         def h(t):
@@ -57,13 +61,16 @@ def contributions(in_length, out_length, scale, method):
         w = [h(u - i) for i in idx]
         total = sum(w)
         rows_w.append([v / total for v in w])
-        rows_i.append([aux[(i - 1) % len(aux)] for i in idx])
+        if boundary == "symmetric":
+            rows_i.append([aux[(i - 1) % len(aux)] for i in idx])
+        else:
+            rows_i.append([min(max(1, i), in_length) for i in idx])
     keep = [k for k in range(taps) if any(row[k] != 0 for row in rows_w)]
     return ([[row[k] for k in keep] for row in rows_w], [[row[k] for k in keep] for row in rows_i])
 
 
-def resize_1d(values, out_length, scale, method):
-    weights, indices = contributions(len(values), out_length, scale, method)
+def resize_1d(values, out_length, scale, method, boundary="symmetric"):
+    weights, indices = contributions(len(values), out_length, scale, method, boundary)
     out = []
     for w, idx in zip(weights, indices):
         acc = 0.0
@@ -73,7 +80,7 @@ def resize_1d(values, out_length, scale, method):
     return out
 
 
-def naive_resize(a, shape=None, scale=None, method="mit"):
+def naive_resize(a, shape=None, scale=None, method="mit", boundary="symmetric"):
     a = np.asarray(a, dtype=np.float64)
     h, w = a.shape
     if shape is None:
@@ -87,11 +94,11 @@ def naive_resize(a, shape=None, scale=None, method="mit"):
     axes = [0, 1] if sr <= sc else [1, 0]
     for axis in axes:
         if axis == 0:
-            cols = [resize_1d([row[c] for row in grid], shape[0], sr, method)
+            cols = [resize_1d([row[c] for row in grid], shape[0], sr, method, boundary)
                     for c in range(len(grid[0]))]
             grid = [[cols[c][r] for c in range(len(cols))] for r in range(shape[0])]
         else:
-            grid = [resize_1d(row, shape[1], sc, method) for row in grid]
+            grid = [resize_1d(row, shape[1], sc, method, boundary) for row in grid]
     return np.array(grid)
 
 

@@ -119,6 +119,39 @@ def test_input_not_modified_and_integer_input_is_float():
     np.testing.assert_allclose(out, resize_map(m.astype(float), (10, 12)), rtol=0, atol=0)
 
 
+# Published MATLAB output: imresize(A, size(A)*2, 'bicubic') as printed (4 decimals) in MATLAB
+# Answers question 1628 (2011). That release clamped out-of-range taps to the edge pixel; current
+# releases mirror them. The two rules read the same pixels wherever the taps reach at most one
+# pixel beyond the edge, which for this 2x enlargement is every output row/column but the first
+# and last.
+_ANSWERS_1628_INPUT = [[3, 1, 2, 6], [1, 5, 2, 7], [1, 3, 6, 2], [4, 1, 9, 2]]
+_ANSWERS_1628_OUTPUT = [
+    [3.3109, 2.6187, 1.1206, 0.7166, 1.4067, 2.8883, 5.1615, 6.2060],
+    [2.6454, 2.4435, 2.0052, 1.7138, 1.5692, 2.8062, 5.4248, 6.6307],
+    [1.2008, 2.0609, 3.9181, 3.8763, 1.9355, 2.6382, 5.9844, 7.5302],
+    [0.4985, 1.6796, 4.2357, 4.6921, 3.0489, 3.2618, 5.3307, 6.2876],
+    [0.5384, 1.2996, 2.9579, 4.1612, 4.9094, 4.6769, 3.4639, 2.9028],
+    [1.5500, 1.6768, 1.9697, 3.5367, 6.3776, 6.1378, 2.8173, 1.2798],
+    [3.5334, 2.8110, 1.2710, 2.8185, 7.4537, 7.6444, 3.3907, 1.4186],
+    [4.4466, 3.3344, 0.9529, 2.4891, 7.9430, 8.3334, 3.6605, 1.4930],
+]
+
+
+def test_published_matlab_output_away_from_the_border():
+    a = np.array(_ANSWERS_1628_INPUT, dtype=float)
+    published = np.array(_ANSWERS_1628_OUTPUT)
+    out = resize_map(a, (8, 8))
+    np.testing.assert_allclose(out[1:7, 1:7], published[1:7, 1:7], rtol=0, atol=5e-5)
+    # the outer ring differs because current MATLAB mirrors where the 2011 release clamped
+    assert np.abs(out - published).max() > 0.05
+
+
+def test_naive_reference_with_clamped_taps_reproduces_the_whole_published_output():
+    a = np.array(_ANSWERS_1628_INPUT, dtype=float)
+    np.testing.assert_allclose(naive_resize(a, shape=(8, 8), boundary="replicate"),
+                               np.array(_ANSWERS_1628_OUTPUT), rtol=0, atol=5e-5)
+
+
 # ------------------------------------------------------------------ symmetry
 
 
