@@ -35,7 +35,11 @@ def box(t: float) -> float:
     return 1.0 if -0.5 <= t < 0.5 else 0.0
 
 
-KERNELS = {"mit": (cubic, 4.0, True), "bilinear": (triangle, 2.0, True), "nearest": (box, 1.0, False)}
+KERNELS = {
+    "mit": (cubic, 4.0, True),
+    "bilinear": (triangle, 2.0, True),
+    "nearest": (box, 1.0, False),
+}
 
 
 def contributions(in_length, out_length, scale, method, boundary="symmetric"):

@@ -97,7 +97,8 @@ def test_identity_size_returns_an_equal_copy():
 def test_mit_emd_downsize_shape():
     m = np.random.default_rng(1).random((768, 1024))
     assert resize_map(m, scale=1 / 32).shape == (24, 32)
-    assert resize_map(np.ones((300, 400)), scale=1 / 32).shape == (10, 13)  # ceil(9.375), ceil(12.5)
+    # ceil(300/32) = ceil(9.375), ceil(400/32) = ceil(12.5)
+    assert resize_map(np.ones((300, 400)), scale=1 / 32).shape == (10, 13)
 
 
 def test_scale_and_shape_differ_when_size_is_not_divisible():

@@ -29,7 +29,7 @@ import math
 import numpy as np
 
 from .._numba import kernel
-from .._validation import as_map, check_finite, check_same_shape, positive_int
+from .._validation import as_map, check_finite, check_same_shape, keyword_choice, positive_int
 from ..exceptions import InputError
 
 __all__ = ["emd_grid", "emd_mit", "histogram_match_mit"]
@@ -382,21 +382,56 @@ def emd_grid(P, Q) -> float:
     check_same_shape(p, q, "P", "Q")
     check_finite(p, "P")
     check_finite(q, "Q")
-    cost, _, _ = _transport_grid(p - q)
+    with np.errstate(over="ignore"):
+        d = p - q
+    if not np.isfinite(d).all():
+        raise InputError("P - Q overflows float64; rescale P and Q (for example to unit mass)")
+    cost, _, _ = _transport_grid(d)
     return cost
 
 
 # --------------------------------------------------------------------------------------------
 # MIT EMD.m pipeline
 # --------------------------------------------------------------------------------------------
+#
+# EMD.m calls histMatchMaps.m, which calls histoMatch from Simoncelli's matlabPyrTools (not part of
+# the MIT repository). histoMatch has two code paths, chosen at run time by whether matlabPyrTools'
+# compiled MEX files are on the MATLAB path:
+#
+# * "hist": no MEX. [oN, oX] = hist(mtx(:), 256) and res = interp1(edges, nnX, mtx(:)). interp1
+#   returns NaN outside [edges(1), edges(end)], and rounding in the edge arithmetic leaves the
+#   minimum or maximum pixel a hair outside for roughly a fifth of random maps each; EMD.m then sets
+#   those pixels to 0 ("Warning, changing NaN to 0"). This path reproduces the arithmetic, so the
+#   same pixels become NaN here.
+# * "histo_mex": compiled histo.c (bins aligned to the map's mean, see _pyrtools_histo) and
+#   pointOp.c (linear interpolation with linear extrapolation; never NaN).
+#
+# Which path MIT's published scores used is not recorded; "hist" is what runs when only the .m
+# files are installed, and the NaN guard in EMD.m suggests it is the path its authors met.
+
+_NBINS = 256  # imhist's default for a double image, and so the number of bins histoMatch uses
+
+
+def _imhist_double(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """MATLAB ``[COUNTS, X] = imhist(I)`` for a double image: 256 bins centred on
+    ``linspace(0, 1, 256)``.
+
+    A value v goes to bin ``trunc(255 * v + 0.5)``; indices below 0 go to the first bin and above
+    255 to the last.
+    """
+    index = values * (_NBINS - 1) + 0.5
+    bins = np.where(index < 0, 0, np.minimum(np.trunc(np.maximum(index, 0)), _NBINS - 1))
+    counts = np.bincount(bins.astype(np.int64).ravel(), minlength=_NBINS).astype(np.float64)
+    return counts, np.linspace(0.0, 1.0, _NBINS)
 
 
 def _matlab_hist(values: np.ndarray, nbins: int) -> tuple[np.ndarray, np.ndarray]:
     """Counts and centres of MATLAB's ``[N, X] = hist(values, nbins)`` (equal-width bins).
 
-    The bins span ``[min, max]`` with width ``(max - min) / nbins``; intervals are closed on the
-    right, ``(e_k-1, e_k]``, with the first bin also taking the minimum. A constant input gets
-    MATLAB's bins ``min - floor(nbins/2) - 0.5 .. max + ceil(nbins/2) - 0.5``.
+    Edges ``xx = min + width*(0:nbins)`` with ``width = (max - min)/nbins`` and the last edge set
+    to ``max``; centres ``xx(1:end-1) + width/2``. Bins are closed on the right,
+    ``(xx(k), xx(k+1)]``, the first also taking the minimum. A constant input gets MATLAB's bins
+    ``min - floor(nbins/2) - 0.5 .. max + ceil(nbins/2) - 0.5``.
     """
     lo = float(values.min())
     hi = float(values.max())
@@ -404,97 +439,143 @@ def _matlab_hist(values: np.ndarray, nbins: int) -> tuple[np.ndarray, np.ndarray
         lo = lo - math.floor(nbins / 2) - 0.5
         hi = hi + math.ceil(nbins / 2) - 0.5
     width = (hi - lo) / nbins
-    edges = lo + width * np.arange(nbins + 1)
+    edges = lo + width * np.arange(nbins + 1, dtype=np.float64)
     edges[-1] = hi
     centres = edges[:-1] + width / 2
-    # bin k (0-based) holds e_k < v <= e_{k+1}; values at or below e_1 go to bin 0
     idx = np.searchsorted(edges[1:-1], values, side="left")
     counts = np.bincount(idx, minlength=nbins).astype(np.float64)
     return counts, centres
 
 
-def histogram_match_mit(target_map, source_map) -> np.ndarray:
-    """MIT's ``histMatchMaps(target_map, source_map)``: reshape ``source_map``'s value histogram.
+def _pyrtools_histo(values: np.ndarray, nbins: int):
+    """matlabPyrTools' compiled ``[N, X] = histo(values, nbins)`` (histo.c).
 
-    Mirrors ``histMatchMaps.m`` of the MIT benchmark, which calls ``imhist`` on the target and
-    Simoncelli's ``histoMatch`` (matlabPyrTools) on the source, in its pure-MATLAB code path
-    (``hist`` + ``interp1``; see the module notes for the compiled-MEX path):
+    Bin centres are ``origin + k*binsize``, aligned so that one centre would fall on the map's
+    mean (histo.c's mean leaves out the first element but divides by the full count), with the
+    bin size chosen so ``nbins`` bins cover [min, max] with a margin of 0.49999 bins. A value goes
+    to bin ``trunc((v - origin)/binsize + 0.5)``. Returns None for a constant map (histo.c divides
+    by a zero bin size).
+    """
+    pad = 0.49999
+    mn = float(values.min())
+    mx = float(values.max())
+    if mn == mx:
+        return None
+    origin = float(values[1:].sum()) / values.size
+    binsize = (mx - mn) / (nbins - 1 + 2 * pad)
+    i = math.ceil((origin - mn - binsize / 2) / binsize)
+    if mn < origin - i * binsize - pad * binsize:
+        binsize = (origin - mn) / (i + pad)
+    elif mx > origin + (nbins - 1 - i) * binsize + pad * binsize:
+        binsize = (mx - origin) / ((nbins - 1 - i) + pad)
+    origin -= binsize * math.ceil((origin - mn - pad * binsize) / binsize)
+    centres = np.empty(nbins)
+    c = origin
+    for k in range(nbins):  # histo.c accumulates: temp += binsize
+        centres[k] = c
+        c += binsize
+    binnum = np.trunc((values - origin) / binsize + 0.5).astype(np.int64)
+    inside = (binnum >= 0) & (binnum < nbins)  # histo.c only warns about the others
+    counts = np.bincount(binnum[inside], minlength=nbins).astype(np.float64)
+    return counts, centres
 
-    1. ``[COUNTS, X] = imhist(target_map)``: 256 bins centred on ``linspace(0, 1, 256)`` (the range
-       of a double image); a value ``v`` goes to bin ``floor(255 * v + 0.5)``, clipped to the
-       first/last bin.
-    2. ``[oN, oX] = hist(source_map(:), 256)``; ``oC = [0, cumsum(oN)] / sum(oN)`` and the bin
-       edges ``[oX(1) - step/2, oX + step/2]``: the source's empirical CDF at its bin edges.
-    3. ``N = COUNTS + mean(COUNTS) / 1e8`` (so that no bin is empty), ``nC = [0, cumsum(N)] /
-       sum(N)`` at the target's edges ``[X(1) - step/2, X + step/2]``.
-    4. ``nnX = interp1(nC, nX, oC)``: for each source edge, the target value with the same CDF.
-    5. ``res = interp1(oX_edges, nnX, source_map)``: map every source value piecewise-linearly.
 
-    MATLAB can produce NaN at the minimum or maximum in step 5 when rounding puts an edge a hair
-    inside the data range (``EMD.m`` then sets those pixels to 0); here values are clamped to the
-    edge range instead, so the extreme values map to the ends of the target range.
+def histogram_match_mit(target_map, source_map, *, binning: str = "hist") -> np.ndarray:
+    """MIT's ``histMatchMaps(target_map, source_map)``: give ``source_map`` the target's histogram.
+
+    Mirrors ``histMatchMaps.m`` (``imhist`` of the target, then matlabPyrTools' ``histoMatch``):
+
+    1. ``[COUNTS, X] = imhist(target_map)``: 256 bins centred on ``linspace(0, 1, 256)``, the
+       range of a double image; values outside [0, 1] land in the end bins.
+    2. ``[oN, oX] = hist(source(:), 256)`` (``binning="hist"``) or the compiled
+       ``histo(source(:), 256)`` (``binning="histo_mex"``); ``oC = [0, cumsum(oN)]/sum(oN)`` at the
+       bin edges ``[oX(1) - step/2, oX + step/2]``.
+    3. ``N = COUNTS + mean(COUNTS)/1e8`` (no empty bins), ``nC = [0, cumsum(N)]/sum(N)`` at the
+       target's edges ``[X(1) - step/2, X + step/2]``.
+    4. ``nnX = interp1(nC, nX, oC)``: the target value with the same cumulative share.
+    5. ``interp1(edges, nnX, source)`` (``"hist"``: NaN outside the edge range) or
+       ``pointOp(source, nnX, edges(1), step)`` (``"histo_mex"``: linear extrapolation).
+
+    Returns the matched map; with ``binning="hist"`` it can hold NaN at the extreme pixels, exactly
+    where MATLAB's ``interp1`` gives NaN (see the module notes).
     """
     target = np.asarray(target_map, dtype=np.float64)
     source = np.asarray(source_map, dtype=np.float64)
-    nbins = 256
-    # imhist on a double image: range [0, 1], 256 bins
-    bin_index = np.clip(np.floor(target.ravel() * 255.0 + 0.5), 0, nbins - 1).astype(np.int64)
-    counts = np.bincount(bin_index, minlength=nbins).astype(np.float64)
-    centres = np.linspace(0.0, 1.0, nbins)
+    binning = keyword_choice(binning, "binning", ("hist", "histo_mex"))
+    flat = source.ravel(order="F")  # MATLAB's mtx(:) is column-major; order matters to histo.c
 
-    o_counts, o_centres = _matlab_hist(source.ravel(), nbins)
-    o_step = o_centres[1] - o_centres[0]
-    o_cdf = np.concatenate(([0.0], np.cumsum(o_counts))) / o_counts.sum()
-    o_edges = np.concatenate(([o_centres[0] - o_step / 2], o_centres + o_step / 2))
-
+    counts, centres = _imhist_double(target)
     n = counts + counts.mean() / 1e8
+    n_cum = np.cumsum(n)
+    n_cdf = np.concatenate(([0.0], n_cum / n_cum[-1]))
     n_step = centres[1] - centres[0]
-    n_cdf = np.concatenate(([0.0], np.cumsum(n))) / n.sum()
     n_edges = np.concatenate(([centres[0] - n_step / 2], centres + n_step / 2))
 
-    mapped_edges = np.interp(o_cdf, n_cdf, n_edges)
-    return np.interp(source, o_edges, mapped_edges)
+    if binning == "hist":
+        o_counts, o_centres = _matlab_hist(flat, _NBINS)
+    else:
+        histo = _pyrtools_histo(flat, _NBINS)
+        if histo is None:
+            return np.full(source.shape, np.nan)
+        o_counts, o_centres = histo
+    o_step = o_centres[1] - o_centres[0]
+    o_cum = np.cumsum(o_counts)
+    o_cdf = np.concatenate(([0.0], o_cum / o_cum[-1]))
+    o_edges = np.concatenate(([o_centres[0] - o_step / 2], o_centres + o_step / 2))
+
+    mapped = np.interp(o_cdf, n_cdf, n_edges)
+    if binning == "hist":
+        out = np.interp(source, o_edges, mapped)
+        out[(source < o_edges[0]) | (source > o_edges[-1])] = np.nan  # interp1's NaN
+        return out
+    pos = (source - o_edges[0]) / o_step
+    k = np.clip(np.floor(pos), 0, mapped.size - 2).astype(np.int64)
+    return mapped[k] + (pos - k) * (mapped[k + 1] - mapped[k])
 
 
-def emd_mit(saliency_map, fixation_map, downsize: int = 32, *, match_histograms: bool = True
-            ) -> float:
+_MATCHING = ("hist", "histo_mex", "none")
+
+
+def emd_mit(saliency_map, fixation_map, downsize: int = 32, *,
+            histogram_matching: str = "hist") -> float:
     """MIT benchmark EMD (``EMD.m``) with an exact transportation solver.
 
     Follows ``code_forMetrics/EMD.m`` of the MIT saliency benchmark (cvzoya/saliency) step by
     step; each step names the line it mirrors:
 
-    1. ``im1 = imresize(fixationMap, 1/32)``: the fixation (density) map is shrunk by
-       ``downsize`` with MATLAB's bicubic antialiased ``imresize`` (output size
-       ``ceil(size / downsize)``, kernel scale ``1 / downsize``).
+    1. ``im1 = imresize(fixationMap, 1/32)``: the fixation map is shrunk by ``downsize`` with
+       MATLAB's bicubic antialiased ``imresize`` (output size ``ceil(size/downsize)``, kernel scale
+       ``1/downsize``).
     2. ``im2 = imresize(saliencyMap, size(im1))``: the saliency map is resized *to the size of
        im1* (kernel scale ``size(im1) ./ size(saliencyMap)`` per axis).
-    3. ``im2 = histMatchMaps(im1, im2)``: the saliency map's value histogram is matched to the
-       fixation map's (:func:`histogram_match_mit`; skipped with ``match_histograms=False``).
-    4. ``im2(isnan(im2)) = 0``: NaNs from the matching become 0 (cannot occur here, see
-       :func:`histogram_match_mit`).
-    5. ``im1 = im1/sum(im1(:)); im2 = im2/sum(im2(:))``: both become unit mass, fixation map
-       first.
-    6. ``D(i,j) = sqrt((r1-r2)^2+(c1-c2)^2)``; ``score = emd_hat_gd_metric_mex(P,Q,D,0)`` with
-       ``P = im1(:)`` (fixations) and ``Q = im2(:)`` (saliency): :func:`emd_grid`, exact instead
-       of FastEMD's 1e-6 integer quantisation.
+    3. ``im2 = histMatchMaps(im1, im2)``: the saliency map's value histogram is made that of the
+       fixation map (:func:`histogram_match_mit`).
+    4. ``im2(isnan(im2)) = 0``: pixels where MATLAB's ``interp1`` gave NaN in step 3 become 0.
+    5. ``im1 = im1/sum(im1(:)); im2 = im2/sum(im2(:))``: both become unit mass.
+    6. ``D(i,j) = sqrt((r1-r2)^2+(c1-c2)^2)`` and ``emd_hat_gd_metric_mex(P, Q, D, 0)`` with
+       ``P = im1(:)`` (fixations) and ``Q = im2(:)`` (saliency): :func:`emd_grid`, exact, where
+       FastEMD rounds masses and distances to 1e-6 of their maximum.
 
     Parameters
     ----------
     saliency_map, fixation_map : array_like, shape (H, W)
-        Real 2-D maps of the same shape. ``fixation_map`` is MIT's continuous fixation map; for
-        step 3 its values are read as a double image, i.e. on the range [0, 1] (``imhist``).
+        Real 2-D maps of the same shape, used as float64 (MATLAB would keep a uint8 image's
+        resized values rounded to uint8). Step 3 reads ``fixation_map`` as a double image, i.e.
+        on the range [0, 1] (``imhist``); MIT's continuous fixation maps have maximum 1.
     downsize : int, default 32
-        Shrink factor of step 1 (MIT: 32). ``downsize=1`` skips no step; both resizes are then
-        the identity.
-    match_histograms : bool, default True
-        Whether to run step 3. ``False`` gives the plain "resize, normalise, EMD" that several
-        re-implementations use.
+        Shrink factor of step 1 (MIT: 32). With ``downsize=1`` both resizes are the identity.
+    histogram_matching : {"hist", "histo_mex", "none"}, default "hist"
+        Which matlabPyrTools code path step 3 follows: ``"hist"`` (the .m files only: MATLAB
+        ``hist`` + ``interp1``, with its NaN pixels), ``"histo_mex"`` (compiled ``histo`` and
+        ``pointOp``), or ``"none"`` to skip steps 3-4 (plain "resize, normalise, EMD", as several
+        re-implementations do).
 
     Returns
     -------
     float
         The EMD between the two unit-mass maps in cells of the shrunk grid. NaN with a
-        :class:`~salbench.exceptions.DegenerateInputWarning` if a shrunk map sums to 0.
+        :class:`~salbench.exceptions.DegenerateInputWarning` if a map sums to 0 after step 4
+        (for example a constant saliency map with ``"histo_mex"``).
     """
     from .._validation import degenerate
     from .resize import _resize_scale
@@ -505,20 +586,24 @@ def emd_mit(saliency_map, fixation_map, downsize: int = 32, *, match_histograms:
     check_finite(s, "saliency_map")
     check_finite(f, "fixation_map")
     downsize = positive_int(downsize, "downsize")
-    if not isinstance(match_histograms, (bool, np.bool_)):
-        raise InputError(f"match_histograms must be True or False, got {match_histograms!r}")
+    histogram_matching = keyword_choice(histogram_matching, "histogram_matching", _MATCHING)
 
-    im1 = _resize_scale(f, (1.0 / downsize, 1.0 / downsize), None, "mit")   # EMD.m: im1 = imresize(fixationMap, 1/32)
-    im2 = _resize_scale(s, None, im1.shape, "mit")                        # EMD.m: im2 = imresize(saliencyMap, size(im1))
-    if match_histograms:
-        im2 = histogram_match_mit(im1, im2)                                # EMD.m: im2 = histMatchMaps(im1, im2)
-    im2 = np.where(np.isnan(im2), 0.0, im2)                                # EMD.m: im2(isnan(im2))=0
+    # EMD.m: im1 = imresize(fixationMap, 1/32); im2 = imresize(saliencyMap, size(im1));
+    im1 = _resize_scale(f, (1.0 / downsize, 1.0 / downsize), None, "mit")
+    im2 = _resize_scale(s, None, im1.shape, "mit")
+    if histogram_matching != "none":
+        # EMD.m: im2 = histMatchMaps(im1, im2); im2(isnan(im2))=0;
+        im2 = histogram_match_mit(im1, im2, binning=histogram_matching)
+        im2 = np.where(np.isnan(im2), 0.0, im2)
     sum1 = im1.sum()
     sum2 = im2.sum()
-    if sum1 == 0 or sum2 == 0:
-        which = "fixation_map" if sum1 == 0 else "saliency_map"
-        return degenerate(f"EMD: the shrunk {which} sums to 0, so it cannot be normalised")
-    im1 = im1 / sum1                                                       # EMD.m: im1 = im1/sum(im1(:))
-    im2 = im2 / sum2                                                       # EMD.m: im2 = im2/sum(im2(:))
-    cost, _, _ = _transport_grid(im1 - im2)                                # EMD.m: emd_hat_gd_metric_mex(P,Q,D,0)
+    for name, total in (("fixation_map", float(sum1)), ("saliency_map", float(sum2))):
+        if total == 0 or not np.isfinite(total):
+            return degenerate(f"EMD: the shrunk {name} sums to {total:g}, so it cannot be "
+                              "normalised to unit mass")
+    # EMD.m: im1 = im1/sum(im1(:)); im2 = im2/sum(im2(:)); P = im1(:); Q = im2(:);
+    im1 = im1 / sum1
+    im2 = im2 / sum2
+    # EMD.m: score = emd_hat_gd_metric_mex(P,Q,D,extra_mass_penalty) with extra_mass_penalty = 0
+    cost, _, _ = _transport_grid(im1 - im2)
     return cost

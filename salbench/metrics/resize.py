@@ -14,8 +14,8 @@ size. Reproducing those numbers needs MATLAB's exact algorithm, which is a separ
   ``scale``.
 * Taps outside the image are mirrored (symmetric padding: ``[1:n, n:-1:1]`` repeated), as in
   current MATLAB releases; old releases clamped them to the edge pixel instead.
-* Tap columns whose weights are all zero are dropped; the output is ``sum_k w[x, k] * in[idx[x, k]]``
-  summed in tap order.
+* Tap columns whose weights are all zero are dropped; the output is
+  ``sum_k w[x, k] * in[idx[x, k]]`` summed in tap order.
 
 With ``shape`` the per-axis scale is ``shape / input shape``; with ``scale`` the output size is
 ``ceil(scale * input shape)`` and the kernel uses ``scale`` itself (``imresize(A, 1/32)``), which
@@ -150,7 +150,8 @@ def _check_shape(shape) -> tuple[int, int]:
     if (values is None or len(values) != 2
             or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) and v > 0
                        for v in values)):
-        raise InputError(f"shape must be a pair of positive integers (height, width), got {shape!r}")
+        raise InputError(
+            f"shape must be a pair of positive integers (height, width), got {shape!r}")
     return int(values[0]), int(values[1])
 
 
@@ -161,7 +162,8 @@ def _check_scale(scale) -> tuple[float, float]:
         for v in values)
     if not ok:
         raise InputError(
-            f"scale must be a positive finite number or a pair of them (rows, columns), got {scale!r}")
+            "scale must be a positive finite number or a pair of them (rows, columns), "
+            f"got {scale!r}")
     return float(values[0]), float(values[1])
 
 
