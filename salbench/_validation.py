@@ -56,7 +56,7 @@ def raise_non_finite(array: np.ndarray, name: str, *, context: str | None = None
     row, col = (int(v) for v in bad[0])
     raise InputError(
         f"{name}{_where(context)} contains {len(bad)} non-finite value(s) (NaN or inf); "
-        f"the first is {array[row, col]!r} at row {row}, column {col}"
+        f"the first is {float(array[row, col])!r} at row {row}, column {col}"
     )
 
 
@@ -91,7 +91,7 @@ def as_coordinates(x, y, shape, *, names=("x", "y"), context: str | None = None,
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise InputError(
-                f"fixation {i}{_where(context)} has {name} = {arr[i]!r}, outside the image "
+                f"fixation {i}{_where(context)} has {name} = {float(arr[i])!r}, outside the image "
                 f"[0, {limit}) ({axis} {limit}); {int(bad.sum())} fixation(s) are outside. "
                 "Coordinates are 0-based continuous pixels (x = column, y = row)"
             )

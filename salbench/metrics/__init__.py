@@ -8,6 +8,7 @@ Every metric is registered: :func:`names` lists them, :func:`get` gives a :class
 (the callable, the direction, what it needs, its conventions).
 """
 
+from ._batch import score_maps
 from ._distributions import kld, sim
 from ._likelihood import LOG_DENSITY_TOLERANCE, info_gain_mit, information_gain, log_likelihood
 from ._moments import cc, nss
@@ -32,5 +33,6 @@ __all__ = [
     "nss",
     "sauc",
     "sauc_mit",
+    "score_maps",
     "sim",
 ]

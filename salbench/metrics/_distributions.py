@@ -63,7 +63,8 @@ def _mit_minmax_density(a, minimum, maximum):
 KLD_CONVENTIONS = ("tuebingen", "mit", "pysaliency")
 
 
-def _kld_value(s, r, convention, *, context=None):
+def _kld(s, r, convention, *, context=None):
+    """Core of :func:`kld`: ``(value, reason)``."""
     total_s, min_s, max_s = _first_pass(s, "saliency_map", context)
     total_r, min_r, max_r = _first_pass(r, "reference_map", context)
     flat_s, flat_r = s.reshape(-1), r.reshape(-1)
@@ -72,18 +73,18 @@ def _kld_value(s, r, convention, *, context=None):
         pr = _mit_sum_density(total_r, min_r != 0 or max_r != 0)
         value = divergence.kl_regularised(flat_s, flat_r, ps, pr, MATLAB_EPS)
         if np.isnan(value):
-            return None, (
+            return np.nan, (
                 "KL divergence (MIT convention) is undefined here: a map with negative values "
                 "makes MIT's KLdiv take the logarithm of a negative number"
             )
-        return value, None
+        return float(value), None
     if convention == "pysaliency":
         ps = _pysaliency_density(s, total_s, min_s, PYSALIENCY_MINIMUM_VALUE)
         pr = _pysaliency_density(r, total_r, min_r, PYSALIENCY_MINIMUM_VALUE)
-        return divergence.kl_plain(flat_s, flat_r, ps, pr), None
+        return float(divergence.kl_plain(flat_s, flat_r, ps, pr)), None
     ps = _pysaliency_density(s, total_s, min_s, 0.0)
     pr = _pysaliency_density(r, total_r, min_r, 0.0)
-    return divergence.kl_regularised(flat_s, flat_r, ps, pr, PYSALIENCY_KLD_EPSILON), None
+    return float(divergence.kl_regularised(flat_s, flat_r, ps, pr, PYSALIENCY_KLD_EPSILON)), None
 
 
 def kld(saliency_map, reference_map, *, convention="tuebingen"):
@@ -117,24 +118,23 @@ def kld(saliency_map, reference_map, *, convention="tuebingen"):
     s = as_map(saliency_map)
     r = as_map(reference_map, "reference_map")
     check_same_shape(s, r, "saliency_map", "reference_map")
-    value, reason = _kld_value(s, r, convention)
-    if reason is not None:
-        return degenerate(reason)
-    return float(value)
+    value, reason = _kld(s, r, convention)
+    return degenerate(reason) if reason else value
 
 
-def _sim_value(s, r, convention, *, context=None):
+def _sim(s, r, convention, *, context=None):
+    """Core of :func:`sim`: ``(value, reason)``."""
     total_s, min_s, max_s = _first_pass(s, "saliency_map", context)
     total_r, min_r, max_r = _first_pass(r, "reference_map", context)
     if convention == "mit":
         ps = _mit_minmax_density(s, min_s, max_s)
         pr = _mit_minmax_density(r, min_r, max_r)
         if ps is None or pr is None:
-            return None, "SIM (MIT convention) is undefined for a constant nonzero map"
+            return np.nan, "SIM (MIT convention) is undefined for a constant nonzero map"
     else:
         ps = _pysaliency_density(s, total_s, min_s, 0.0)
         pr = _pysaliency_density(r, total_r, min_r, 0.0)
-    return divergence.intersection(s.reshape(-1), r.reshape(-1), ps, pr), None
+    return float(divergence.intersection(s.reshape(-1), r.reshape(-1), ps, pr)), None
 
 
 def sim(saliency_map, reference_map, *, convention="tuebingen"):
@@ -160,7 +160,5 @@ def sim(saliency_map, reference_map, *, convention="tuebingen"):
     s = as_map(saliency_map)
     r = as_map(reference_map, "reference_map")
     check_same_shape(s, r, "saliency_map", "reference_map")
-    value, reason = _sim_value(s, r, convention)
-    if reason is not None:
-        return degenerate(reason)
-    return float(value)
+    value, reason = _sim(s, r, convention)
+    return degenerate(reason) if reason else value

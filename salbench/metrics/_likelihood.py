@@ -24,7 +24,7 @@ def _locate_invalid(a, name, *, context=None):
         where = f" ({context})" if context else ""
         raise InputError(
             f"{name}{where} contains {len(bad)} NaN or +inf value(s); the first is "
-            f"{a[row, col]!r} at row {row}, column {col}"
+            f"{float(a[row, col])!r} at row {row}, column {col}"
         )
 
 
@@ -78,7 +78,12 @@ def log_likelihood(log_density, x, y, *, check_normalization=True):
     """
     L = _log_density_argument(log_density, "log_density", check_normalization)
     _, _, flat = as_coordinates(x, y, L.shape)
-    return float(_sum_at(L, "log_density", flat) / flat.shape[0])
+    return _log_likelihood(L, flat)
+
+
+def _log_likelihood(L, flat, *, context=None):
+    """Core of :func:`log_likelihood` for a validated log-density."""
+    return float(_sum_at(L, "log_density", flat, context=context) / flat.shape[0])
 
 
 def information_gain(log_density, baseline_log_density, x, y, *, check_normalization=True):
@@ -99,8 +104,14 @@ def information_gain(log_density, baseline_log_density, x, y, *, check_normaliza
     B = _log_density_argument(baseline_log_density, "baseline_log_density", check_normalization)
     check_same_shape(L, B, "log_density", "baseline_log_density")
     _, _, flat = as_coordinates(x, y, L.shape)
-    difference = _sum_at(L, "log_density", flat) - _sum_at(B, "baseline_log_density", flat)
-    return float(difference / flat.shape[0] / LN2)
+    return _information_gain(L, B, flat)
+
+
+def _information_gain(L, B, flat, *, context=None):
+    """Core of :func:`information_gain` for validated log-densities."""
+    model = _sum_at(L, "log_density", flat, context=context)
+    baseline = _sum_at(B, "baseline_log_density", flat, context=context)
+    return float((model - baseline) / flat.shape[0] / LN2)
 
 
 def _mit_density_at(a, name, flat, *, context=None):
@@ -135,10 +146,16 @@ def info_gain_mit(saliency_map, baseline_map, x, y):
     b = as_map(baseline_map, "baseline_map")
     check_same_shape(s, b, "saliency_map", "baseline_map")
     _, _, flat = as_coordinates(x, y, s.shape)
+    value, reason = _info_gain_mit(s, b, flat)
+    return degenerate(reason) if reason else value
+
+
+def _info_gain_mit(s, b, flat, *, context=None):
+    """Core of :func:`info_gain_mit`: ``(value, reason)``."""
     fixated = np.unique(flat)
-    p = _mit_density_at(s, "saliency_map", fixated)
-    q = _mit_density_at(b, "baseline_map", fixated)
+    p = _mit_density_at(s, "saliency_map", fixated, context=context)
+    q = _mit_density_at(b, "baseline_map", fixated, context=context)
     if p is None or q is None:
-        return degenerate("InfoGain (MIT) is undefined for a constant map")
+        return np.nan, "InfoGain (MIT) is undefined for a constant map"
     eps = np.finfo(np.float64).eps
-    return float(np.mean(np.log2(eps + p) - np.log2(eps + q)))
+    return float(np.mean(np.log2(eps + p) - np.log2(eps + q))), None

@@ -62,13 +62,20 @@ def nss(saliency_map, x, y, *, convention="tuebingen"):
     convention = convention_argument(convention)
     s = as_map(saliency_map)
     _, _, flat = as_coordinates(x, y, s.shape)
-    total, count = _nss_stats(s, flat, convention)
+    value, reason = _nss(s, flat, convention)
+    return degenerate(reason) if reason else value
+
+
+def _nss(s, flat, convention, *, context=None):
+    """Core of :func:`nss`: ``(value, reason)``."""
+    total, count = _nss_stats(s, flat, convention, context=context)
     if math.isnan(total):
-        return degenerate("NSS (MIT convention) is undefined for a constant saliency map")
-    return float(total / count)
+        return np.nan, "NSS (MIT convention) is undefined for a constant saliency map"
+    return float(total / count), None
 
 
-def _cc_value(s, r, convention, *, context=None):
+def _cc(s, r, convention, *, context=None):
+    """Core of :func:`cc`: ``(value, reason)``."""
     mean_s, mean_r, m2_s, m2_r, cross, lo_s, hi_s, lo_r, hi_r = joint_moments(
         s.reshape(-1), r.reshape(-1)
     )
@@ -79,10 +86,10 @@ def _cc_value(s, r, convention, *, context=None):
     constant_s = lo_s == hi_s
     constant_r = lo_r == hi_r
     if constant_r:
-        return None, "CC is undefined for a constant reference map"
+        return np.nan, "CC is undefined for a constant reference map"
     if constant_s:
         if convention == "mit":
-            return None, "CC (MIT convention) is undefined for a constant saliency map"
+            return np.nan, "CC (MIT convention) is undefined for a constant saliency map"
         return 0.0, None  # pysaliency's guard: a constant prediction correlates 0
     # Rounding can push |r| a hair past 1; the exact value cannot be.
     return min(1.0, max(-1.0, cross / math.sqrt(m2_s * m2_r))), None
@@ -112,7 +119,5 @@ def cc(saliency_map, reference_map, *, convention="tuebingen"):
     s = as_map(saliency_map)
     r = as_map(reference_map, "reference_map")
     check_same_shape(s, r, "saliency_map", "reference_map")
-    value, reason = _cc_value(s, r, convention)
-    if reason is not None:
-        return degenerate(reason)
-    return float(value)
+    value, reason = _cc(s, r, convention)
+    return degenerate(reason) if reason else value

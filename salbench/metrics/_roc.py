@@ -10,7 +10,6 @@ from .._validation import (
     degenerate,
     positive_int,
     raise_non_finite,
-    check_finite,
 )
 from ..exceptions import InputError
 from ._kernels import mit as mit_kernels
@@ -29,19 +28,20 @@ def _thresholds(values_at_fixations):
     return np.ascontiguousarray(w), inverse.reshape(-1)
 
 
-def _rank_auc_stats(s, flat_index, negatives, *, context=None, name="saliency_map"):
-    """Update step of the rank AUC: per-fixation ``(#{u < v_i} + 0.5 #{u == v_i})`` and ``#negatives``.
+def _rank_auc_stats(s, flat_index, negatives, *, exclude=None, context=None, name="saliency_map"):
+    """Update step of the rank AUC: per-fixation ``#{u < v_i} + 0.5 #{u == v_i}`` and ``#negatives``.
 
-    ``negatives`` is "all", "unfixated" or an int64 array of flat pixel indices (shuffled AUC).
+    ``negatives`` is "all", "unfixated" or an int64 array of flat pixel indices (shuffled AUC),
+    whose values are read from the map (repeats count); ``exclude`` (flat indices) is then
+    removed from an array of negatives.
     """
     flat_map = s.reshape(-1)
     values = flat_map[flat_index]
     w, inverse = _thresholds(values)
-    table = ranking.build_buckets(w)
+    table = ranking.build_table(w)
     counts = np.zeros(2 * w.shape[0] + 1, dtype=np.int64)
     if isinstance(negatives, str):
-        total = ranking.histogram_all(flat_map, w, *table, counts)
-        if not np.isfinite(total):
+        if ranking.histogram_all(flat_map, w, *table, counts):
             raise_non_finite(s, name, context=context)
         n_negatives = flat_map.shape[0]
         if negatives == "unfixated":
@@ -49,11 +49,28 @@ def _rank_auc_stats(s, flat_index, negatives, *, context=None, name="saliency_ma
             ranking.histogram_at(flat_map, fixated, w, *table, counts, -1)
             n_negatives -= fixated.shape[0]
     else:
-        check_finite(s, name, context=context)
+        _check_finite_map(s, name, context)
         ranking.histogram_at(flat_map, negatives, w, *table, counts, 1)
         n_negatives = negatives.shape[0]
+        if exclude is not None:
+            ranking.histogram_at(flat_map, exclude, w, *table, counts, -1)
+            n_negatives -= exclude.shape[0]
     less, equal = ranking.below_and_equal(counts)
     return less[inverse] + 0.5 * equal[inverse], n_negatives
+
+
+def _check_finite_map(s, name, context):
+    total, _, _ = sum_min_max(s.reshape(-1))
+    if not np.isfinite(total):
+        raise_non_finite(s, name, context=context)
+
+
+def _rank_auc(s, flat, negatives, *, context=None):
+    """Core of :func:`auc`: ``(value, reason)`` with reason set when the value is undefined."""
+    scores, n_negatives = _rank_auc_stats(s, flat, negatives, context=context)
+    if n_negatives == 0:
+        return np.nan, "there are no negatives (every pixel is fixated)"
+    return float(scores.sum() / (scores.shape[0] * n_negatives)), None
 
 
 def _prepare(saliency_map, x, y, *, context=None):
@@ -145,11 +162,8 @@ def auc(saliency_map, x, y, *, negatives="all"):
     0.875
     """
     s, flat = _prepare(saliency_map, x, y)
-    negatives = _negatives_argument(negatives, s.shape)
-    scores, n_negatives = _rank_auc_stats(s, flat, negatives)
-    if n_negatives == 0:
-        return degenerate("there are no negatives (every pixel is fixated)")
-    return float(scores.sum() / (scores.shape[0] * n_negatives))
+    value, reason = _rank_auc(s, flat, _negatives_argument(negatives, s.shape))
+    return degenerate(reason) if reason else value
 
 
 def sauc(saliency_map, x, y, nx, ny):
@@ -213,23 +227,29 @@ def auc_judd(saliency_map, x, y, *, jitter=False, seed=None):
     1.0
     """
     s, flat = _prepare(saliency_map, x, y)
-    if jitter:
-        s = s + np.random.default_rng(seed).random(s.shape) / 10000000.0
-    minimum, spread = _minmax(s)
+    rng = np.random.default_rng(seed) if jitter else None
+    value, reason = _judd(s, flat, rng)
+    return degenerate(reason) if reason else value
+
+
+def _judd(s, flat, jitter_rng=None, *, context=None):
+    """Core of :func:`auc_judd`: ``(value, reason)``."""
+    if jitter_rng is not None:
+        s = s + jitter_rng.random(s.shape) / 10000000.0
+    minimum, spread = _minmax(s, context=context)
     if not spread > 0:
-        return degenerate("AUC_Judd is undefined for a constant saliency map")
+        return np.nan, "AUC_Judd is undefined for a constant saliency map"
     values, _ = _normalised_fixated_values(s, flat, minimum, spread)
     n_pixels = s.size
     if values.shape[0] == n_pixels:
-        return degenerate("AUC_Judd is undefined when every pixel is fixated")
+        return np.nan, "AUC_Judd is undefined when every pixel is fixated"
     w = np.unique(values)
-    lo, hi, scale, start = ranking.build_buckets(w)
     counts = np.zeros(2 * w.shape[0] + 1, dtype=np.int64)
-    ranking.histogram_all_minmax(s.reshape(-1), minimum, spread, w, lo, hi, scale, start, counts)
+    ranking.histogram_all_minmax(s.reshape(-1), minimum, spread, w, *ranking.build_table(w), counts)
     less, _ = ranking.below_and_equal(counts)
     thresholds_desc = np.sort(values)[::-1].copy()
     above = n_pixels - less[np.searchsorted(w, thresholds_desc)]
-    return float(mit_kernels.judd_area(thresholds_desc, above, n_pixels))
+    return float(mit_kernels.judd_area(thresholds_desc, above, n_pixels)), None
 
 
 def _split_count(n_splits):
@@ -266,23 +286,26 @@ def auc_borji(saliency_map, x, y, *, n_splits=100, step=0.1, seed=None):
     True
     """
     s, flat = _prepare(saliency_map, x, y)
-    n_splits = _split_count(n_splits)
-    step = _step(step)
-    minimum, spread = _minmax(s)
+    value, reason = _borji(s, flat, _split_count(n_splits), _step(step), np.random.default_rng(seed))
+    return degenerate(reason) if reason else value
+
+
+def _borji(s, flat, n_splits, step, rng, *, context=None):
+    """Core of :func:`auc_borji`: ``(value, reason)``."""
+    minimum, spread = _minmax(s, context=context)
     if not spread > 0:
-        return degenerate("AUC_Borji is undefined for a constant saliency map")
+        return np.nan, "AUC_Borji is undefined for a constant saliency map"
     positives, _ = _normalised_fixated_values(s, flat, minimum, spread)
     n_u = positives.shape[0]
     if n_u <= 1:
-        return degenerate("AUC_Borji needs at least two fixated pixels")
-    rng = np.random.default_rng(seed)
+        return np.nan, "AUC_Borji needs at least two fixated pixels"
     flat_map = s.reshape(-1)
     total = 0.0
     for begin in range(0, n_splits, 1024):
         chunk = min(1024, n_splits - begin)
         samples = rng.integers(0, flat_map.shape[0], size=(chunk, n_u))
         total += mit_kernels.borji_splits(flat_map, minimum, spread, positives, samples, step)
-    return float(total / n_splits)
+    return float(total / n_splits), None
 
 
 def sauc_mit(saliency_map, x, y, other_map, *, n_splits=100, step=0.1, seed=None):
@@ -312,21 +335,27 @@ def sauc_mit(saliency_map, x, y, other_map, *, n_splits=100, step=0.1, seed=None
         )
     if other.dtype.kind not in "biuf":
         raise InputError(f"other_map must be numeric or boolean, got dtype {other.dtype}")
-    n_splits = _split_count(n_splits)
-    step = _step(step)
-    minimum, spread = _minmax(s)
-    if not spread > 0:
-        return degenerate("AUC_shuffled is undefined for a constant saliency map")
-    positives, _ = _normalised_fixated_values(s, flat, minimum, spread)
     candidates = np.flatnonzero(other.reshape(-1) > 0)
+    value, reason = _sauc_mit(
+        s, flat, candidates, _split_count(n_splits), _step(step), np.random.default_rng(seed)
+    )
+    return degenerate(reason) if reason else value
+
+
+def _sauc_mit(s, flat, candidates, n_splits, step, rng, *, context=None):
+    """Core of :func:`sauc_mit`; ``candidates`` are the distinct flat indices of other fixations."""
+    minimum, spread = _minmax(s, context=context)
+    if not spread > 0:
+        return np.nan, "AUC_shuffled is undefined for a constant saliency map"
+    positives, _ = _normalised_fixated_values(s, flat, minimum, spread)
     if candidates.shape[0] == 0:
-        return degenerate("AUC_shuffled needs fixations in other_map; it is empty")
+        return np.nan, "AUC_shuffled needs fixations on other images; there are none"
     k = min(positives.shape[0], candidates.shape[0])
     flat_map = s.reshape(-1)
     if k == candidates.shape[0]:
         samples = candidates.reshape(1, -1)
-        return float(mit_kernels.borji_splits(flat_map, minimum, spread, positives, samples, step))
-    rng = np.random.default_rng(seed)
+        area = mit_kernels.borji_splits(flat_map, minimum, spread, positives, samples, step)
+        return float(area), None
     total = 0.0
     for begin in range(0, n_splits, 256):
         chunk = min(256, n_splits - begin)
@@ -334,4 +363,4 @@ def sauc_mit(saliency_map, x, y, other_map, *, n_splits=100, step=0.1, seed=None
         for i in range(chunk):
             samples[i] = candidates[rng.choice(candidates.shape[0], size=k, replace=False)]
         total += mit_kernels.borji_splits(flat_map, minimum, spread, positives, samples, step)
-    return float(total / n_splits)
+    return float(total / n_splits), None

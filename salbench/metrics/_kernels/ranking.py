@@ -2,15 +2,17 @@
 
 Every AUC in salbench reduces to one question: for each of ``m`` sorted distinct thresholds
 ``w[0] < ... < w[m-1]`` (the saliency values at fixations), how many of ``N`` other values (all
-pixels, or the values at other fixations) are strictly between consecutive thresholds and how many
-equal each threshold. A full sort of the map (``N log N``, what the reference implementations do)
-is not needed: one pass that drops each value into its slot is enough.
+pixels, or the values at other fixations) lie strictly between consecutive thresholds and how many
+equal each threshold. The reference implementations sort the whole map (``N log N``); one pass
+that drops each value into its slot is enough.
 
-Locating a value's slot uses a bucket table over ``[w[0], w[m-1]]``: ``f(u) = int((u - lo) *
-scale)`` is monotone non-decreasing in ``u`` under IEEE rounding, so every threshold whose bucket
-is below ``f(u)`` is certainly below ``u``. ``start[b]`` counts those thresholds, and a short
-exact scan from there finds the slot. With about four buckets per threshold the scan is about one
-comparison long. The scan, not the bucket arithmetic, decides the answer, so the result is exact.
+Locating a value's slot uses a table of buckets: ``bucket(u) = int(clamp((u - lo) * scale + 1,
+0, top))``. Computed in plain IEEE arithmetic (``exact=True``, no contraction into FMA) this is the
+same function wherever it is evaluated, and it is monotone non-decreasing in ``u``. So if no
+threshold falls in ``u``'s bucket, every threshold in a lower bucket is below ``u``, every one in a
+higher bucket above it, and the slot is read from the table. Only values that share a bucket with
+a threshold (rare: about 64 buckets per threshold) are resolved by exact comparisons. The table
+decides nothing that comparisons would decide differently, so the counts are exact.
 
 Histogram layout: ``counts[2*j]`` counts values strictly between ``w[j-1]`` and ``w[j]``
 (``counts[0]``: below ``w[0]``; ``counts[2*m]``: above ``w[m-1]``), ``counts[2*j+1]`` counts values
@@ -23,93 +25,119 @@ import numpy as np
 
 from ..._numba import kernel
 
-BUCKETS_PER_THRESHOLD = 4
+BUCKETS_PER_THRESHOLD = 64
+MIN_BUCKETS = 1024
+MAX_BUCKETS = 1 << 16
+CHUNK = 1024
 
 
 @kernel(exact=True)
-def _bucket(u, lo, scale, n_buckets):
-    b = int((u - lo) * scale)
-    if b >= n_buckets:
-        b = n_buckets - 1
-    if b < 0:
-        b = 0
-    return b
+def _bucket(u, lo, scale, top):
+    return int(min(max((u - lo) * scale + 1.0, 0.0), top))
 
 
 @kernel(exact=True)
-def build_buckets(w):
-    """Bucket table for sorted distinct thresholds ``w``: returns ``(lo, hi, scale, start)``."""
+def build_table(w):
+    """Bucket table for sorted distinct thresholds ``w``: ``(lo, scale, top, slot, first)``.
+
+    ``first[b]`` is the number of thresholds in buckets below ``b``; ``slot[b]`` is the histogram
+    slot of every value in bucket ``b`` when no threshold shares that bucket, else -1.
+    """
     m = w.shape[0]
+    n_buckets = min(max(BUCKETS_PER_THRESHOLD * m, MIN_BUCKETS), MAX_BUCKETS)
+    n_buckets = max(n_buckets, 4 * m)
     lo = w[0]
-    hi = w[m - 1]
-    n_buckets = BUCKETS_PER_THRESHOLD * m
-    span = hi - lo
+    span = w[m - 1] - lo
     scale = n_buckets / span if span > 0 else 0.0
     if not np.isfinite(scale):
-        # A subnormal span: one bucket and a linear scan is still exact.
-        scale = 0.0
-    start = np.zeros(n_buckets + 1, dtype=np.int64)
+        scale = 0.0  # a subnormal span: everything shares a bucket and is compared exactly
+    top = float(n_buckets + 2)
+    size = n_buckets + 3
+    occupied = np.zeros(size, dtype=np.bool_)
+    first = np.zeros(size + 1, dtype=np.int64)
     for k in range(m):
-        start[_bucket(w[k], lo, scale, n_buckets) + 1] += 1
-    for b in range(n_buckets):
-        start[b + 1] += start[b]
-    return lo, hi, scale, start
+        b = _bucket(w[k], lo, scale, top)
+        occupied[b] = True
+        first[b + 1] += 1
+    for b in range(size):
+        first[b + 1] += first[b]
+    slot = np.empty(size, dtype=np.int64)
+    for b in range(size):
+        slot[b] = -1 if occupied[b] else 2 * first[b]
+    return lo, scale, top, slot, first[:size].copy()
 
 
 @kernel(exact=True)
-def locate(u, w, lo, hi, scale, start):
-    """Histogram slot of ``u``: ``2*j`` if strictly below ``w[j]`` (and above ``w[j-1]``), ``2*j+1`` if equal."""
+def resolve(u, w, start):
+    """Exact slot of ``u`` scanning the thresholds from index ``start`` (all below are < u)."""
     m = w.shape[0]
-    if u > hi:
-        return 2 * m
-    if not (u >= lo):  # also catches NaN; callers detect non-finite input from their sums
-        return 0
-    j = start[_bucket(u, lo, scale, start.shape[0] - 1)]
-    while w[j] < u:
+    j = start
+    while j < m and w[j] < u:
         j += 1
-    if w[j] == u:
+    if j < m and w[j] == u:
         return 2 * j + 1
     return 2 * j
 
 
 @kernel(exact=True)
-def histogram_all(values, w, lo, hi, scale, start, counts):
-    """Add every element of the flat array ``values`` to ``counts``; return the sum of ``values``.
-
-    The sum is returned so callers can detect NaN/inf in the map without another pass. Values below
-    ``w[0]`` or above ``w[-1]`` (often most of a map) are counted in registers to avoid a chain of
-    dependent memory increments on a single slot.
-    """
-    m = w.shape[0]
-    n_low = 0
-    n_high = 0
-    total = 0.0
-    for p in range(values.shape[0]):
-        u = values[p]
-        total += u
-        if u < lo:
-            n_low += 1
-        elif u > hi:
-            n_high += 1
-        else:
-            counts[locate(u, w, lo, hi, scale, start)] += 1
-    counts[0] += n_low
-    counts[2 * m] += n_high
-    return total
+def locate(u, w, lo, scale, top, slot, first):
+    b = _bucket(u, lo, scale, top)
+    s = slot[b]
+    if s >= 0:
+        return s
+    return resolve(u, w, first[b])
 
 
 @kernel(exact=True)
-def histogram_at(values, indices, w, lo, hi, scale, start, counts, sign):
+def _count_chunk(values, begin, end, w, lo, scale, top, slot, first, counts, buckets):
+    # Bucket indices for a chunk (vectorisable), then table look-ups; returns #non-finite values.
+    bad = 0
+    for p in range(begin, end):
+        u = values[p]
+        bad += u - u != 0.0
+        buckets[p - begin] = _bucket(u, lo, scale, top)
+    for k in range(end - begin):
+        b = buckets[k]
+        s = slot[b]
+        if s >= 0:
+            counts[s] += 1
+        else:
+            counts[resolve(values[begin + k], w, first[b])] += 1
+    return bad
+
+
+@kernel(exact=True)
+def histogram_all(values, w, lo, scale, top, slot, first, counts):
+    """Add every element of the flat array ``values`` to ``counts``; return #non-finite values."""
+    buckets = np.empty(CHUNK, dtype=np.int64)
+    bad = 0
+    for begin in range(0, values.shape[0], CHUNK):
+        end = min(begin + CHUNK, values.shape[0])
+        bad += _count_chunk(values, begin, end, w, lo, scale, top, slot, first, counts, buckets)
+    return bad
+
+
+@kernel(exact=True)
+def histogram_all_minmax(values, minimum, spread, w, lo, scale, top, slot, first, counts):
+    """Like :func:`histogram_all` for MIT's normalised values ``(values - minimum) / spread``.
+
+    The normalised value is computed per pixel by the same expression as the thresholds, so equal
+    pixels stay equal and MIT's ``>=`` comparisons are reproduced exactly.
+    """
+    buckets = np.empty(CHUNK, dtype=np.int64)
+    normalised = np.empty(CHUNK, dtype=np.float64)
+    for begin in range(0, values.shape[0], CHUNK):
+        end = min(begin + CHUNK, values.shape[0])
+        for p in range(begin, end):
+            normalised[p - begin] = (values[p] - minimum) / spread
+        _count_chunk(normalised, 0, end - begin, w, lo, scale, top, slot, first, counts, buckets)
+
+
+@kernel(exact=True)
+def histogram_at(values, indices, w, lo, scale, top, slot, first, counts, sign):
     """Add (``sign`` = +1) or remove (-1) the values ``values[indices]`` to/from ``counts``."""
     for p in range(indices.shape[0]):
-        counts[locate(values[indices[p]], w, lo, hi, scale, start)] += sign
-
-
-@kernel(exact=True)
-def histogram_of(values, w, lo, hi, scale, start, counts):
-    """Add every element of ``values`` (an explicit list of negatives) to ``counts``."""
-    for p in range(values.shape[0]):
-        counts[locate(values[p], w, lo, hi, scale, start)] += 1
+        counts[locate(values[indices[p]], w, lo, scale, top, slot, first)] += sign
 
 
 @kernel(exact=True)
@@ -125,25 +153,3 @@ def below_and_equal(counts):
         equal[j] = counts[2 * j + 1]
         running += counts[2 * j + 1]
     return less, equal
-
-
-@kernel(exact=True)
-def histogram_all_minmax(values, minimum, spread, w, lo, hi, scale, start, counts):
-    """Like :func:`histogram_all` for MIT's ``(values - minimum) / spread``, computed per pixel.
-
-    The normalised values are compared with thresholds that were computed by the same expression,
-    so equal pixels stay equal and the MIT ``>=`` comparisons are reproduced exactly.
-    """
-    m = w.shape[0]
-    n_low = 0
-    n_high = 0
-    for p in range(values.shape[0]):
-        u = (values[p] - minimum) / spread
-        if u < lo:
-            n_low += 1
-        elif u > hi:
-            n_high += 1
-        else:
-            counts[locate(u, w, lo, hi, scale, start)] += 1
-    counts[0] += n_low
-    counts[2 * m] += n_high

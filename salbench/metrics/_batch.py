@@ -1,0 +1,367 @@
+"""Scoring many images at once: ``score_maps``, parallel across images."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from .._validation import as_coordinates, as_map, check_same_shape, positive_int
+from ..exceptions import DegenerateInputWarning, InputError
+from . import _registry
+from ._conventions import convention_argument
+from ._distributions import _kld, _sim
+from ._likelihood import _information_gain, _info_gain_mit, _log_density_argument, _log_likelihood
+from ._moments import _cc, _nss
+from ._roc import _borji, _judd, _rank_auc, _rank_auc_stats, _sauc_mit, _step
+
+_NO_FIXATIONS = "the image has no fixations"
+
+
+def default_threads() -> int:
+    """Threads used when ``n_threads`` is not given: the CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def _map_count(maps, name):
+    if maps is None:
+        return None
+    if isinstance(maps, np.ndarray):
+        if maps.ndim != 3:
+            raise InputError(
+                f"{name} must be a 3-D array (images, height, width) or a sequence of 2-D "
+                f"arrays, got a {maps.ndim}-D array of shape {maps.shape}"
+            )
+    try:
+        return len(maps)
+    except TypeError:
+        raise InputError(f"{name} must be a sequence of 2-D arrays or a 3-D array") from None
+
+
+def _metric_list(metrics):
+    if metrics is None:
+        raise InputError("metrics= is required: a metric name or a list of names")
+    names = [metrics] if isinstance(metrics, str) else list(metrics)
+    if not names:
+        raise InputError("metrics= is empty")
+    for name in names:
+        _registry.get(name)
+    if len(set(names)) != len(names):
+        raise InputError(f"metrics= lists a metric twice: {names}")
+    return names
+
+
+class _Fixations:
+    """Fixations grouped by image (stable within an image), validated once."""
+
+    def __init__(self, x, y, n, n_images):
+        x = np.asarray(x, dtype=np.float64).reshape(-1)
+        y = np.asarray(y, dtype=np.float64).reshape(-1)
+        n_raw = np.asarray(n)
+        if not (x.shape == y.shape == n_raw.reshape(-1).shape):
+            raise InputError(
+                f"x, y and n must have the same length; got {x.size}, {y.size} and {n_raw.size}"
+            )
+        if n_raw.size and (n_raw.dtype.kind not in "iu" and not np.all(n_raw == np.round(n_raw))):
+            raise InputError("n must hold integer image indices")
+        n = n_raw.astype(np.int64).reshape(-1)
+        bad = (n < 0) | (n >= n_images)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise InputError(
+                f"fixation {i} has image index n = {n[i]}, but there are {n_images} images "
+                f"(valid indices 0..{n_images - 1})"
+            )
+        order = np.argsort(n, kind="stable")
+        self.x, self.y, self.n, self.order = x[order], y[order], n[order], order
+        self.offsets = np.searchsorted(self.n, np.arange(n_images + 1))
+
+    def of(self, i):
+        a, b = self.offsets[i], self.offsets[i + 1]
+        return self.x[a:b], self.y[a:b]
+
+
+class _ShuffledNegatives:
+    """All images' fixations rescaled to a given image size, for the shuffled AUCs.
+
+    The negatives of image ``i`` are every fixation of every *other* image, its coordinates scaled
+    by ``(width_i / width_j, height_i / height_j)`` (the Tübingen convention). The flat pixel
+    indices for one size are computed once and sorted (so reading the map at them streams through
+    memory); an image's own fixations are subtracted afterwards.
+    """
+
+    def __init__(self, fixations, shapes):
+        self._fixations = fixations
+        self._shapes = shapes
+        self._cache = {}
+        self._source_size = np.array([shapes[i] for i in range(len(shapes))], dtype=np.float64)
+
+    def for_shape(self, shape):
+        if shape not in self._cache:
+            f = self._fixations
+            height, width = shape
+            sizes = self._source_size[f.n]
+            cols = np.minimum(np.floor(f.x * (width / sizes[:, 1])), width - 1).astype(np.int64)
+            rows = np.minimum(np.floor(f.y * (height / sizes[:, 0])), height - 1).astype(np.int64)
+            flat = np.sort(rows * width + cols)
+            pixels, counts = np.unique(flat, return_counts=True)
+            self._cache[shape] = (flat, pixels, counts)
+        return self._cache[shape]
+
+    def candidates_excluding(self, shape, own_flat):
+        """Distinct pixels fixated on other images (MIT ``otherMap > 0``)."""
+        _, pixels, counts = self.for_shape(shape)
+        remaining = counts.copy()
+        own, own_counts = np.unique(own_flat, return_counts=True)
+        remaining[np.searchsorted(pixels, own)] -= own_counts
+        return pixels[remaining > 0]
+
+
+def score_maps(
+    saliency_maps,
+    x,
+    y,
+    n,
+    *,
+    metrics,
+    reference_maps=None,
+    convention="tuebingen",
+    log_densities=None,
+    baseline_log_densities=None,
+    baseline_maps=None,
+    n_splits=100,
+    step=0.1,
+    seed=None,
+    check_normalization=True,
+    n_threads=None,
+):
+    """Score many images at once: one row per image, one column per metric.
+
+    Images run in parallel on ``n_threads`` threads (the kernels release the GIL); each image's
+    result is computed by the same serial code whatever the thread count, so results do not depend
+    on it. Only one image's maps are touched by a thread at a time.
+
+    Parameters
+    ----------
+    saliency_maps : sequence of (H_i, W_i) arrays or (N, H, W) array, or None
+        The predictions; sizes may differ between images. ``None`` when only log-density metrics
+        are asked for.
+    x, y : array_like of shape (F,)
+        All fixations, continuous 0-based pixel coordinates of their own image.
+    n : array_like of shape (F,)
+        Each fixation's image index into ``saliency_maps``.
+    metrics : str or list of str
+        Registry names (:func:`salbench.metrics.names`), e.g. ``["auc", "sauc", "nss", "cc"]``.
+    reference_maps : sequence of arrays, optional
+        Empirical fixation densities per image, for ``cc``, ``kld``, ``sim``.
+    convention : {"tuebingen", "mit"}, default="tuebingen"
+        Passed to ``nss``, ``cc``, ``kld`` and ``sim`` (the AUC variants are separate metrics).
+    log_densities, baseline_log_densities : sequences of arrays, optional
+        For ``log_likelihood`` and ``information_gain``.
+    baseline_maps : sequence of arrays, optional
+        For ``info_gain_mit``.
+    n_splits, step, seed
+        For the sampled MIT AUCs (``auc_borji``, ``sauc_mit``); image ``i`` uses the random
+        stream ``numpy.random.default_rng([seed, i])``, so results are reproducible for a seed
+        and independent of threading.
+    check_normalization : bool, default=True
+        Check that every log-density sums to 1 (see :func:`log_likelihood`).
+    n_threads : int, optional
+        Threads to use; by default the CPUs available to this process.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``image`` (0..N-1); a column per metric and ``n_fixations``. A metric that is
+        undefined for an image (no fixations there, a constant map where the convention gives
+        NaN) is NaN, with one :class:`~salbench.exceptions.DegenerateInputWarning` per reason.
+
+    Notes
+    -----
+    ``sauc`` uses as negatives all fixations on all *other* images, rescaled to this image's
+    size (the Tübingen convention); ``sauc_mit`` samples from the distinct pixels those
+    fixations hit (MIT's ``otherMap``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from salbench.metrics import score_maps
+    >>> maps = np.stack([np.add.outer(np.arange(4.0), np.arange(4.0))] * 2)
+    >>> score_maps(maps, [3.5, 0.5], [3.5, 0.5], [0, 1], metrics=["auc", "nss"]).round(4)
+              auc     nss  n_fixations
+    image
+    0      0.9688  1.8974            1
+    1      0.0312 -1.8974            1
+    """
+    import pandas as pd
+
+    names = _metric_list(metrics)
+    convention = convention_argument(convention)
+    needs = set()
+    for name in names:
+        needs.update(_registry.get(name).needs)
+    inputs = {
+        "saliency_maps": saliency_maps,
+        "reference_maps": reference_maps,
+        "log_densities": log_densities,
+        "baseline_log_densities": baseline_log_densities,
+        "baseline_maps": baseline_maps,
+    }
+    required = {
+        "saliency_maps": any(
+            "log_density" not in _registry.get(m).needs for m in names
+        ),
+        "reference_maps": "reference_map" in needs,
+        "log_densities": "log_density" in needs,
+        "baseline_log_densities": "baseline_log_density" in needs,
+        "baseline_maps": "baseline_map" in needs,
+    }
+    counts = {}
+    for key, value in inputs.items():
+        if required[key] and value is None:
+            wanting = [m for m in names if _needs_input(m, key)]
+            raise InputError(f"metric(s) {', '.join(wanting)} need {key}=")
+        count = _map_count(value, key) if required[key] else None
+        if count is not None:
+            counts[key] = count
+    if len(set(counts.values())) != 1:
+        raise InputError(
+            "the map sequences have different lengths: "
+            + ", ".join(f"{k}: {v}" for k, v in counts.items())
+        )
+    n_images = next(iter(counts.values()))
+    primary = next(k for k in counts)
+    shapes = [np.shape(inputs[primary][i]) for i in range(n_images)]
+    for i, shape in enumerate(shapes):
+        if len(shape) != 2:
+            raise InputError(f"{primary} (image {i}) must be 2-D, got shape {shape}")
+    fixations = _Fixations(x, y, n, n_images)
+    shuffled = (
+        _ShuffledNegatives(fixations, shapes) if {"sauc", "sauc_mit"} & set(names) else None
+    )
+    if "auc_borji" in names or "sauc_mit" in names:
+        n_splits = positive_int(n_splits, "n_splits")
+        step = _step(step)
+    n_threads = default_threads() if n_threads is None else positive_int(n_threads, "n_threads")
+
+    def score_image(i):
+        context = f"image {i}"
+        maps = {}
+        for key in counts:
+            maps[key] = as_map(inputs[key][i], key, context=context)
+        if maps[primary].shape != shapes[i]:
+            raise InputError(f"{primary} ({context}) changed shape while being read")
+        for key in counts:
+            if key != primary:
+                check_same_shape(maps[primary], maps[key], primary, key, context=context)
+        for key in ("log_densities", "baseline_log_densities"):
+            if key in maps:
+                maps[key] = _log_density_argument(
+                    maps[key], key, check_normalization, context=context
+                )
+        fx, fy = fixations.of(i)
+        flat = None
+        if fx.size:
+            _, _, flat = as_coordinates(fx, fy, shapes[i], context=context)
+        row, reasons = {"n_fixations": int(fx.size)}, {}
+        for name in names:
+            if flat is None and "fixations" in _registry.get(name).needs:
+                value, reason = np.nan, _NO_FIXATIONS
+            else:
+                value, reason = _score_one(
+                    name, i, maps, flat, convention, shuffled, n_splits, step, seed, context
+                )
+            row[name] = value
+            if reason:
+                reasons[name] = reason
+        return row, reasons
+
+    if n_threads == 1 or n_images <= 1:
+        results = [score_image(i) for i in range(n_images)]
+    else:
+        with ThreadPoolExecutor(max_workers=n_threads) as pool:
+            results = list(pool.map(score_image, range(n_images)))
+
+    _warn_degenerate(results, names)
+    table = pd.DataFrame([row for row, _ in results], columns=names + ["n_fixations"])
+    table.index.name = "image"
+    return table
+
+
+def _needs_input(metric, key):
+    needs = _registry.get(metric).needs
+    return {
+        "saliency_maps": "log_density" not in needs,
+        "reference_maps": "reference_map" in needs,
+        "log_densities": "log_density" in needs,
+        "baseline_log_densities": "baseline_log_density" in needs,
+        "baseline_maps": "baseline_map" in needs,
+    }[key]
+
+
+def _score_one(name, i, maps, flat, convention, shuffled, n_splits, step, seed, context):
+    s = maps.get("saliency_maps")
+    if name == "auc":
+        return _rank_auc(s, flat, "all", context=context)
+    if name == "auc_unfixated":
+        return _rank_auc(s, flat, "unfixated", context=context)
+    if name == "sauc":
+        return _shuffled_auc(s, flat, shuffled, context)
+    if name == "auc_judd":
+        return _judd(s, flat, context=context)
+    if name == "auc_borji":
+        return _borji(s, flat, n_splits, step, np.random.default_rng(_seed(seed, i)),
+                      context=context)
+    if name == "sauc_mit":
+        candidates = shuffled.candidates_excluding(s.shape, flat)
+        return _sauc_mit(s, flat, candidates, n_splits, step,
+                         np.random.default_rng(_seed(seed, i)), context=context)
+    if name == "nss":
+        return _nss(s, flat, convention, context=context)
+    if name == "cc":
+        return _cc(s, maps["reference_maps"], convention, context=context)
+    if name == "kld":
+        return _kld(s, maps["reference_maps"], convention, context=context)
+    if name == "sim":
+        return _sim(s, maps["reference_maps"], convention, context=context)
+    if name == "log_likelihood":
+        return _log_likelihood(maps["log_densities"], flat, context=context), None
+    if name == "information_gain":
+        return _information_gain(
+            maps["log_densities"], maps["baseline_log_densities"], flat, context=context
+        ), None
+    if name == "info_gain_mit":
+        return _info_gain_mit(s, maps["baseline_maps"], flat, context=context)
+    raise InputError(f"metric {name!r} cannot be computed by score_maps")  # pragma: no cover
+
+
+def _seed(seed, i):
+    return None if seed is None else [int(seed), int(i)]
+
+
+def _shuffled_auc(s, flat, shuffled, context):
+    negatives, _, _ = shuffled.for_shape(s.shape)
+    scores, n_negatives = _rank_auc_stats(s, flat, negatives, exclude=flat, context=context)
+    if n_negatives == 0:
+        return np.nan, "there are no fixations on other images to use as negatives"
+    return float(scores.sum() / (flat.shape[0] * n_negatives)), None
+
+
+def _warn_degenerate(results, names):
+    for name in names:
+        by_reason = {}
+        for i, (_, reasons) in enumerate(results):
+            if name in reasons:
+                by_reason.setdefault(reasons[name], []).append(i)
+        for reason, images in by_reason.items():
+            shown = ", ".join(map(str, images[:10])) + (" ..." if len(images) > 10 else "")
+            warnings.warn(
+                f"{name} is NaN for {len(images)} image(s) ({shown}): {reason}",
+                DegenerateInputWarning,
+                stacklevel=3,
+            )
