@@ -40,7 +40,7 @@ def as_map(array, name: str = "saliency_map", *, context: str | None = None) -> 
 def check_same_shape(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str, *, context=None):
     if a.shape != b.shape:
         raise InputError(
-            f"{name_a} has shape {a.shape} but {name_b} has shape {b.shape}{_where(context)}; "
+            f"{name_a}{_where(context)} has shape {a.shape} but {name_b} has shape {b.shape}; "
             "resize explicitly with salbench.metrics.resize_map"
         )
 

@@ -87,6 +87,125 @@ def _attach(v, p, parent, first_child, next_sib, prev_sib):
 
 
 @kernel(exact=True)
+def _pivot(e_in, n_src, n_snk, flat_cost, art, art_up, flow, in_tree, parent, pred, up, depth, pi,
+           first_child, next_sib, prev_sib, path, path_pred, path_up, stack):
+    """One network simplex pivot on the entering arc ``e_in`` (a real arc with rc < 0)."""
+    m = n_src * n_snk
+    first = e_in // n_snk
+    second = n_src + (e_in - first * n_snk)
+
+    # ---- the cycle: entering arc plus the tree paths from both ends up to their join ----
+    u = first
+    v = second
+    while depth[u] > depth[v]:
+        u = parent[u]
+    while depth[v] > depth[u]:
+        v = parent[v]
+    while u != v:
+        u = parent[u]
+        v = parent[v]
+    join = u
+
+    # ---- leaving arc: the last blocking arc in the direction of flow (strongly feasible) ----
+    # Flow goes join -> ... -> first -> second -> ... -> join. On the first side an arc pointing
+    # up (u -> parent) is traversed backwards; on the second side an arc pointing down is.
+    delta = np.inf
+    u_out = -1
+    side = 0
+    u = first
+    while u != join:
+        if up[u]:
+            d = flow[pred[u]]
+            if d < delta:
+                delta = d
+                u_out = u
+                side = 1
+        u = parent[u]
+    u = second
+    while u != join:
+        if not up[u]:
+            d = flow[pred[u]]
+            if d <= delta:
+                delta = d
+                u_out = u
+                side = 2
+        u = parent[u]
+
+    # ---- push delta around the cycle (exactly zeroes the leaving arc) ----
+    if delta > 0.0:
+        flow[e_in] += delta
+        u = first
+        while u != join:
+            if up[u]:
+                flow[pred[u]] -= delta
+            else:
+                flow[pred[u]] += delta
+            u = parent[u]
+        u = second
+        while u != join:
+            if up[u]:
+                flow[pred[u]] += delta
+            else:
+                flow[pred[u]] -= delta
+            u = parent[u]
+
+    # ---- re-hang the subtree cut off by the leaving arc from the entering arc ----
+    if side == 1:
+        u_in = first
+        v_in = second
+    else:
+        u_in = second
+        v_in = first
+    k = 0
+    u = u_in
+    while True:
+        path[k] = u
+        path_pred[k] = pred[u]
+        path_up[k] = up[u]
+        if u == u_out:
+            break
+        u = parent[u]
+        k += 1
+    for t in range(k + 1):
+        _detach(path[t], parent, first_child, next_sib, prev_sib)
+    e_out = path_pred[k]
+    if e_out < m:
+        in_tree[e_out] = False
+    in_tree[e_in] = True
+    pred[u_in] = e_in
+    up[u_in] = u_in == first  # entering arc first -> second
+    _attach(u_in, v_in, parent, first_child, next_sib, prev_sib)
+    for t in range(1, k + 1):
+        w = path[t]
+        pred[w] = path_pred[t - 1]
+        up[w] = not path_up[t - 1]
+        _attach(w, path[t - 1], parent, first_child, next_sib, prev_sib)
+
+    # ---- new depths and potentials in the re-hung subtree, each from its parent ----
+    top = 0
+    stack[0] = u_in
+    while top >= 0:
+        w = stack[top]
+        top -= 1
+        p = parent[w]
+        depth[w] = depth[p] + 1
+        a = pred[w]
+        if a < m:
+            c = flat_cost[a]
+        else:
+            c = 0.0 if art_up[a - m] else art
+        if up[w]:
+            pi[w] = pi[p] + c
+        else:
+            pi[w] = pi[p] - c
+        ch = first_child[w]
+        while ch != -1:
+            top += 1
+            stack[top] = ch
+            ch = next_sib[ch]
+
+
+@kernel(exact=True)
 def _transport(cost, supply, demand, max_pivots):
     """Minimum-cost transport of ``supply`` (n_src) onto ``demand`` (n_snk) with costs ``cost``.
 
@@ -142,6 +261,9 @@ def _transport(cost, supply, demand, max_pivots):
             pi[v] = -art  # root -> v, cost art
         _attach(v, root, parent, first_child, next_sib, prev_sib)
 
+    # Block search pricing (as in LEMON's network simplex): scan sqrt(m) arcs at a time and enter
+    # the most negative of a block. Measured on 24 x 32 grids, blocks of 0.25-2 sqrt(m) arcs are
+    # all within a factor 1.5 of each other; sqrt(m) is the best on realistic map pairs.
     block = max(int(math.sqrt(m)), 10)
     next_arc = 0
     path = np.empty(n + 1, dtype=np.int64)
@@ -178,118 +300,8 @@ def _transport(cost, supply, demand, max_pivots):
             return np.nan, np.nan, pivots, np.inf
         pivots += 1
 
-        first = e_in // n_snk
-        second = n_src + (e_in - first * n_snk)
-
-        # ---- the cycle: entering arc plus the tree paths from both ends up to their join ----
-        u = first
-        v = second
-        while depth[u] > depth[v]:
-            u = parent[u]
-        while depth[v] > depth[u]:
-            v = parent[v]
-        while u != v:
-            u = parent[u]
-            v = parent[v]
-        join = u
-
-        # ---- leaving arc: the last blocking arc in the direction of flow (strongly feasible) ----
-        # Flow goes join -> ... -> first -> second -> ... -> join. On the first side an arc pointing
-        # up (u -> parent) is traversed backwards; on the second side an arc pointing down is.
-        delta = np.inf
-        u_out = -1
-        side = 0
-        u = first
-        while u != join:
-            if up[u]:
-                d = flow[pred[u]]
-                if d < delta:
-                    delta = d
-                    u_out = u
-                    side = 1
-            u = parent[u]
-        u = second
-        while u != join:
-            if not up[u]:
-                d = flow[pred[u]]
-                if d <= delta:
-                    delta = d
-                    u_out = u
-                    side = 2
-            u = parent[u]
-
-        # ---- push delta around the cycle (exactly zeroes the leaving arc) ----
-        if delta > 0.0:
-            flow[e_in] += delta
-            u = first
-            while u != join:
-                if up[u]:
-                    flow[pred[u]] -= delta
-                else:
-                    flow[pred[u]] += delta
-                u = parent[u]
-            u = second
-            while u != join:
-                if up[u]:
-                    flow[pred[u]] += delta
-                else:
-                    flow[pred[u]] -= delta
-                u = parent[u]
-
-        # ---- re-hang the subtree cut off by the leaving arc from the entering arc ----
-        if side == 1:
-            u_in = first
-            v_in = second
-        else:
-            u_in = second
-            v_in = first
-        k = 0
-        u = u_in
-        while True:
-            path[k] = u
-            path_pred[k] = pred[u]
-            path_up[k] = up[u]
-            if u == u_out:
-                break
-            u = parent[u]
-            k += 1
-        for t in range(k + 1):
-            _detach(path[t], parent, first_child, next_sib, prev_sib)
-        e_out = path_pred[k]
-        if e_out < m:
-            in_tree[e_out] = False
-        in_tree[e_in] = True
-        pred[u_in] = e_in
-        up[u_in] = u_in == first  # entering arc first -> second
-        _attach(u_in, v_in, parent, first_child, next_sib, prev_sib)
-        for t in range(1, k + 1):
-            w = path[t]
-            pred[w] = path_pred[t - 1]
-            up[w] = not path_up[t - 1]
-            _attach(w, path[t - 1], parent, first_child, next_sib, prev_sib)
-
-        # ---- new depths and potentials in the re-hung subtree, each from its parent ----
-        top = 0
-        stack[0] = u_in
-        while top >= 0:
-            w = stack[top]
-            top -= 1
-            p = parent[w]
-            depth[w] = depth[p] + 1
-            a = pred[w]
-            if a < m:
-                c = flat_cost[a]
-            else:
-                c = 0.0 if art_up[a - m] else art
-            if up[w]:
-                pi[w] = pi[p] + c
-            else:
-                pi[w] = pi[p] - c
-            ch = first_child[w]
-            while ch != -1:
-                top += 1
-                stack[top] = ch
-                ch = next_sib[ch]
+        _pivot(e_in, n_src, n_snk, flat_cost, art, art_up, flow, in_tree, parent, pred, up,
+               depth, pi, first_child, next_sib, prev_sib, path, path_pred, path_up, stack)
 
     primal = 0.0
     art_flow = 0.0

@@ -33,7 +33,13 @@ CHUNK = 1024
 
 @kernel(exact=True)
 def _bucket(u, lo, scale, top):
-    return int(min(max((u - lo) * scale + 1.0, 0.0), top))
+    t = (u - lo) * scale + 1.0
+    # Written so that NaN lands in bucket 0: a NaN must never become an index.
+    if not t > 0.0:
+        t = 0.0
+    if t > top:
+        t = top
+    return int(t)
 
 
 @kernel(exact=True)
