@@ -1,0 +1,490 @@
+"""Baseline probabilistic models: uniform, centre bias and the leave-one-subject-out gold standard.
+
+They bracket every real model: information gain is measured *over the centre bias*, and the gold
+standard's information gain is the explainable part, so "percent of explainable information
+gain" = IG(model) / IG(gold standard).
+
+* :class:`UniformModel` — every pixel equally likely.
+* :class:`CentreBiasModel` — an image-independent density on the unit square (x / W, y / H),
+  a Gaussian kernel density estimate of the *training* images' fixations mixed with a uniform
+  component; bandwidth and mixture weight maximise the cross-validated log-likelihood (folds are
+  whole images). Evaluated at any image size. When asked about a training image (by
+  ``image_id``) it answers with the model fitted without that image's fold, so no image ever
+  predicts itself.
+* :class:`GoldStandardModel` — per image, a Gaussian KDE of the *other* observers' fixations
+  (leave one subject out), mixed with a prior (uniform by default); bandwidth and weight maximise
+  that leave-one-subject-out log-likelihood. ``log_likelihoods(..., subjects=...)`` scores each
+  fixation with the density of the other observers; ``log_density`` is the all-observers density.
+
+All densities are computed with the sparse separable blurs of :mod:`salbench.datasets._gauss`
+(no per-fixation Python loops); "pixel density" below means probability mass per pixel.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections import OrderedDict
+
+import numpy as np
+from scipy.optimize import minimize_scalar
+
+from ..exceptions import DegenerateInputWarning, InputError
+from .base import ProbabilisticModel
+
+LN2 = math.log(2.0)
+
+
+def _shape_of(image) -> tuple[int, int]:
+    """``image`` may be an (H, W[, C]) array or an (H, W) tuple (baselines need only the size)."""
+    if isinstance(image, tuple) and len(image) == 2:
+        h, w = image
+    else:
+        a = np.asarray(image) if not hasattr(image, "shape") else image
+        if len(a.shape) not in (2, 3):
+            raise InputError(f"image must be (H, W) or (H, W, C), got shape {a.shape}")
+        h, w = a.shape[:2]
+    h, w = int(h), int(w)
+    if h <= 0 or w <= 0:
+        raise InputError(f"image shape must be positive, got {(h, w)}")
+    return h, w
+
+
+def _best_mixture_weight(p: np.ndarray, q: np.ndarray) -> tuple[float, float]:
+    """``w`` in [0, 1] maximising ``mean log((1 - w) p + w q)``; returns ``(w, mean LL)``.
+
+    The objective is concave in ``w``, so a bounded scalar search finds the optimum.
+    """
+    p = np.asarray(p, dtype=np.float64)
+    q = np.asarray(q, dtype=np.float64)
+
+    def neg(w):
+        with np.errstate(divide="ignore"):
+            return -np.mean(np.log((1.0 - w) * p + w * q))
+
+    result = minimize_scalar(neg, bounds=(0.0, 1.0), method="bounded",
+                             options={"xatol": 1e-6})
+    w = float(result.x)
+    # The bounded search never lands exactly on an end point; check the ends explicitly.
+    candidates = [(neg(w), w), (neg(0.0), 0.0), (neg(1.0), 1.0)]
+    value, w = min(candidates)
+    return w, -float(value)
+
+
+def _select(evaluate, candidates) -> tuple[float, float, float]:
+    """Maximise ``evaluate(bandwidth) -> (weight, LL)`` on a log grid, then refine locally."""
+    results = [(evaluate(b), b) for b in candidates]
+    lls = [r[0][1] for r in results]
+    k = int(np.nanargmax(lls))
+    lo = candidates[max(k - 1, 0)]
+    hi = candidates[min(k + 1, len(candidates) - 1)]
+    best_ll, best_b, best_w = lls[k], candidates[k], results[k][0][0]
+    if hi > lo:
+        cache = {}
+
+        def neg(log_b):
+            b = float(np.exp(log_b))
+            cache[log_b] = (b, evaluate(b))
+            return -cache[log_b][1][1]
+
+        minimize_scalar(neg, bounds=(np.log(lo), np.log(hi)), method="bounded",
+                        options={"xatol": 1e-3, "maxiter": 20})
+        for b, (w, ll) in cache.values():
+            if ll > best_ll:
+                best_ll, best_b, best_w = ll, b, w
+    return best_b, best_w, best_ll
+
+
+# ---------------------------------------------------------------------------------- uniform
+class UniformModel(ProbabilisticModel):
+    """Every pixel has the same probability ``1 / (H W)``.
+
+    Examples
+    --------
+    >>> m = UniformModel()
+    >>> float(np.exp(m.log_density((2, 5))).sum())
+    1.0
+    """
+
+    name = "uniform"
+
+    def log_density(self, image, *, image_id=None) -> np.ndarray:
+        h, w = _shape_of(image)
+        return np.full((h, w), -math.log(h * w))
+
+    def log_likelihoods(self, image, x, y, *, image_id=None, subjects=None) -> np.ndarray:
+        h, w = _shape_of(image)
+        return np.full(np.asarray(x).shape, -math.log(h * w))
+
+    def describe(self) -> dict:
+        return {**super().describe(), "parameters": {}}
+
+
+# ---------------------------------------------------------------------------------- centre bias
+def _bilinear_at(grid: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Bilinear interpolation of a G x G grid of bin values at normalised points ``(u, v)``.
+
+    Bin ``k`` covers ``[k/G, (k+1)/G)`` and its value sits at its centre; outside the outermost
+    centres the edge value is used.
+    """
+    g = grid.shape[0]
+
+    def weights(t):
+        pos = np.clip(t * g - 0.5, 0.0, g - 1.0)
+        i0 = np.minimum(np.floor(pos).astype(np.int64), g - 2)
+        return i0, pos - i0
+
+    i0, fy = weights(v)
+    j0, fx = weights(u)
+    top = grid[i0, j0] * (1 - fx) + grid[i0, j0 + 1] * fx
+    bottom = grid[i0 + 1, j0] * (1 - fx) + grid[i0 + 1, j0 + 1] * fx
+    return top * (1 - fy) + bottom * fy
+
+
+def _bilinear_map(grid: np.ndarray, shape) -> np.ndarray:
+    """The grid interpolated at the pixel centres of an (H, W) image (separably)."""
+    g = grid.shape[0]
+    h, w = shape
+
+    def weights(n):
+        pos = np.clip((np.arange(n) + 0.5) / n * g - 0.5, 0.0, g - 1.0)
+        i0 = np.minimum(np.floor(pos).astype(np.int64), g - 2)
+        return i0, pos - i0
+
+    i0, fy = weights(h)
+    j0, fx = weights(w)
+    rows = grid[i0] * (1 - fy)[:, None] + grid[i0 + 1] * fy[:, None]  # (H, G)
+    return rows[:, j0] * (1 - fx) + rows[:, j0 + 1] * fx
+
+
+class CentreBiasModel(ProbabilisticModel):
+    """Image-independent fixation density fitted on training images (see the module notes).
+
+    Parameters
+    ----------
+    bandwidths : sequence of float, optional
+        Candidate kernel standard deviations in normalised units (fractions of the image's width
+        for x and of its height for y). Default: 16 values log-spaced in [0.01, 0.5], refined
+        around the best.
+    n_folds : int
+        Cross-validation folds over the training images (fewer if there are fewer images).
+    seed : int
+        Seed of the deterministic fold assignment (:func:`salbench.datasets.splits.kfold`).
+    grid : int
+        Resolution of the density on the unit square (``grid x grid`` bins).
+
+    Attributes (after :meth:`fit`)
+    ------------------------------
+    bandwidth_, uniform_weight_ : float
+        The selected kernel width (normalised units) and weight of the uniform component.
+    cv_information_gain_ : float
+        Cross-validated information gain over the uniform model, bits per fixation (pooled over
+        the training fixations).
+    """
+
+    name = "centre bias"
+
+    def __init__(self, *, bandwidths=None, n_folds: int = 10, seed: int = 0, grid: int = 256):
+        self.bandwidths = None if bandwidths is None else tuple(float(b) for b in bandwidths)
+        self.n_folds = int(n_folds)
+        self.seed = int(seed)
+        self.grid = int(grid)
+        if self.grid < 8:
+            raise InputError(f"grid must be >= 8, got {grid!r}")
+        self._fitted = False
+        self._maps: OrderedDict = OrderedDict()
+
+    # ------------------------------------------------------------------ fitting
+    def fit(self, dataset, images=None) -> "CentreBiasModel":
+        """Fit on the fixations of ``images`` (indices; default: every image) of ``dataset``."""
+        from ..datasets import _gauss
+        from ..datasets.splits import kfold
+
+        fixations = dataset.fixations
+        shapes = dataset.stimuli.shapes
+        train = np.arange(len(dataset)) if images is None else np.unique(np.asarray(images, dtype=np.int64))
+        if train.size == 0:
+            raise InputError("CentreBiasModel.fit needs at least one training image")
+        keep = np.isin(fixations.n, train)
+        n_img = fixations.n[keep]
+        if n_img.size < 2:
+            raise InputError(f"CentreBiasModel.fit needs fixations; the training images have {n_img.size}")
+        u = fixations.x[keep] / shapes[n_img, 1]
+        v = fixations.y[keep] / shapes[n_img, 0]
+        g = self.grid
+        cols = np.minimum((u * g).astype(np.int64), g - 1)
+        rows = np.minimum((v * g).astype(np.int64), g - 1)
+
+        k = min(self.n_folds, train.size)
+        if k >= 2:
+            folds = kfold(dataset, k=k, seed=self.seed, images=train)
+            fold_of_image = folds.fold_of()
+            fold = fold_of_image[n_img]
+        else:  # one training image: nothing to cross-validate against
+            fold = np.zeros(n_img.size, dtype=np.int64)
+            fold_of_image = np.zeros(len(dataset), dtype=np.int64)
+        hist = np.zeros((k, g, g))
+        np.add.at(hist, (fold, rows, cols), 1.0)
+        total = hist.sum(axis=0)
+        per_fold = hist.reshape(k, -1).sum(axis=1)
+
+        def density(h, bandwidth, count):
+            b = bandwidth * g
+            rr, cc = np.nonzero(h)
+            if rr.size == 0 or count == 0:
+                return np.full((g, g), 1.0)
+            wy = _gauss.source_weights(g, np.arange(g), b)
+            blurred = wy.T @ h @ wy  # reflect mode conserves mass: sums to count
+            return blurred / count * g * g  # per unit area of the unit square
+
+        def evaluate(bandwidth):
+            p = np.empty(u.size)
+            if k >= 2:
+                for f in range(k):
+                    held = fold == f
+                    grid_f = density(total - hist[f], bandwidth, total.sum() - per_fold[f])
+                    p[held] = _bilinear_at(grid_f, u[held], v[held])
+            else:
+                p[:] = _bilinear_at(density(total, bandwidth, total.sum()), u, v)
+            return _best_mixture_weight(p, np.ones_like(p))
+
+        candidates = self.bandwidths or tuple(np.geomspace(0.01, 0.5, 16))
+        candidates = tuple(sorted(candidates))
+        if min(candidates) <= 0:
+            raise InputError("bandwidths must be positive")
+        self.bandwidth_, self.uniform_weight_, ll = _select(evaluate, candidates)
+        self.cv_information_gain_ = ll / LN2
+        self.n_train_images_ = int(train.size)
+        self.n_train_fixations_ = int(u.size)
+        self.dataset_name_ = dataset.name
+        self._grid_all = density(total, self.bandwidth_, total.sum())
+        self._grid_without = [density(total - hist[f], self.bandwidth_, total.sum() - per_fold[f])
+                              for f in range(k)] if k >= 2 else []
+        ids = dataset.stimuli.ids
+        self._fold_of_id = {ids[i]: int(fold_of_image[i]) for i in train} if k >= 2 else {}
+        self._maps.clear()
+        self._fitted = True
+        return self
+
+    # ------------------------------------------------------------------ prediction
+    def _check_fitted(self):
+        if not self._fitted:
+            raise InputError("CentreBiasModel is not fitted: call .fit(dataset, images=train) first")
+
+    def fold_of(self, image_id) -> int | None:
+        """The cross-validation fold of a training image (None for any other image)."""
+        self._check_fitted()
+        return None if image_id is None else self._fold_of_id.get(image_id)
+
+    def log_density(self, image, *, image_id=None) -> np.ndarray:
+        """Log pixel density for an image of ``image``'s size.
+
+        For a training image (recognised by ``image_id``) the density comes from the model fitted
+        without that image's fold.
+        """
+        self._check_fitted()
+        shape = _shape_of(image)
+        fold = self.fold_of(image_id)
+        key = (shape, fold)
+        cached = self._maps.get(key)
+        if cached is None:
+            grid = self._grid_all if fold is None else self._grid_without[fold]
+            kde = _bilinear_map(grid, shape)
+            kde /= kde.sum()
+            w = self.uniform_weight_
+            cached = np.log((1.0 - w) * kde + w / (shape[0] * shape[1]))
+            cached.flags.writeable = False
+            self._maps[key] = cached
+            while len(self._maps) > 32:
+                self._maps.popitem(last=False)
+        else:
+            self._maps.move_to_end(key)
+        return cached.copy()
+
+    def describe(self) -> dict:
+        d = super().describe()
+        if self._fitted:
+            d["parameters"] = {
+                "bandwidth": self.bandwidth_, "uniform_weight": self.uniform_weight_,
+                "cv_information_gain_bits": self.cv_information_gain_,
+                "n_train_images": self.n_train_images_, "n_folds": len(self._grid_without),
+                "seed": self.seed, "grid": self.grid, "dataset": self.dataset_name_,
+            }
+        return d
+
+
+# ---------------------------------------------------------------------------------- gold standard
+class GoldStandardModel(ProbabilisticModel):
+    """Leave-one-subject-out kernel density of the other observers' fixations (module notes).
+
+    Parameters
+    ----------
+    bandwidths : sequence of float, optional
+        Candidate kernel standard deviations as fractions of the image's larger side
+        (``sigma_px = bandwidth * max(H, W)``). Default: 14 values log-spaced in [0.005, 0.2],
+        refined around the best.
+    prior : ProbabilisticModel, optional
+        The component mixed in with weight ``prior_weight_`` (default :class:`UniformModel`); a
+        fitted :class:`CentreBiasModel` gives a stronger gold standard.
+
+    Attributes (after :meth:`fit`)
+    ------------------------------
+    bandwidth_, prior_weight_ : float
+    loso_log_likelihood_ : float
+        Mean leave-one-subject-out log-likelihood, bits per fixation, pooled over the fitting
+        fixations (relative to nothing: add log2(H W) for the gain over uniform).
+    """
+
+    name = "gold standard"
+
+    def __init__(self, *, bandwidths=None, prior: ProbabilisticModel | None = None):
+        self.bandwidths = None if bandwidths is None else tuple(float(b) for b in bandwidths)
+        self.prior = prior if prior is not None else UniformModel()
+        self._fitted = False
+
+    def fit(self, dataset, images=None) -> "GoldStandardModel":
+        """Choose bandwidth and prior weight on ``images`` (default all) and keep the dataset's
+        fixations to build each image's density."""
+        self.fixations_ = dataset.fixations
+        self.shapes_ = dataset.stimuli.shapes
+        self.ids_ = dataset.stimuli.ids
+        self._index = {v: i for i, v in enumerate(self.ids_)}
+        self.dataset_name_ = dataset.name
+        chosen = np.arange(len(dataset)) if images is None else np.unique(np.asarray(images, dtype=np.int64))
+        # Precompute, per image, what every candidate bandwidth needs.
+        per_image = []
+        for i in chosen:
+            f = self.fixations_.for_image(int(i))
+            if len(f) == 0:
+                continue
+            shape = tuple(int(s) for s in self.shapes_[i])
+            rows = np.floor(f.y).astype(np.int64)
+            cols = np.floor(f.x).astype(np.int64)
+            subj = np.asarray(f.subject)
+            if (subj < 0).any():
+                raise InputError(f"image {int(i)} has fixations with unknown subject; the gold "
+                                 "standard needs subject ids")
+            other = subj[:, None] != subj[None, :]
+            n_other = other.sum(axis=1)
+            usable = n_other > 0
+            if not usable.any():
+                continue
+            prior = np.exp(self.prior.log_density(shape, image_id=self.ids_[i])[rows, cols])
+            per_image.append((shape, rows, cols, other, n_other, usable, prior))
+        if not per_image:
+            raise InputError("no image has fixations from at least two observers: the gold standard "
+                             "is undefined")
+        q = np.concatenate([item[6][item[5]] for item in per_image])
+
+        def evaluate(bandwidth):
+            p = np.concatenate([self._loso_kde(bandwidth, *item[:6]) for item in per_image])
+            return _best_mixture_weight(p, q)
+
+        candidates = self.bandwidths or tuple(np.geomspace(0.005, 0.2, 14))
+        candidates = tuple(sorted(candidates))
+        if min(candidates) <= 0:
+            raise InputError("bandwidths must be positive")
+        self.bandwidth_, self.prior_weight_, ll = _select(evaluate, candidates)
+        self.loso_log_likelihood_ = ll / LN2
+        self.n_fit_fixations_ = int(q.size)
+        self._fitted = True
+        return self
+
+    @staticmethod
+    def _loso_kde(bandwidth, shape, rows, cols, other, n_other, usable):
+        from ..datasets import _gauss
+
+        sigma = bandwidth * max(shape)
+        k = _gauss.blur_at(rows, cols, rows, cols, shape, sigma)
+        p = (k * other).sum(axis=1)[usable] / n_other[usable]
+        return p
+
+    def _check_fitted(self):
+        if not self._fitted:
+            raise InputError("GoldStandardModel is not fitted: call .fit(dataset) first")
+
+    def _image(self, image, image_id):
+        self._check_fitted()
+        if image_id is None:
+            raise InputError("GoldStandardModel needs image_id= (the stimulus id) to know whose "
+                             "fixations to use")
+        try:
+            i = self._index[image_id]
+        except KeyError:
+            raise InputError(f"GoldStandardModel knows no image with id {image_id!r} (fitted on "
+                             f"dataset {self.dataset_name_!r})") from None
+        shape = tuple(int(s) for s in self.shapes_[i])
+        if image is not None and _shape_of(image) != shape:
+            raise InputError(f"image {image_id!r} has shape {shape} in the dataset but "
+                             f"{_shape_of(image)} was passed")
+        return i, shape
+
+    def log_density(self, image, *, image_id=None) -> np.ndarray:
+        """Log pixel density of *all* observers' fixations on the image, mixed with the prior."""
+        from ..datasets import _gauss
+
+        i, shape = self._image(image, image_id)
+        f = self.fixations_.for_image(i)
+        prior = np.exp(self.prior.log_density(shape, image_id=image_id))
+        w = self.prior_weight_
+        if len(f) == 0:
+            return np.log(prior)
+        rows = np.floor(f.y).astype(np.int64)
+        cols = np.floor(f.x).astype(np.int64)
+        kde = _gauss.blur_counts(rows, cols, shape, self.bandwidth_ * max(shape))
+        kde /= len(f)
+        return np.log((1.0 - w) * kde + w * prior)
+
+    def log_likelihoods(self, image, x, y, *, image_id=None, subjects=None) -> np.ndarray:
+        """Log pixel density at each fixation from the *other* observers' fixations.
+
+        ``subjects[k]`` is the observer of fixation ``k``; the density that scores it is built
+        from the dataset's fixations on this image by every other observer. A fixation whose
+        observer is the only one on the image gets NaN (with a DegenerateInputWarning).
+        """
+        from ..datasets import _gauss
+
+        if subjects is None:
+            raise InputError("GoldStandardModel.log_likelihoods needs subjects= so that each "
+                             "fixation is scored by the other observers' density")
+        i, shape = self._image(image, image_id)
+        x = np.asarray(x, dtype=np.float64).reshape(-1)
+        y = np.asarray(y, dtype=np.float64).reshape(-1)
+        subjects = np.asarray(subjects).reshape(-1)
+        if not (x.size == y.size == subjects.size):
+            raise InputError(f"x, y and subjects must have the same length, got {x.size}, "
+                             f"{y.size}, {subjects.size}")
+        from .._validation import as_coordinates
+
+        as_coordinates(x, y, shape, context=f"image {image_id!r}", allow_empty=True)
+        qr = np.floor(y).astype(np.int64)
+        qc = np.floor(x).astype(np.int64)
+        f = self.fixations_.for_image(i)
+        prior = np.exp(self.prior.log_density(shape, image_id=image_id)[qr, qc])
+        if len(f) == 0 or x.size == 0:
+            out = np.full(x.size, np.nan)
+        else:
+            rows = np.floor(f.y).astype(np.int64)
+            cols = np.floor(f.x).astype(np.int64)
+            k = _gauss.blur_at(rows, cols, qr, qc, shape, self.bandwidth_ * max(shape))
+            other = subjects[:, None] != np.asarray(f.subject)[None, :]
+            n_other = other.sum(axis=1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                kde = (k * other).sum(axis=1) / n_other
+            w = self.prior_weight_
+            out = np.log((1.0 - w) * kde + w * prior)
+        if np.isnan(out).any():
+            warnings.warn(f"{int(np.isnan(out).sum())} fixation(s) on image {image_id!r} have no "
+                          "other observer to predict them; their log-likelihood is NaN",
+                          DegenerateInputWarning, stacklevel=2)
+        return out
+
+    def describe(self) -> dict:
+        d = super().describe()
+        if self._fitted:
+            d["parameters"] = {
+                "bandwidth": self.bandwidth_, "prior_weight": self.prior_weight_,
+                "prior": self.prior.describe(), "dataset": self.dataset_name_,
+                "loso_log_likelihood_bits": self.loso_log_likelihood_,
+            }
+        return d
