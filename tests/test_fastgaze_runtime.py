@@ -223,8 +223,12 @@ def test_threads_give_identical_results_and_restore_blas_threads():
     before = controller.get()
     one = Runtime(TWITTER, threads=1, tile_values=4000).forward(x)
     two = Runtime(TWITTER, threads=2, tile_values=4000).forward(x)
-    three = Runtime(TWITTER, threads=3, tile_values=100_000).forward(x)
+    three = Runtime(TWITTER, threads=3, tile_values=4000).forward(x)
+    # Tiles are the same whichever thread runs them, so the results are bit-identical...
     assert np.array_equal(one, two) and np.array_equal(one, three)
+    # ...while another tile size changes BLAS's blocking, hence the float32 rounding only.
+    other = Runtime(TWITTER, threads=2, tile_values=100_000).forward(x)
+    assert_close_float32(other, one.astype(np.float64))
     assert controller.get() == before
     with controller.limit_to_one():
         with controller.limit_to_one():

@@ -218,11 +218,13 @@ class Runtime:
     network : Network
     tile_values : int, optional
         Size of the im2col tile in float32 values (default :data:`TILE_VALUES`); smaller tiles use
-        less memory, larger ones make fewer, bigger GEMM calls. Results do not depend on it.
+        less memory, larger ones make fewer, bigger GEMM calls. Results depend on it only through
+        float32 rounding (BLAS blocks the sums differently).
     threads : int, optional
         Worker threads over row tiles (default: the CPUs this process may use). numpy's OpenBLAS
         is made single-threaded during the forward pass and restored afterwards; if it cannot be
-        controlled, one worker is used and BLAS keeps its own threads. Results do not depend on it.
+        controlled, one worker is used and BLAS keeps its own threads. Results are bit-identical
+        for any number of threads.
 
     Examples
     --------
