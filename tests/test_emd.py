@@ -302,9 +302,9 @@ def test_pyrtools_histo_bins_cover_the_data_and_count_every_value():
 
 
 def test_emd_mit_degenerate_and_invalid_input():
-    with pytest.warns(DegenerateInputWarning, match="fixation_map sums to 0"):
+    with pytest.warns(DegenerateInputWarning, match="reference map sums to 0"):
         assert np.isnan(emd_mit(np.ones((64, 64)), np.zeros((64, 64))))
-    with pytest.warns(DegenerateInputWarning, match="saliency_map sums to"):
+    with pytest.warns(DegenerateInputWarning, match="saliency map sums to"):
         # histo.c cannot bin a constant map (zero bin width)
         assert np.isnan(emd_mit(np.ones((64, 64)), np.random.default_rng(0).random((64, 64)),
                                 histogram_matching="histo_mex"))

@@ -9,7 +9,8 @@ Every metric is registered: :func:`names` lists them, :func:`get` gives a :class
 """
 
 from ._batch import score_maps
-from ._distributions import kld, sim
+from ._distributions import emd, kld, sim
+from .resize import resize_map
 from ._likelihood import LOG_DENSITY_TOLERANCE, info_gain_mit, information_gain, log_likelihood
 from ._moments import cc, nss
 from ._registry import MetricInfo, get, names
@@ -24,6 +25,7 @@ __all__ = [
     "auc_judd",
     "auc_per_fixation",
     "cc",
+    "emd",
     "get",
     "info_gain_mit",
     "information_gain",
@@ -31,6 +33,7 @@ __all__ = [
     "log_likelihood",
     "names",
     "nss",
+    "resize_map",
     "sauc",
     "sauc_mit",
     "score_maps",

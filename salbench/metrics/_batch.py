@@ -12,7 +12,7 @@ from .._validation import as_coordinates, as_map, check_same_shape, positive_int
 from ..exceptions import DegenerateInputWarning, InputError
 from . import _registry
 from ._conventions import convention_argument
-from ._distributions import _kld, _sim
+from ._distributions import _emd, _kld, _sim
 from ._likelihood import _information_gain, _info_gain_mit, _log_density_argument, _log_likelihood
 from ._moments import _cc, _nss
 from ._roc import _borji, _judd, _rank_auc, _rank_auc_stats, _sauc_mit, _step
@@ -137,6 +137,7 @@ def score_maps(
     n_splits=100,
     step=0.1,
     seed=None,
+    emd_downsize=32,
     check_normalization=True,
     n_threads=None,
 ):
@@ -165,6 +166,8 @@ def score_maps(
         For ``log_likelihood`` and ``information_gain``.
     baseline_maps : sequence of arrays, optional
         For ``info_gain_mit``.
+    emd_downsize : int, default=32
+        Shrink factor for ``emd`` (see :func:`salbench.metrics.emd`).
     n_splits, step, seed
         For the sampled MIT AUCs (``auc_borji``, ``sauc_mit``); image ``i`` uses the random
         stream ``numpy.random.default_rng([seed, i])``, so results are reproducible for a seed
@@ -244,10 +247,14 @@ def score_maps(
     shuffled = (
         _ShuffledNegatives(fixations, shapes) if {"sauc", "sauc_mit"} & set(names) else None
     )
+    options = {"n_splits": n_splits, "step": step, "seed": seed, "emd_downsize": emd_downsize}
     if "auc_borji" in names or "sauc_mit" in names:
-        n_splits = positive_int(n_splits, "n_splits")
-        step = _step(step)
+        options["n_splits"] = positive_int(n_splits, "n_splits")
+        options["step"] = _step(step)
+    if "emd" in names:
+        options["emd_downsize"] = positive_int(emd_downsize, "emd_downsize")
     n_threads = default_threads() if n_threads is None else positive_int(n_threads, "n_threads")
+    checked_log_densities = _CheckedOnce(check_normalization)
 
     def score_image(i):
         context = f"image {i}"
@@ -261,9 +268,7 @@ def score_maps(
                 check_same_shape(maps[primary], maps[key], primary, key, context=context)
         for key in ("log_densities", "baseline_log_densities"):
             if key in maps:
-                maps[key] = _log_density_argument(
-                    maps[key], key, check_normalization, context=context
-                )
+                checked_log_densities(inputs[key][i], maps[key], key, context)
         fx, fy = fixations.of(i)
         flat = None
         if fx.size:
@@ -273,9 +278,8 @@ def score_maps(
             if flat is None and "fixations" in _registry.get(name).needs:
                 value, reason = np.nan, _NO_FIXATIONS
             else:
-                value, reason = _score_one(
-                    name, i, maps, flat, convention, shuffled, n_splits, step, seed, context
-                )
+                value, reason = _score_one(name, i, maps, flat, convention, shuffled, options,
+                                           context)
             row[name] = value
             if reason:
                 reasons[name] = reason
@@ -293,6 +297,26 @@ def score_maps(
     return table
 
 
+class _CheckedOnce:
+    """Validates each distinct log-density object once per call.
+
+    A baseline (or a model's prediction reused across images) is usually one array object given
+    for every image; its normalisation is a property of the object, so it is checked the first
+    time it is seen. Objects are kept alive by the caller's sequence for the whole call.
+    """
+
+    def __init__(self, check_normalization):
+        self._check = check_normalization
+        self._seen = set()
+
+    def __call__(self, original, array, name, context):
+        key = id(original)
+        if key in self._seen and isinstance(original, np.ndarray):
+            return
+        _log_density_argument(array, name, self._check, context=context)
+        self._seen.add(key)
+
+
 def _needs_input(metric, key):
     needs = _registry.get(metric).needs
     return {
@@ -304,8 +328,9 @@ def _needs_input(metric, key):
     }[key]
 
 
-def _score_one(name, i, maps, flat, convention, shuffled, n_splits, step, seed, context):
+def _score_one(name, i, maps, flat, convention, shuffled, options, context):
     s = maps.get("saliency_maps")
+    n_splits, step, seed = options["n_splits"], options["step"], options["seed"]
     if name == "auc":
         return _rank_auc(s, flat, "all", context=context)
     if name == "auc_unfixated":
@@ -329,6 +354,8 @@ def _score_one(name, i, maps, flat, convention, shuffled, n_splits, step, seed, 
         return _kld(s, maps["reference_maps"], convention, context=context)
     if name == "sim":
         return _sim(s, maps["reference_maps"], convention, context=context)
+    if name == "emd":
+        return _emd(s, maps["reference_maps"], options["emd_downsize"], "none", context=context)
     if name == "log_likelihood":
         return _log_likelihood(maps["log_densities"], flat, context=context), None
     if name == "information_gain":

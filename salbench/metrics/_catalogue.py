@@ -1,6 +1,6 @@
 """Registration of salbench's metrics (the facts behind ``salbench.metrics.get``)."""
 
-from ._distributions import KLD_CONVENTIONS, kld, sim
+from ._distributions import KLD_CONVENTIONS, emd, kld, sim
 from ._likelihood import info_gain_mit, information_gain, log_likelihood
 from ._moments import cc, nss
 from ._registry import MetricInfo, register
@@ -28,6 +28,8 @@ register(MetricInfo("kld", kld, False, ("reference_map",), conventions=KLD_CONVE
                     family="both", unit="nats", summary="KL divergence of the empirical density"))
 register(MetricInfo("sim", sim, True, ("reference_map",), conventions=TWO, family="both",
                     summary="histogram intersection with the empirical density"))
+register(MetricInfo("emd", emd, False, ("reference_map",), family="mit", unit="cells",
+                    summary="Earth Mover's Distance to the empirical density (exact)"))
 register(MetricInfo("log_likelihood", log_likelihood, True, FIX + ("log_density",),
                     unit="nats/fixation", summary="mean log-likelihood of the fixations"))
 register(MetricInfo("information_gain", information_gain, True,

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import as_map, check_same_shape, degenerate, positive_int, raise_non_finite
+from .._validation import (
+    as_map,
+    check_finite,
+    check_same_shape,
+    degenerate,
+    keyword_choice,
+    positive_int,
+    raise_non_finite,
+)
 from ._conventions import convention_argument
+from ._emd import _MATCHING, _emd_mit
 from ._kernels import divergence
 from ._kernels.moments import sum_min_max
 
@@ -161,4 +170,52 @@ def sim(saliency_map, reference_map, *, convention="tuebingen"):
     r = as_map(reference_map, "reference_map")
     check_same_shape(s, r, "saliency_map", "reference_map")
     value, reason = _sim(s, r, convention)
+    return degenerate(reason) if reason else value
+
+
+def _emd(s, r, downsize, histogram_matching, *, context=None):
+    """Core of :func:`emd`: ``(value, reason)``."""
+    check_finite(s, "saliency_map", context=context)
+    check_finite(r, "reference_map", context=context)
+    return _emd_mit(s, r, downsize, histogram_matching)
+
+
+def emd(saliency_map, reference_map, *, downsize=32, histogram_matching="none"):
+    """Earth Mover's Distance between a saliency map and a reference map, both as densities.
+
+    Following the MIT benchmark (``EMD.m``): the reference map is shrunk by ``downsize`` with
+    MATLAB's bicubic antialiased ``imresize``, the saliency map is resized to that size, both are
+    divided by their sums (``P = s / sum(s)``, ``Q = ref / sum(ref)``, no min-max, no clipping), and
+    the EMD is the exact minimum cost of moving ``max(P - Q, 0)`` onto ``max(Q - P, 0)`` with the
+    Euclidean ground distance in cells of the shrunk grid. Lower is better; 0 for equal densities.
+
+    Parameters
+    ----------
+    saliency_map, reference_map : (H, W) array_like
+    downsize : int, default=32
+        Shrink factor (MIT's ``1/32``); ``1`` computes the EMD on the full grid (slow beyond a few
+        thousand pixels: the exact solver is super-linear in the number of cells).
+    histogram_matching : {"none", "hist", "histo_mex"}, default="none"
+        ``"none"``: the definition above (the conformance vectors). MIT's ``EMD.m`` additionally
+        histogram-matches the shrunk saliency map to the shrunk reference map (matlabPyrTools);
+        ``"hist"`` and ``"histo_mex"`` reproduce its two code paths (see the metric card).
+
+    Notes
+    -----
+    MIT's FastEMD rounds masses and distances to 1e-6 of their maximum; this solver is exact, so
+    values agree with MIT's to about 1e-6 relative.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from salbench.metrics import emd
+    >>> emd(np.array([[1.0, 0.0, 0.0]]), np.array([[0.0, 0.0, 1.0]]), downsize=1)
+    2.0
+    """
+    s = as_map(saliency_map)
+    r = as_map(reference_map, "reference_map")
+    check_same_shape(s, r, "saliency_map", "reference_map")
+    downsize = positive_int(downsize, "downsize")
+    histogram_matching = keyword_choice(histogram_matching, "histogram_matching", _MATCHING)
+    value, reason = _emd(s, r, downsize, histogram_matching)
     return degenerate(reason) if reason else value

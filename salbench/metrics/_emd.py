@@ -590,7 +590,6 @@ def emd_mit(saliency_map, fixation_map, downsize: int = 32, *,
         (for example a constant saliency map with ``"histo_mex"``).
     """
     from .._validation import degenerate
-    from .resize import _resize_scale
 
     s = as_map(saliency_map, "saliency_map")
     f = as_map(fixation_map, "fixation_map")
@@ -599,6 +598,13 @@ def emd_mit(saliency_map, fixation_map, downsize: int = 32, *,
     check_finite(f, "fixation_map")
     downsize = positive_int(downsize, "downsize")
     histogram_matching = keyword_choice(histogram_matching, "histogram_matching", _MATCHING)
+    value, reason = _emd_mit(s, f, downsize, histogram_matching)
+    return degenerate(reason) if reason else value
+
+
+def _emd_mit(s, f, downsize, histogram_matching):
+    """Core of :func:`emd_mit` for validated float64 maps: ``(value, reason)``."""
+    from .resize import _resize_scale
 
     # EMD.m: im1 = imresize(fixationMap, 1/32); im2 = imresize(saliencyMap, size(im1));
     im1 = _resize_scale(f, (1.0 / downsize, 1.0 / downsize), None, "mit")
@@ -609,13 +615,14 @@ def emd_mit(saliency_map, fixation_map, downsize: int = 32, *,
         im2 = np.where(np.isnan(im2), 0.0, im2)
     sum1 = im1.sum()
     sum2 = im2.sum()
-    for name, total in (("fixation_map", float(sum1)), ("saliency_map", float(sum2))):
+    for name, total in (("reference map", float(sum1)),
+                        ("saliency map", float(sum2))):
         if total == 0 or not np.isfinite(total):
-            return degenerate(f"EMD: the shrunk {name} sums to {total:g}, so it cannot be "
-                              "normalised to unit mass")
+            return np.nan, (f"EMD: the shrunk {name} sums to {total:g}, so it cannot be "
+                            "normalised to unit mass")
     # EMD.m: im1 = im1/sum(im1(:)); im2 = im2/sum(im2(:)); P = im1(:); Q = im2(:);
     im1 = im1 / sum1
     im2 = im2 / sum2
     # EMD.m: score = emd_hat_gd_metric_mex(P,Q,D,extra_mass_penalty) with extra_mass_penalty = 0
     cost, _, _ = _transport_grid(im1 - im2)
-    return cost
+    return float(cost), None

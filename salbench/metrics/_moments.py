@@ -11,16 +11,41 @@ from ._conventions import convention_argument
 from ._kernels.moments import gather_sum, joint_moments, map_moments
 
 
+_TINY = 1e-150  # squares of deviations below this may underflow
+_HUGE = 1e150  # squares above this may overflow
+
+
+def _power_of_two_rescaled(a, minimum, maximum):
+    """``a * 2**k`` with its largest magnitude near 1, or None if no rescaling is needed.
+
+    NSS and CC do not change when a map is multiplied by a positive number, and a power of two
+    multiplies exactly, so a map whose squared deviations would underflow or overflow float64 is
+    rescaled before its moments are taken.
+    """
+    magnitude = max(abs(minimum), abs(maximum))
+    spread = maximum - minimum
+    if _TINY < spread and magnitude < _HUGE:
+        return None
+    _, exponent = np.frexp(magnitude)
+    return np.ldexp(a, -int(exponent))
+
+
 def _map_moments(s, name, context=None):
     mean, m2, minimum, maximum = map_moments(s.reshape(-1))
+    if np.isnan(mean) or not (np.isfinite(minimum) and np.isfinite(maximum)):
+        raise_non_finite(s, name, context=context)
+    if minimum != maximum:
+        rescaled = _power_of_two_rescaled(s, minimum, maximum)
+        if rescaled is not None:
+            return _map_moments(rescaled, name, context)
     if not (np.isfinite(mean) and np.isfinite(m2)):
         raise_non_finite(s, name, context=context)
-    return mean, m2, minimum == maximum
+    return mean, m2, minimum == maximum, s
 
 
 def _nss_stats(s, flat, convention, *, context=None):
     """Update step: ``(sum of normalised values at the counted fixations, number counted)``."""
-    mean, m2, constant = _map_moments(s, "saliency_map", context)
+    mean, m2, constant, s = _map_moments(s, "saliency_map", context)
     n_pixels = s.size
     if convention == "mit":
         counted = np.unique(flat)
@@ -79,10 +104,20 @@ def _cc(s, r, convention, *, context=None):
     mean_s, mean_r, m2_s, m2_r, cross, lo_s, hi_s, lo_r, hi_r = joint_moments(
         s.reshape(-1), r.reshape(-1)
     )
-    if not (np.isfinite(mean_s) and np.isfinite(m2_s)):
+    if np.isnan(mean_s) or not (np.isfinite(lo_s) and np.isfinite(hi_s)):
         raise_non_finite(s, "saliency_map", context=context)
-    if not (np.isfinite(mean_r) and np.isfinite(m2_r)):
+    if np.isnan(mean_r) or not (np.isfinite(lo_r) and np.isfinite(hi_r)):
         raise_non_finite(r, "reference_map", context=context)
+    rescaled_s = _power_of_two_rescaled(s, lo_s, hi_s) if lo_s != hi_s else None
+    rescaled_r = _power_of_two_rescaled(r, lo_r, hi_r) if lo_r != hi_r else None
+    if rescaled_s is not None or rescaled_r is not None:
+        s = s if rescaled_s is None else rescaled_s
+        r = r if rescaled_r is None else rescaled_r
+        return _cc(s, r, convention, context=context)
+    if not all(np.isfinite(v) for v in (mean_s, m2_s, mean_r, m2_r, cross)):
+        raise_non_finite(s if not np.isfinite(m2_s) else r,
+                         "saliency_map" if not np.isfinite(m2_s) else "reference_map",
+                         context=context)
     constant_s = lo_s == hi_s
     constant_r = lo_r == hi_r
     if constant_r:
