@@ -307,3 +307,27 @@ def test_score_maps_emd_equals_single_calls():
     for i in range(4):
         assert table.loc[i, "emd"] == M.emd(maps[i], refs[i], downsize=4)
         assert table.loc[i, "emd"] > 0
+
+
+def test_score_fixations_means_are_score_maps_rows():
+    maps, _, logs, x, y, n = _random_dataset(4)
+    uniform = [np.full(m.shape, -np.log(m.size)) for m in maps]
+    metrics = ["auc", "auc_unfixated", "sauc", "nss", "log_likelihood", "information_gain"]
+    kwargs = dict(log_densities=logs, baseline_log_densities=uniform)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DegenerateInputWarning)
+        per_fixation = M.score_fixations(maps, x, y, n, metrics=metrics, **kwargs)
+        per_image = M.score_maps(maps, x, y, n, metrics=metrics, **kwargs)
+    assert len(per_fixation) == len(x)
+    np.testing.assert_array_equal(per_fixation["image"], n)
+    for i, s in enumerate(maps):
+        sel = n == i
+        if not sel.any():
+            continue
+        np.testing.assert_allclose(per_fixation.loc[sel, "auc"],
+                                   M.auc_per_fixation(s, x[sel], y[sel]), rtol=0, atol=0)
+        means = per_fixation[sel][metrics].mean()
+        for metric in metrics:
+            assert means[metric] == pytest.approx(per_image.loc[i, metric], abs=1e-12), metric
+    with pytest.raises(ValueError, match="no per-fixation value"):
+        M.score_fixations(maps, x, y, n, metrics=["cc"])

@@ -8,7 +8,7 @@ Every metric is registered: :func:`names` lists them, :func:`get` gives a :class
 (the callable, the direction, what it needs, its conventions).
 """
 
-from ._batch import score_maps
+from ._batch import PER_FIXATION_METRICS, score_fixations, score_maps
 from ._distributions import emd, kld, sim
 from .resize import resize_map
 from ._likelihood import LOG_DENSITY_TOLERANCE, info_gain_mit, information_gain, log_likelihood
@@ -19,6 +19,7 @@ from . import _catalogue  # noqa: F401  (registers the metrics)
 
 __all__ = [
     "LOG_DENSITY_TOLERANCE",
+    "PER_FIXATION_METRICS",
     "MetricInfo",
     "auc",
     "auc_borji",
@@ -36,6 +37,7 @@ __all__ = [
     "resize_map",
     "sauc",
     "sauc_mit",
+    "score_fixations",
     "score_maps",
     "sim",
 ]

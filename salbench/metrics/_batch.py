@@ -13,8 +13,14 @@ from ..exceptions import DegenerateInputWarning, InputError
 from . import _registry
 from ._conventions import convention_argument
 from ._distributions import _emd, _kld, _sim
-from ._likelihood import _information_gain, _info_gain_mit, _log_density_argument, _log_likelihood
-from ._moments import _cc, _nss
+from ._likelihood import (
+    LN2,
+    _info_gain_mit,
+    _information_gain,
+    _log_density_argument,
+    _log_likelihood,
+)
+from ._moments import _cc, _nss, _nss_per_fixation
 from ._roc import _borji, _judd, _rank_auc, _rank_auc_stats, _sauc_mit, _step
 
 _NO_FIXATIONS = "the image has no fixations"
@@ -205,96 +211,215 @@ def score_maps(
 
     names = _metric_list(metrics)
     convention = convention_argument(convention)
-    needs = set()
-    for name in names:
-        needs.update(_registry.get(name).needs)
-    inputs = {
-        "saliency_maps": saliency_maps,
-        "reference_maps": reference_maps,
-        "log_densities": log_densities,
-        "baseline_log_densities": baseline_log_densities,
-        "baseline_maps": baseline_maps,
-    }
-    required = {
-        "saliency_maps": any(
-            "log_density" not in _registry.get(m).needs for m in names
-        ),
-        "reference_maps": "reference_map" in needs,
-        "log_densities": "log_density" in needs,
-        "baseline_log_densities": "baseline_log_density" in needs,
-        "baseline_maps": "baseline_map" in needs,
-    }
-    counts = {}
-    for key, value in inputs.items():
-        if required[key] and value is None:
-            wanting = [m for m in names if _needs_input(m, key)]
-            raise InputError(f"metric(s) {', '.join(wanting)} need {key}=")
-        count = _map_count(value, key) if required[key] else None
-        if count is not None:
-            counts[key] = count
-    if len(set(counts.values())) != 1:
-        raise InputError(
-            "the map sequences have different lengths: "
-            + ", ".join(f"{k}: {v}" for k, v in counts.items())
-        )
-    n_images = next(iter(counts.values()))
-    primary = next(k for k in counts)
-    shapes = [np.shape(inputs[primary][i]) for i in range(n_images)]
-    for i, shape in enumerate(shapes):
-        if len(shape) != 2:
-            raise InputError(f"{primary} (image {i}) must be 2-D, got shape {shape}")
-    fixations = _Fixations(x, y, n, n_images)
-    shuffled = (
-        _ShuffledNegatives(fixations, shapes) if {"sauc", "sauc_mit"} & set(names) else None
-    )
     options = {"n_splits": n_splits, "step": step, "seed": seed, "emd_downsize": emd_downsize}
     if "auc_borji" in names or "sauc_mit" in names:
         options["n_splits"] = positive_int(n_splits, "n_splits")
         options["step"] = _step(step)
     if "emd" in names:
         options["emd_downsize"] = positive_int(emd_downsize, "emd_downsize")
-    n_threads = default_threads() if n_threads is None else positive_int(n_threads, "n_threads")
-    checked_log_densities = _CheckedOnce(check_normalization)
+    batch = _Batch(
+        names,
+        {
+            "saliency_maps": saliency_maps,
+            "reference_maps": reference_maps,
+            "log_densities": log_densities,
+            "baseline_log_densities": baseline_log_densities,
+            "baseline_maps": baseline_maps,
+        },
+        x, y, n,
+        n_threads=n_threads,
+        check_normalization=check_normalization,
+        shuffled={"sauc", "sauc_mit"} & set(names),
+    )
 
     def score_image(i):
-        context = f"image {i}"
-        maps = {}
-        for key in counts:
-            maps[key] = as_map(inputs[key][i], key, context=context)
-        if maps[primary].shape != shapes[i]:
-            raise InputError(f"{primary} ({context}) changed shape while being read")
-        for key in counts:
-            if key != primary:
-                check_same_shape(maps[primary], maps[key], primary, key, context=context)
-        for key in ("log_densities", "baseline_log_densities"):
-            if key in maps:
-                checked_log_densities(inputs[key][i], maps[key], key, context)
-        fx, fy = fixations.of(i)
-        flat = None
-        if fx.size:
-            _, _, flat = as_coordinates(fx, fy, shapes[i], context=context)
-        row, reasons = {"n_fixations": int(fx.size)}, {}
+        maps, flat, context = batch.image(i)
+        row, reasons = {"n_fixations": 0 if flat is None else int(flat.shape[0])}, {}
         for name in names:
             if flat is None and "fixations" in _registry.get(name).needs:
                 value, reason = np.nan, _NO_FIXATIONS
             else:
-                value, reason = _score_one(name, i, maps, flat, convention, shuffled, options,
-                                           context)
+                value, reason = _score_one(name, i, maps, flat, convention, batch.shuffled,
+                                           options, context)
             row[name] = value
             if reason:
                 reasons[name] = reason
         return row, reasons
 
-    if n_threads == 1 or n_images <= 1:
-        results = [score_image(i) for i in range(n_images)]
-    else:
-        with ThreadPoolExecutor(max_workers=n_threads) as pool:
-            results = list(pool.map(score_image, range(n_images)))
-
+    results = batch.run(score_image)
     _warn_degenerate(results, names)
     table = pd.DataFrame([row for row, _ in results], columns=names + ["n_fixations"])
     table.index.name = "image"
     return table
+
+
+#: Metrics with a value per fixation (their per-image value is the mean over fixations).
+PER_FIXATION_METRICS = ("auc", "auc_unfixated", "sauc", "nss", "log_likelihood",
+                        "information_gain")
+
+
+def score_fixations(
+    saliency_maps,
+    x,
+    y,
+    n,
+    *,
+    metrics=("auc",),
+    log_densities=None,
+    baseline_log_densities=None,
+    check_normalization=True,
+    n_threads=None,
+):
+    """Per-fixation scores for many images: one row per fixation, in the input order.
+
+    The metrics whose image score is a mean over fixations (pysaliency conventions) also have a
+    value per fixation: ``auc`` / ``auc_unfixated`` / ``sauc`` (:func:`auc_per_fixation`
+    against all pixels, unfixated pixels, or all fixations on other images), ``nss`` (the
+    standardised saliency at the fixation), ``log_likelihood`` (nats) and ``information_gain``
+    (bits over the baseline). The mean of a column over one image's fixations is that image's
+    :func:`score_maps` value.
+
+    Parameters are as for :func:`score_maps`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``image`` and one per metric; row ``k`` is fixation ``k`` of the input.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from salbench.metrics import score_fixations
+    >>> maps = [np.array([[0.0, 1.0], [2.0, 3.0]])]
+    >>> score_fixations(maps, [1.5, 0.5], [1.5, 0.5], [0, 0])
+       image    auc
+    0      0  0.875
+    1      0  0.125
+    """
+    import pandas as pd
+
+    names = _metric_list(metrics)
+    unsupported = [m for m in names if m not in PER_FIXATION_METRICS]
+    if unsupported:
+        raise InputError(
+            f"metric(s) {', '.join(unsupported)} have no per-fixation value; per-fixation "
+            f"metrics are {', '.join(PER_FIXATION_METRICS)}"
+        )
+    batch = _Batch(
+        names,
+        {
+            "saliency_maps": saliency_maps,
+            "log_densities": log_densities,
+            "baseline_log_densities": baseline_log_densities,
+        },
+        x, y, n,
+        n_threads=n_threads,
+        check_normalization=check_normalization,
+        shuffled="sauc" in names,
+    )
+
+    def score_image(i):
+        maps, flat, context = batch.image(i)
+        if flat is None:
+            return {}, {}
+        columns, reasons = {}, {}
+        for name in names:
+            columns[name], reason = _per_fixation(name, maps, flat, batch.shuffled, context)
+            if reason:
+                reasons[name] = reason
+        return columns, reasons
+
+    results = batch.run(score_image)
+    _warn_degenerate(results, names)
+    f = batch.fixations
+    table = pd.DataFrame({"image": np.empty(f.n.shape[0], dtype=np.int64)})
+    for name in names:
+        values = np.full(f.n.shape[0], np.nan)
+        for i, (columns, _) in enumerate(results):
+            if name in columns:
+                values[f.order[f.offsets[i]:f.offsets[i + 1]]] = columns[name]
+        table[name] = values
+    table["image"] = f.n[np.argsort(f.order)]
+    return table
+
+
+def _per_fixation(name, maps, flat, shuffled, context):
+    s = maps.get("saliency_maps")
+    if name in ("auc", "auc_unfixated", "sauc"):
+        if name == "sauc":
+            negatives, _, _ = shuffled.for_shape(s.shape)
+            scores, count = _rank_auc_stats(s, flat, negatives, exclude=flat, context=context)
+        else:
+            negatives = "all" if name == "auc" else "unfixated"
+            scores, count = _rank_auc_stats(s, flat, negatives, context=context)
+        if count == 0:
+            return np.full(flat.shape[0], np.nan), "there are no negatives"
+        return scores / count, None
+    if name == "nss":
+        return _nss_per_fixation(s, flat, context=context), None
+    L = maps["log_densities"].reshape(-1)
+    if name == "log_likelihood":
+        return L[flat].copy(), None
+    B = maps["baseline_log_densities"].reshape(-1)
+    return (L[flat] - B[flat]) / LN2, None
+
+
+class _Batch:
+    """The inputs of a batch call, validated once, and a way to run one function per image."""
+
+    def __init__(self, names, inputs, x, y, n, *, n_threads, check_normalization, shuffled):
+        counts = {}
+        for key, value in inputs.items():
+            wanting = [m for m in names if _needs_input(m, key)]
+            if not wanting:
+                continue
+            if value is None:
+                raise InputError(f"metric(s) {', '.join(wanting)} need {key}=")
+            counts[key] = _map_count(value, key)
+        if len(set(counts.values())) != 1:
+            raise InputError(
+                "the map sequences have different lengths: "
+                + ", ".join(f"{k}: {v}" for k, v in counts.items())
+            )
+        self.inputs = {key: inputs[key] for key in counts}
+        self.n_images = next(iter(counts.values()))
+        self.primary = next(iter(counts))
+        self.shapes = [np.shape(self.inputs[self.primary][i]) for i in range(self.n_images)]
+        for i, shape in enumerate(self.shapes):
+            if len(shape) != 2:
+                raise InputError(f"{self.primary} (image {i}) must be 2-D, got shape {shape}")
+        self.fixations = _Fixations(x, y, n, self.n_images)
+        self.shuffled = _ShuffledNegatives(self.fixations, self.shapes) if shuffled else None
+        self.n_threads = (
+            default_threads() if n_threads is None else positive_int(n_threads, "n_threads")
+        )
+        self._checked = _CheckedOnce(check_normalization)
+
+    def image(self, i):
+        """Validated maps of image ``i``, its fixations' flat pixel indices (None if none)."""
+        context = f"image {i}"
+        maps = {key: as_map(seq[i], key, context=context) for key, seq in self.inputs.items()}
+        primary = maps[self.primary]
+        if primary.shape != self.shapes[i]:
+            raise InputError(f"{self.primary} ({context}) changed shape while being read")
+        for key, value in maps.items():
+            if key != self.primary:
+                check_same_shape(primary, value, self.primary, key, context=context)
+        for key in ("log_densities", "baseline_log_densities"):
+            if key in maps:
+                self._checked(self.inputs[key][i], maps[key], key, context)
+        fx, fy = self.fixations.of(i)
+        flat = None
+        if fx.size:
+            _, _, flat = as_coordinates(fx, fy, self.shapes[i], context=context)
+        return maps, flat, context
+
+    def run(self, function):
+        """``[function(i) for i in images]``, on ``n_threads`` threads, in image order."""
+        if self.n_threads == 1 or self.n_images <= 1:
+            return [function(i) for i in range(self.n_images)]
+        with ThreadPoolExecutor(max_workers=self.n_threads) as pool:
+            return list(pool.map(function, range(self.n_images)))
 
 
 class _CheckedOnce:

@@ -62,6 +62,15 @@ def _nss_stats(s, flat, convention, *, context=None):
     return total, counted.shape[0]
 
 
+def _nss_per_fixation(s, flat, *, context=None):
+    """Standardised saliency ``(s - mean) / std0`` at each fixation (pysaliency's ``NSS``)."""
+    mean, m2, constant, s = _map_moments(s, "saliency_map", context)
+    values = s.reshape(-1)[flat]
+    if constant:
+        return values - values  # pysaliency: no division for a constant map; exactly 0 here
+    return (values - mean) / math.sqrt(m2 / s.size)
+
+
 def nss(saliency_map, x, y, *, convention="tuebingen"):
     """Normalised scanpath saliency: the mean of the standardised map at the fixations.
 
