@@ -119,7 +119,7 @@ def _load_nus_scene(spec: DatasetSpec, folder: Path, out_of_image: str) -> Datas
     if mismatch.size:
         i = int(mismatch[0])
         raise DataError(f"{folder / 'tidy' / 'imgInfo.mat'}: imgInfo.size of image {i} ({names[i]}) "
-                        f"is {tuple(sizes[i])} [H, W] but the file is {tuple(stimuli.shapes[i])}; "
+                        f"is {tuple(sizes[i].tolist())} [H, W] but the file is {tuple(stimuli.shapes[i].tolist())}; "
                         f"{mismatch.size} image(s) disagree")
     fixations = Fixations._from_sorted(c, n_images)  # already 0-based: no offset
     fixations, stats = apply_out_of_image_policy(spec.name, fixations, stimuli, out_of_image)

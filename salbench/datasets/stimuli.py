@@ -91,7 +91,7 @@ class Stimuli:
             raise InputError(f"got {len(self._paths)} paths but {shapes.shape[0]} shapes")
         if (shapes <= 0).any():
             i = int(np.flatnonzero((shapes <= 0).any(axis=1))[0])
-            raise InputError(f"image {i} ({self._paths[i]}) has a non-positive shape {tuple(shapes[i])}")
+            raise InputError(f"image {i} ({self._paths[i]}) has a non-positive shape {tuple(shapes[i].tolist())}")
         shapes.flags.writeable = False
         self._shapes = shapes
         if hashes is not None:
@@ -167,7 +167,7 @@ class Stimuli:
         if array.shape[:2] != tuple(self._shapes[i]):
             raise DataError(
                 f"{self._paths[i]}: decoded size {array.shape[:2]} differs from the recorded "
-                f"shape {tuple(self._shapes[i])}"
+                f"shape {tuple(self._shapes[i].tolist())}"
             )
         return array
 
