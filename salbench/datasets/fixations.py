@@ -131,7 +131,7 @@ class Fixations:
                     if size and not (np.isfinite(array).all() and (array == np.round(array)).all()):
                         bad = int(np.flatnonzero(~np.isfinite(array) | (array != np.round(array)))[0])
                         raise InputError(
-                            f"field {name!r} must hold integers; value {array[bad]!r} at fixation "
+                            f"field {name!r} must hold integers; value {array[bad].item()!r} at fixation "
                             f"{bad} is not one"
                         )
                 elif array.dtype.kind not in "iub" and size:
@@ -145,7 +145,7 @@ class Fixations:
             if bad.any():
                 i = int(np.flatnonzero(bad)[0])
                 raise InputError(
-                    f"{name} of fixation {i} is {columns[name][i]!r}; coordinates must be finite "
+                    f"{name} of fixation {i} is {float(columns[name][i])!r}; coordinates must be finite "
                     f"({int(bad.sum())} non-finite value(s))"
                 )
         n_arr = columns["n"]

@@ -120,5 +120,5 @@ def read_osie_layout(path, *, variable: str = "fixations"):
         if bad.any():
             k = int(np.flatnonzero(bad)[0])
             raise DataError(f"{path}: fix_{name} of image {names[columns['n'][k]]!r}, subject "
-                            f"{columns['subject'][k]} is {columns[name][k]!r} (not finite)")
+                            f"{int(columns['subject'][k])} is {float(columns[name][k])!r} (not finite)")
     return names, columns, empty
