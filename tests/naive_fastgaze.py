@@ -117,3 +117,28 @@ def store_tile_pooled(tile, rows, tile_width, width, size, bias, act, alpha, out
     for r in range(pooled.shape[1]):
         start = (pooled_row0 + r + out_ph) * out_wp + out_pw
         out[:, start: start + pooled.shape[2]] = pooled[:, r]
+
+
+def upsample_logits(logits, image_shape, input_shape, stride):
+    """Bilinear interpolation between logit-cell centres with scipy's RegularGridInterpolator.
+
+    Cell (i, j) is centred at image coordinates ((i + 1/2)·stride·H/H_in, (j + 1/2)·stride·W/W_in);
+    pixel centres are (r + 1/2, c + 1/2); queries beyond the outermost centres are clamped to them.
+    """
+    from scipy.interpolate import RegularGridInterpolator
+
+    h, w = logits.shape
+    height, width = image_shape
+    cy = (np.arange(h) + 0.5) * stride * height / input_shape[0]
+    cx = (np.arange(w) + 0.5) * stride * width / input_shape[1]
+    py = np.clip(np.arange(height) + 0.5, cy[0], cy[-1])
+    px = np.clip(np.arange(width) + 0.5, cx[0], cx[-1])
+    if h == 1:
+        cy, py = np.array([0.0, 1.0]), np.zeros(height)
+        logits = np.vstack([logits, logits])
+    if w == 1:
+        cx, px = np.array([0.0, 1.0]), np.zeros(width)
+        logits = np.hstack([logits, logits])
+    grid_y, grid_x = np.meshgrid(py, px, indexing="ij")
+    interpolate = RegularGridInterpolator((cy, cx), np.asarray(logits, np.float64))
+    return interpolate(np.stack([grid_y, grid_x], axis=-1))
