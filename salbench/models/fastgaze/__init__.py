@@ -4,11 +4,32 @@
 * :mod:`.vxm` — reader and writer of Twitter's ``.vxm`` weight files;
 * :mod:`.runtime` — the numpy/Numba forward pass;
 * :mod:`.flops` — FLOP counts from layer shapes;
-* :mod:`.model` — :class:`FastGazeModel`, the probabilistic model adapter.
+* :mod:`.model` — :class:`FastGazeModel`, the probabilistic model adapter;
+* :mod:`.torch_module` — the same network as a ``torch.nn.Module`` (needs the torch extra).
 
-Submodules are imported lazily so ``import salbench.models`` stays cheap.
+Only the IR is imported eagerly (numpy only); the other names load their modules on first use so
+``import salbench.models`` stays cheap.
 """
 
 from .network import Conv2d, GaussianBlur, MaxPool2d, Network, Preprocessing, load_network
 
-__all__ = ["Conv2d", "GaussianBlur", "MaxPool2d", "Network", "Preprocessing", "load_network"]
+_LAZY = {
+    "FastGazeModel": "model", "TWITTER_PREPROCESSING": "model", "load": "model",
+    "Runtime": "runtime", "GemmStats": "runtime",
+    "read_vxm": "vxm", "write_vxm": "vxm",
+    "conv_flops": "flops", "layer_costs": "flops",
+    "to_torch_module": "torch_module",
+}
+
+__all__ = ["Conv2d", "GaussianBlur", "MaxPool2d", "Network", "Preprocessing", "load_network",
+           *_LAZY]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
