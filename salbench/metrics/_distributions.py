@@ -33,8 +33,13 @@ def _first_pass(a, name, context):
     return total, minimum, maximum
 
 
+def linear_density(offset, scale, constant):
+    """The density ``(a - offset) * scale + constant`` as the kernels take it."""
+    return np.array([offset, scale, constant], dtype=np.float64)
+
+
 def _pysaliency_density(a, total, minimum, add):
-    """Constants of pysaliency's ``convert_saliency_map_to_density(a, minimum_value=add)``.
+    """pysaliency's ``convert_saliency_map_to_density(a, minimum_value=add)`` as a linear form.
 
     Shift only a map with negative values to minimum 0, add ``add``, divide by the sum; an all-zero
     result becomes the uniform map.
@@ -44,15 +49,15 @@ def _pysaliency_density(a, total, minimum, add):
     if shift != 0.0 or add != 0.0:
         total = divergence.normalised_sum(flat, shift, 1.0, add)
     if total != 0:
-        return np.array([shift, 1.0, add, total, -1.0])
-    return np.array([0.0, 1.0, 0.0, 1.0, 1.0 / flat.shape[0]])
+        return linear_density(shift, 1.0 / total, add / total)
+    return linear_density(0.0, 0.0, 1.0 / flat.shape[0])
 
 
 def _mit_sum_density(total, has_nonzero):
     """``a / sum(a)`` if any entry is nonzero, else the map unchanged (MIT ``KLdiv.m``)."""
     if has_nonzero:
-        return np.array([0.0, 1.0, 0.0, total, -1.0])
-    return np.array([0.0, 1.0, 0.0, 1.0, 0.0])
+        return linear_density(0.0, 1.0 / total, 0.0)
+    return linear_density(0.0, 1.0, 0.0)
 
 
 def _mit_minmax_density(a, minimum, maximum):
@@ -61,12 +66,12 @@ def _mit_minmax_density(a, minimum, maximum):
     Returns None for a constant nonzero map, where MIT's min-max divides 0 by 0.
     """
     if minimum == 0.0 and maximum == 0.0:
-        return np.array([0.0, 1.0, 0.0, 1.0, 0.0])
+        return linear_density(0.0, 0.0, 0.0)
     spread = maximum - minimum
     if spread == 0:
         return None
     total = divergence.normalised_sum(a.reshape(-1), minimum, spread, 0.0)
-    return np.array([minimum, spread, 0.0, total, -1.0])
+    return linear_density(minimum, 1.0 / (spread * total), 0.0)
 
 
 KLD_CONVENTIONS = ("tuebingen", "mit", "pysaliency")
