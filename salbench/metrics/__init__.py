@@ -14,6 +14,7 @@ from .resize import resize_map
 from ._likelihood import LOG_DENSITY_TOLERANCE, info_gain_mit, information_gain, log_likelihood
 from ._moments import cc, nss
 from ._registry import MetricInfo, get, names
+from ._streaming import StreamingScores
 from ._roc import auc, auc_borji, auc_judd, auc_per_fixation, sauc, sauc_mit
 from . import _catalogue  # noqa: F401  (registers the metrics)
 
@@ -21,6 +22,7 @@ __all__ = [
     "LOG_DENSITY_TOLERANCE",
     "PER_FIXATION_METRICS",
     "MetricInfo",
+    "StreamingScores",
     "auc",
     "auc_borji",
     "auc_judd",
