@@ -192,6 +192,26 @@ def separable_sum(ri, ci, pweight, wy, wx) -> np.ndarray:
     return (wy.T @ counts) @ wx
 
 
+def pair_weights(n: int, targets, sources, sigma: float, *, mode: str = "reflect",
+                 truncate: float = 4.0) -> np.ndarray:
+    """``W[i, j]`` = weight of source pixel ``sources[j]`` on target pixel ``targets[i]``.
+
+    Like :func:`axis_weights` but cheap for many repeated coordinates: short axes read a cached
+    full matrix, long ones compute only the distinct values.
+    """
+    t = np.asarray(targets, dtype=np.int64).reshape(-1)
+    s = np.asarray(sources, dtype=np.int64).reshape(-1)
+    sigma = float(sigma)
+    if sigma > 0 and n <= _FULL_MATRIX_MAX:
+        full = _full_axis_matrix(int(n), sigma, mode, float(truncate))
+        # np.take on flat indices is several times faster than 2-D fancy indexing
+        return np.take(full.reshape(-1), t[:, None] * n + s[None, :])
+    ut, ti = np.unique(t, return_inverse=True)
+    us, si = np.unique(s, return_inverse=True)
+    w = axis_weights(n, ut, us, sigma, mode=mode, truncate=truncate)
+    return w[ti[:, None], si[None, :]]
+
+
 def blur_at(rows, cols, query_rows, query_cols, shape, sigma_y: float, sigma_x: float | None = None,
             *, mode: str = "reflect", truncate: float = 4.0) -> np.ndarray:
     """Pairwise weights ``K[q, j]``: blurred unit impulse at source ``j`` read at query pixel ``q``.
@@ -200,12 +220,6 @@ def blur_at(rows, cols, query_rows, query_cols, shape, sigma_y: float, sigma_x: 
     """
     height, width = shape
     sigma_x = sigma_y if sigma_x is None else sigma_x
-    rows, cols = np.asarray(rows), np.asarray(cols)
-    qr, qc = np.asarray(query_rows), np.asarray(query_cols)
-    ur, ri = np.unique(rows, return_inverse=True)
-    uc, ci = np.unique(cols, return_inverse=True)
-    qur, qri = np.unique(qr, return_inverse=True)
-    quc, qci = np.unique(qc, return_inverse=True)
-    ay = axis_weights(height, qur, ur, sigma_y, mode=mode, truncate=truncate)
-    ax = axis_weights(width, quc, uc, sigma_x, mode=mode, truncate=truncate)
-    return ay[qri][:, ri] * ax[qci][:, ci]
+    ky = pair_weights(height, query_rows, rows, sigma_y, mode=mode, truncate=truncate)
+    kx = pair_weights(width, query_cols, cols, sigma_x, mode=mode, truncate=truncate)
+    return ky * kx

@@ -16,8 +16,10 @@ gain" = IG(model) / IG(gold standard).
   that leave-one-subject-out log-likelihood. ``log_likelihoods(..., subjects=...)`` scores each
   fixation with the density of the other observers; ``log_density`` is the all-observers density.
 
-All densities are computed with the sparse separable blurs of :mod:`salbench.datasets._gauss`
-(no per-fixation Python loops); "pixel density" below means probability mass per pixel.
+No per-fixation Python loops: the centre bias blurs grid histograms by FFT (the spectra of the
+fold histograms are computed once for all candidate bandwidths), the gold standard uses the
+sparse separable blurs of :mod:`salbench.datasets._gauss`. "Pixel density" means probability mass
+per pixel; every log-density sums (``logsumexp``) to 0 over the image.
 """
 
 from __future__ import annotations
@@ -50,8 +52,13 @@ def _shape_of(image) -> tuple[int, int]:
     return h, w
 
 
+#: Smallest weight of the uniform / prior component: it keeps every log-density finite (a pixel
+#: far from all kernel mass would otherwise get log 0 = -inf) and costs at most 1e-6 nats.
+MIN_WEIGHT = 1e-6
+
+
 def _best_mixture_weight(p: np.ndarray, q: np.ndarray) -> tuple[float, float]:
-    """``w`` in [0, 1] maximising ``mean log((1 - w) p + w q)``; returns ``(w, mean LL)``.
+    """``w`` in [MIN_WEIGHT, 1] maximising ``mean log((1 - w) p + w q)``; returns ``(w, mean LL)``.
 
     The objective is concave in ``w``, so a bounded scalar search finds the optimum.
     """
@@ -62,11 +69,11 @@ def _best_mixture_weight(p: np.ndarray, q: np.ndarray) -> tuple[float, float]:
         with np.errstate(divide="ignore"):
             return -np.mean(np.log((1.0 - w) * p + w * q))
 
-    result = minimize_scalar(neg, bounds=(0.0, 1.0), method="bounded",
-                             options={"xatol": 1e-6})
+    result = minimize_scalar(neg, bounds=(MIN_WEIGHT, 1.0), method="bounded",
+                             options={"xatol": 1e-7})
     w = float(result.x)
     # The bounded search never lands exactly on an end point; check the ends explicitly.
-    candidates = [(neg(w), w), (neg(0.0), 0.0), (neg(1.0), 1.0)]
+    candidates = [(neg(w), w), (neg(MIN_WEIGHT), MIN_WEIGHT), (neg(1.0), 1.0)]
     value, w = min(candidates)
     return w, -float(value)
 
@@ -87,8 +94,9 @@ def _select(evaluate, candidates) -> tuple[float, float, float]:
             cache[log_b] = (b, evaluate(b))
             return -cache[log_b][1][1]
 
+        # 1% in bandwidth is far below what the log-likelihood can resolve
         minimize_scalar(neg, bounds=(np.log(lo), np.log(hi)), method="bounded",
-                        options={"xatol": 1e-3, "maxiter": 20})
+                        options={"xatol": 0.01, "maxiter": 20})
         for b, (w, ll) in cache.values():
             if ll > best_ll:
                 best_ll, best_b, best_w = ll, b, w
@@ -157,6 +165,35 @@ def _bilinear_map(grid: np.ndarray, shape) -> np.ndarray:
     return rows[:, j0] * (1 - fx) + rows[:, j0 + 1] * fx
 
 
+def _reflect_spectrum(grids: np.ndarray) -> np.ndarray:
+    """rfft2 of the mirror extension ``[[a, a[:, ::-1]], [a[::-1], a[::-1, ::-1]]]`` of each grid.
+
+    Circular convolution of that 2G-periodic extension is convolution with reflecting borders
+    (SciPy's ``mode="reflect"``) for a kernel of any width, so blurs become products of spectra.
+    """
+    top = np.concatenate([grids, grids[..., ::-1]], axis=-1)
+    extended = np.concatenate([top, top[..., ::-1, :]], axis=-2)
+    return np.fft.rfft2(extended)
+
+
+def _blur_from_spectrum(spectrum: np.ndarray, sigma: float, g: int) -> np.ndarray:
+    """Inverse of :func:`_reflect_spectrum` after a Gaussian blur of ``sigma`` grid bins.
+
+    The kernel is the sampled Gaussian ``exp(-d^2 / 2 sigma^2)``, not truncated, normalised to sum
+    1 over all integer offsets and wrapped onto the period 2G: every bin keeps some mass.
+    """
+    period = 2 * g
+    reach = int(np.ceil(10 * sigma)) + period
+    d = np.arange(-reach, reach + 1)
+    weights = np.exp(-0.5 * (d / sigma) ** 2)
+    weights /= weights.sum()
+    kernel = np.bincount(d % period, weights=weights, minlength=period)
+    k_col = np.fft.fft(kernel)            # along rows (full FFT axis)
+    k_row = np.fft.rfft(kernel)           # along columns (half spectrum)
+    blurred = np.fft.irfft2(spectrum * (k_col[:, None] * k_row[None, :]), s=(period, period))
+    return blurred[:g, :g]
+
+
 class CentreBiasModel(ProbabilisticModel):
     """Image-independent fixation density fitted on training images (see the module notes).
 
@@ -164,7 +201,7 @@ class CentreBiasModel(ProbabilisticModel):
     ----------
     bandwidths : sequence of float, optional
         Candidate kernel standard deviations in normalised units (fractions of the image's width
-        for x and of its height for y). Default: 16 values log-spaced in [0.01, 0.5], refined
+        for x and of its height for y). Default: 12 values log-spaced in [0.01, 0.5], refined
         around the best.
     n_folds : int
         Cross-validation folds over the training images (fewer if there are fewer images).
@@ -197,7 +234,6 @@ class CentreBiasModel(ProbabilisticModel):
     # ------------------------------------------------------------------ fitting
     def fit(self, dataset, images=None) -> "CentreBiasModel":
         """Fit on the fixations of ``images`` (indices; default: every image) of ``dataset``."""
-        from ..datasets import _gauss
         from ..datasets.splits import kfold
 
         fixations = dataset.fixations
@@ -221,34 +257,34 @@ class CentreBiasModel(ProbabilisticModel):
             fold_of_image = folds.fold_of()
             fold = fold_of_image[n_img]
         else:  # one training image: nothing to cross-validate against
+            k = 1
             fold = np.zeros(n_img.size, dtype=np.int64)
             fold_of_image = np.zeros(len(dataset), dtype=np.int64)
         hist = np.zeros((k, g, g))
         np.add.at(hist, (fold, rows, cols), 1.0)
-        total = hist.sum(axis=0)
         per_fold = hist.reshape(k, -1).sum(axis=1)
+        # Spectra of the histograms, computed once for every bandwidth (the blur is linear).
+        spectra = _reflect_spectrum(hist)
+        total_spectrum = spectra.sum(axis=0)
+        n_total = per_fold.sum()
 
-        def density(h, bandwidth, count):
-            b = bandwidth * g
-            rr, cc = np.nonzero(h)
-            if rr.size == 0 or count == 0:
-                return np.full((g, g), 1.0)
-            wy = _gauss.source_weights(g, np.arange(g), b)
-            blurred = wy.T @ h @ wy  # reflect mode conserves mass: sums to count
-            return blurred / count * g * g  # per unit area of the unit square
+        def density(spectrum, bandwidth, count):
+            """Per-unit-area KDE on the grid: the histogram blurred (reflecting borders)."""
+            blurred = _blur_from_spectrum(spectrum, bandwidth * g, g)
+            return np.maximum(blurred, 0.0) / count * g * g
 
         def evaluate(bandwidth):
             p = np.empty(u.size)
             if k >= 2:
                 for f in range(k):
                     held = fold == f
-                    grid_f = density(total - hist[f], bandwidth, total.sum() - per_fold[f])
+                    grid_f = density(total_spectrum - spectra[f], bandwidth, n_total - per_fold[f])
                     p[held] = _bilinear_at(grid_f, u[held], v[held])
             else:
-                p[:] = _bilinear_at(density(total, bandwidth, total.sum()), u, v)
+                p[:] = _bilinear_at(density(total_spectrum, bandwidth, n_total), u, v)
             return _best_mixture_weight(p, np.ones_like(p))
 
-        candidates = self.bandwidths or tuple(np.geomspace(0.01, 0.5, 16))
+        candidates = self.bandwidths or tuple(np.geomspace(0.01, 0.5, 12))
         candidates = tuple(sorted(candidates))
         if min(candidates) <= 0:
             raise InputError("bandwidths must be positive")
@@ -257,8 +293,8 @@ class CentreBiasModel(ProbabilisticModel):
         self.n_train_images_ = int(train.size)
         self.n_train_fixations_ = int(u.size)
         self.dataset_name_ = dataset.name
-        self._grid_all = density(total, self.bandwidth_, total.sum())
-        self._grid_without = [density(total - hist[f], self.bandwidth_, total.sum() - per_fold[f])
+        self._grid_all = density(total_spectrum, self.bandwidth_, n_total)
+        self._grid_without = [density(total_spectrum - spectra[f], self.bandwidth_, n_total - per_fold[f])
                               for f in range(k)] if k >= 2 else []
         ids = dataset.stimuli.ids
         self._fold_of_id = {ids[i]: int(fold_of_image[i]) for i in train} if k >= 2 else {}
@@ -321,7 +357,7 @@ class GoldStandardModel(ProbabilisticModel):
     ----------
     bandwidths : sequence of float, optional
         Candidate kernel standard deviations as fractions of the image's larger side
-        (``sigma_px = bandwidth * max(H, W)``). Default: 14 values log-spaced in [0.005, 0.2],
+        (``sigma_px = bandwidth * max(H, W)``). Default: 10 values log-spaced in [0.005, 0.2],
         refined around the best.
     prior : ProbabilisticModel, optional
         The component mixed in with weight ``prior_weight_`` (default :class:`UniformModel`); a
@@ -380,7 +416,7 @@ class GoldStandardModel(ProbabilisticModel):
             p = np.concatenate([self._loso_kde(bandwidth, *item[:6]) for item in per_image])
             return _best_mixture_weight(p, q)
 
-        candidates = self.bandwidths or tuple(np.geomspace(0.005, 0.2, 14))
+        candidates = self.bandwidths or tuple(np.geomspace(0.005, 0.2, 10))
         candidates = tuple(sorted(candidates))
         if min(candidates) <= 0:
             raise InputError("bandwidths must be positive")
