@@ -26,11 +26,24 @@ MATLAB_EPS = float(np.finfo(np.float64).eps)
 PYSALIENCY_MINIMUM_VALUE = 1e-20
 
 
-def _first_pass(a, name, context):
+_TINY_MAGNITUDE = 1e-290  # below this, 1 / sum could overflow
+
+
+def _first_pass(a, name, context, *, rescale=True):
+    """``(map, sum, min, max)``; a map of vanishing magnitude is first scaled by a power of two.
+
+    The densities here are invariant to scaling a map (without an additive floor), and a power
+    of two scales exactly, so a map whose sum is so small that its reciprocal overflows is brought
+    to magnitude ~1 instead of producing inf.
+    """
     total, minimum, maximum = sum_min_max(a.reshape(-1))
     if not np.isfinite(total):
         raise_non_finite(a, name, context=context)
-    return total, minimum, maximum
+    magnitude = max(abs(minimum), abs(maximum))
+    if rescale and 0 < magnitude < _TINY_MAGNITUDE:
+        a = np.ldexp(a, -int(np.frexp(magnitude)[1]))
+        total, minimum, maximum = sum_min_max(a.reshape(-1))
+    return a, total, minimum, maximum
 
 
 def linear_density(offset, scale, constant):
@@ -79,8 +92,9 @@ KLD_CONVENTIONS = ("tuebingen", "mit", "pysaliency")
 
 def _kld(s, r, convention, *, context=None):
     """Core of :func:`kld`: ``(value, reason)``."""
-    total_s, min_s, max_s = _first_pass(s, "saliency_map", context)
-    total_r, min_r, max_r = _first_pass(r, "reference_map", context)
+    floor = convention == "pysaliency"  # its additive 1e-20 is not scale invariant
+    s, total_s, min_s, max_s = _first_pass(s, "saliency_map", context, rescale=not floor)
+    r, total_r, min_r, max_r = _first_pass(r, "reference_map", context, rescale=not floor)
     flat_s, flat_r = s.reshape(-1), r.reshape(-1)
     if convention == "mit":
         ps = _mit_sum_density(total_s, min_s != 0 or max_s != 0)
@@ -138,8 +152,8 @@ def kld(saliency_map, reference_map, *, convention="tuebingen"):
 
 def _sim(s, r, convention, *, context=None):
     """Core of :func:`sim`: ``(value, reason)``."""
-    total_s, min_s, max_s = _first_pass(s, "saliency_map", context)
-    total_r, min_r, max_r = _first_pass(r, "reference_map", context)
+    s, total_s, min_s, max_s = _first_pass(s, "saliency_map", context)
+    r, total_r, min_r, max_r = _first_pass(r, "reference_map", context)
     if convention == "mit":
         ps = _mit_minmax_density(s, min_s, max_s)
         pr = _mit_minmax_density(r, min_r, max_r)
