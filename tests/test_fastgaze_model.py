@@ -172,3 +172,21 @@ def test_settled_preprocessing_predicts_osie_fixations_and_01_scaling_does_not()
         good.append(auc(settled.logit_map(image), f.x, f.y))
         bad.append(auc(unit.logit_map(image), f.x, f.y))
     assert np.mean(good) > 0.75 and np.mean(bad) < 0.6, (good, bad)
+
+
+def test_fitted_on_real_osie_training_images_beats_the_centre_bias_on_others():
+    from salbench.datasets import load
+    from salbench.metrics import information_gain
+
+    dataset = load("osie", root=OSIE_ROOT.parent)
+    model = FastGazeModel.fitted(TWITTER, dataset, [0, 10, 20, 30], max_fit_images=2,
+                                 max_input_pixels=120_000)  # small inputs keep the test fast
+    assert model.n_train_images_ == 2 and model.logit_scale > 0
+    assert model.centre_bias.describe()["parameters"]["n_train_images"] == 4
+    gains = []
+    for i in (100, 200, 300):
+        image, f = dataset.stimuli.load(i), dataset.fixations.for_image(i)
+        prior = model.centre_bias.log_density(image, image_id=dataset.stimuli.ids[i])
+        gains.append(information_gain(model.log_density(image, image_id=dataset.stimuli.ids[i]),
+                                      prior, f.x, f.y))
+    assert np.mean(gains) > 0.1, gains

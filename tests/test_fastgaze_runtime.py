@@ -101,7 +101,7 @@ def test_flop_count_equals_loop_counted_multiply_adds(size):
     assert_close_float32(ours, value)
 
 
-@pytest.mark.parametrize("size", [(384, 512), (600, 800), (97, 131)])
+@pytest.mark.parametrize("size", [(384, 512), (97, 131), (200, 264)])
 def test_twitter_flops_equal_runtime_multiply_adds(size):
     stats = GemmStats()
     Runtime(TWITTER).forward(np.zeros((3,) + size, np.float32), stats=stats)

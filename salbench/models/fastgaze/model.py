@@ -241,6 +241,29 @@ class FastGazeModel(ProbabilisticModel):
         return np.exp(self.log_density(image, image_id=image_id))
 
     # -- fitting -----------------------------------------------------------------------------
+    @classmethod
+    def fitted(cls, network, dataset, images, *, max_fit_images: int | None = 100,
+               centre_bias: ProbabilisticModel | None = None, **options) -> "FastGazeModel":
+        """A model with a centre bias and ``s``, ``w`` fitted on the training ``images``.
+
+        The centre bias (a :class:`salbench.models.baselines.CentreBiasModel` unless given) is
+        fitted on all of ``images``; ``s`` and ``w`` on at most ``max_fit_images`` of them, evenly
+        spread (each needs a forward pass). ``options`` go to the constructor.
+        """
+        images = np.unique(np.asarray(images, dtype=np.int64))
+        if images.size == 0:
+            raise InputError("fitted() needs at least one training image")
+        if centre_bias is None:
+            from ..baselines import CentreBiasModel
+
+            centre_bias = CentreBiasModel().fit(dataset, images=images)
+        model = cls(network, centre_bias=centre_bias, **options)
+        subset = images
+        if max_fit_images is not None and images.size > max_fit_images:
+            pick = np.linspace(0, images.size - 1, max_fit_images).round().astype(np.int64)
+            subset = images[pick]
+        return model.fit(dataset, images=subset)
+
     def fit(self, dataset, images=None, *, logit_maps=None, fit_centre_bias_weight: bool = True):
         """Fit ``logit_scale`` (and ``centre_bias_weight``) by maximum likelihood.
 
