@@ -1,0 +1,54 @@
+"""Trainable FastGaze-style gaze models and Fisher pruning (needs the optional ``torch`` extra).
+
+Importing this subpackage imports PyTorch; ``import salbench`` and ``salbench.models`` never do.
+
+Typical use::
+
+    from salbench.models.pruning import GazeNet, FixationData, train, prune, export_onnx
+    data = FixationData.from_arrays(images, x=x, y=y, n=n)
+    net = GazeNet(backbone=((32, 32), (64, 64), (128, 128)), readout=(16,))
+    train(net, data, steps=2000)
+    history = prune(net, data, criterion="fisher", beta=0.05, target_flops=net_flops / 4)
+    export_onnx(net, "pruned.onnx")
+"""
+
+from .architecture import (
+    IMAGENET_MEAN_RGB,
+    IMAGENET_STD_RGB,
+    ChannelMask,
+    GaussianCentreBias,
+    GazeNet,
+    SeparableGaussianBlur,
+)
+from .fisher import FisherAccumulator, fisher_signals
+from .flops import LayerCost, conv_flops, head_flops, layer_costs, network_flops, removal_savings
+from .prune import CRITERIA, prune, pruning_scores, remove_channel, select_map, weight_magnitudes
+from .train import FixationData, mean_log_likelihood, per_example_loss, train, training_step
+
+__all__ = [
+    "CRITERIA",
+    "ChannelMask",
+    "FisherAccumulator",
+    "FixationData",
+    "GaussianCentreBias",
+    "GazeNet",
+    "IMAGENET_MEAN_RGB",
+    "IMAGENET_STD_RGB",
+    "LayerCost",
+    "SeparableGaussianBlur",
+    "conv_flops",
+    "fisher_signals",
+    "head_flops",
+    "layer_costs",
+    "mean_log_likelihood",
+    "network_flops",
+    "per_example_loss",
+    "prune",
+    "pruning_scores",
+    "remove_channel",
+    "removal_savings",
+    "select_map",
+    "train",
+    "training_step",
+    "weight_magnitudes",
+]
