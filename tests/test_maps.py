@@ -153,3 +153,18 @@ def test_real_osie_map_equals_scipy():
         gaussian_filter(counts, 24.0, mode="reflect"), rtol=1e-10, atol=1e-15)
     with pytest.raises(InputError, match="several images"):
         density_map(ds.fixations, item.shape, sigma=24)
+
+
+@given(st.integers(1, 80), st.floats(0.2, 60), st.sampled_from(["reflect", "constant", "nearest", "wrap", "mirror"]),
+       st.booleans())
+@settings(max_examples=80, deadline=None)
+def test_axis_weight_matrices_equal_scipy_filtering_of_impulses(n, sigma, mode, reuse):
+    from scipy.ndimage import gaussian_filter1d
+
+    reference = gaussian_filter1d(np.eye(n), sigma, axis=0, mode=mode)
+    rng = np.random.default_rng(n)
+    targets, sources = rng.integers(0, n, 7), rng.integers(0, n, 5)
+    np.testing.assert_allclose(_gauss.pair_weights(n, targets, sources, sigma, mode=mode, reuse=reuse),
+                               reference[np.ix_(targets, sources)], rtol=1e-12, atol=1e-16)
+    np.testing.assert_allclose(_gauss.source_weights(n, sources, sigma, mode=mode),
+                               reference[:, sources].T, rtol=1e-12, atol=1e-16)

@@ -81,27 +81,28 @@ def _axis_weights(n, t, s, sigma, mode, truncate) -> np.ndarray:
     radius = kernel_radius(sigma, truncate)
     kernel = sampled_kernel(sigma, truncate)
     d = t - s
+
+    def images(offsets, period, factor=None):
+        """Sum of the kernel at ``offsets - period * j`` over the j that can reach it."""
+        lo, hi = int(offsets.min()), int(offsets.max())
+        total = 0.0
+        for j in range((lo - radius) // period, (hi + radius) // period + 1):
+            if lo - period * j <= radius and hi - period * j >= -radius:
+                term = _sampled(offsets - period * j, kernel, radius)
+                total = total + (term if factor is None else factor * term)
+        return total + np.zeros(np.broadcast_shapes(t.shape, s.shape))
+
     if mode == "constant":
         return _sampled(d, kernel, radius)
     if mode == "wrap":
-        reps = radius // n + 1
-        return sum(_sampled(d - n * j, kernel, radius) for j in range(-reps, reps + 1))
+        return images(d, n)
     if mode == "reflect":  # d c b a | a b c d | d c b a  (period 2n)
-        period = 2 * n
-        reps = radius // period + 1
-        e = t + s + 1
-        return sum(_sampled(d - period * j, kernel, radius)
-                   + _sampled(e - period * j, kernel, radius) for j in range(-reps, reps + 1))
+        return images(d, 2 * n) + images(t + s + 1, 2 * n)
     if mode == "mirror":  # d c b | a b c d | c b a  (period 2n - 2)
         if n == 1:
             return np.ones((t.shape[0], s.shape[1]))
-        period = 2 * n - 2
-        reps = radius // period + 1
-        e = t + s
         interior = ((s > 0) & (s < n - 1)).astype(np.float64)
-        return sum(_sampled(d - period * j, kernel, radius)
-                   + interior * _sampled(e - period * j, kernel, radius)
-                   for j in range(-reps, reps + 1))
+        return images(d, 2 * n - 2) + images(t + s, 2 * n - 2, interior)
     if mode == "nearest":  # a a a | a b c d | d d d
         if n == 1:
             return np.ones((t.shape[0], s.shape[1]))
@@ -193,33 +194,37 @@ def separable_sum(ri, ci, pweight, wy, wx) -> np.ndarray:
 
 
 def pair_weights(n: int, targets, sources, sigma: float, *, mode: str = "reflect",
-                 truncate: float = 4.0) -> np.ndarray:
+                 truncate: float = 4.0, reuse: bool = False) -> np.ndarray:
     """``W[i, j]`` = weight of source pixel ``sources[j]`` on target pixel ``targets[i]``.
 
-    Like :func:`axis_weights` but cheap for many repeated coordinates: short axes read a cached
-    full matrix, long ones compute only the distinct values.
+    Like :func:`axis_weights` for repeated coordinates. With ``reuse=True`` (many calls with the
+    same axis length and sigma) short axes read a cached full ``n x n`` matrix; otherwise only the
+    distinct coordinates are evaluated.
     """
     t = np.asarray(targets, dtype=np.int64).reshape(-1)
     s = np.asarray(sources, dtype=np.int64).reshape(-1)
     sigma = float(sigma)
-    if sigma > 0 and n <= _FULL_MATRIX_MAX:
+    if sigma > 0 and n <= _FULL_MATRIX_MAX and reuse:
         full = _full_axis_matrix(int(n), sigma, mode, float(truncate))
         # np.take on flat indices is several times faster than 2-D fancy indexing
         return np.take(full.reshape(-1), t[:, None] * n + s[None, :])
     ut, ti = np.unique(t, return_inverse=True)
     us, si = np.unique(s, return_inverse=True)
-    w = axis_weights(n, ut, us, sigma, mode=mode, truncate=truncate)
-    return w[ti[:, None], si[None, :]]
+    if sigma == 0:
+        w = (ut[:, None] == us[None, :]).astype(np.float64)
+    else:
+        w = _axis_weights(n, ut.reshape(-1, 1), us.reshape(1, -1), sigma, mode, float(truncate))
+    return np.take(w.reshape(-1), ti[:, None] * us.size + si[None, :])
 
 
 def blur_at(rows, cols, query_rows, query_cols, shape, sigma_y: float, sigma_x: float | None = None,
-            *, mode: str = "reflect", truncate: float = 4.0) -> np.ndarray:
+            *, mode: str = "reflect", truncate: float = 4.0, reuse: bool = False) -> np.ndarray:
     """Pairwise weights ``K[q, j]``: blurred unit impulse at source ``j`` read at query pixel ``q``.
 
     ``K.sum(axis=1)`` is the blurred count map at the query pixels, without forming the map.
     """
     height, width = shape
     sigma_x = sigma_y if sigma_x is None else sigma_x
-    ky = pair_weights(height, query_rows, rows, sigma_y, mode=mode, truncate=truncate)
-    kx = pair_weights(width, query_cols, cols, sigma_x, mode=mode, truncate=truncate)
+    ky = pair_weights(height, query_rows, rows, sigma_y, mode=mode, truncate=truncate, reuse=reuse)
+    kx = pair_weights(width, query_cols, cols, sigma_x, mode=mode, truncate=truncate, reuse=reuse)
     return ky * kx

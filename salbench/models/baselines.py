@@ -220,6 +220,8 @@ class CentreBiasModel(ProbabilisticModel):
     """
 
     name = "centre bias"
+    #: Memory budget of the per-(size, fold) map cache.
+    CACHE_BYTES = 256 * 2**20
 
     def __init__(self, *, bandwidths=None, n_folds: int = 10, seed: int = 0, grid: int = 256):
         self.bandwidths = None if bandwidths is None else tuple(float(b) for b in bandwidths)
@@ -331,7 +333,8 @@ class CentreBiasModel(ProbabilisticModel):
             cached = np.log((1.0 - w) * kde + w / (shape[0] * shape[1]))
             cached.flags.writeable = False
             self._maps[key] = cached
-            while len(self._maps) > 32:
+            # Keep recent maps within a memory budget (large images are tens of MB each).
+            while len(self._maps) > 1 and sum(m.nbytes for m in self._maps.values()) > self.CACHE_BYTES:
                 self._maps.popitem(last=False)
         else:
             self._maps.move_to_end(key)
@@ -405,15 +408,20 @@ class GoldStandardModel(ProbabilisticModel):
             usable = n_other > 0
             if not usable.any():
                 continue
-            prior = np.exp(self.prior.log_density(shape, image_id=self.ids_[i])[rows, cols])
+            prior = np.exp(self.prior.log_likelihoods(shape, f.x, f.y, image_id=self.ids_[i],
+                                                      subjects=subj))
             per_image.append((shape, rows, cols, other, n_other, usable, prior))
         if not per_image:
             raise InputError("no image has fixations from at least two observers: the gold standard "
                              "is undefined")
         q = np.concatenate([item[6][item[5]] for item in per_image])
+        # Sizes shared by many images read cached full kernel matrices; rare sizes do not.
+        sizes, size_counts = np.unique([item[0] for item in per_image], axis=0, return_counts=True)
+        common = {tuple(int(v) for v in sz) for sz, c in zip(sizes, size_counts) if c >= 8}
 
         def evaluate(bandwidth):
-            p = np.concatenate([self._loso_kde(bandwidth, *item[:6]) for item in per_image])
+            p = np.concatenate([self._loso_kde(bandwidth, *item[:6], reuse=item[0] in common)
+                                for item in per_image])
             return _best_mixture_weight(p, q)
 
         candidates = self.bandwidths or tuple(np.geomspace(0.005, 0.2, 10))
@@ -427,11 +435,11 @@ class GoldStandardModel(ProbabilisticModel):
         return self
 
     @staticmethod
-    def _loso_kde(bandwidth, shape, rows, cols, other, n_other, usable):
+    def _loso_kde(bandwidth, shape, rows, cols, other, n_other, usable, reuse=False):
         from ..datasets import _gauss
 
         sigma = bandwidth * max(shape)
-        k = _gauss.blur_at(rows, cols, rows, cols, shape, sigma)
+        k = _gauss.blur_at(rows, cols, rows, cols, shape, sigma, reuse=reuse)
         p = (k * other).sum(axis=1)[usable] / n_other[usable]
         return p
 
@@ -496,7 +504,7 @@ class GoldStandardModel(ProbabilisticModel):
         qr = np.floor(y).astype(np.int64)
         qc = np.floor(x).astype(np.int64)
         f = self.fixations_.for_image(i)
-        prior = np.exp(self.prior.log_density(shape, image_id=image_id)[qr, qc])
+        prior = np.exp(self.prior.log_likelihoods(shape, x, y, image_id=image_id, subjects=subjects))
         if len(f) == 0 or x.size == 0:
             out = np.full(x.size, np.nan)
         else:
