@@ -20,9 +20,19 @@ from .architecture import (
     GazeNet,
     SeparableGaussianBlur,
 )
+from .export import (
+    GaussianCentreBiasPrior,
+    export_onnx,
+    export_runtime,
+    export_vxm,
+    to_fastgaze_model,
+    to_network,
+)
 from .fisher import FisherAccumulator, fisher_signals
 from .flops import LayerCost, conv_flops, head_flops, layer_costs, network_flops, removal_savings
+from .model import GazeNetModel, load_model, save_model
 from .prune import CRITERIA, prune, pruning_scores, remove_channel, select_map, weight_magnitudes
+from .synthetic import synthetic_gaze_task
 from .train import FixationData, mean_log_likelihood, per_example_loss, train, training_step
 
 __all__ = [
@@ -30,6 +40,8 @@ __all__ = [
     "ChannelMask",
     "FisherAccumulator",
     "FixationData",
+    "GaussianCentreBiasPrior",
+    "GazeNetModel",
     "GaussianCentreBias",
     "GazeNet",
     "IMAGENET_MEAN_RGB",
@@ -37,9 +49,13 @@ __all__ = [
     "LayerCost",
     "SeparableGaussianBlur",
     "conv_flops",
+    "export_onnx",
+    "export_runtime",
+    "export_vxm",
     "fisher_signals",
     "head_flops",
     "layer_costs",
+    "load_model",
     "mean_log_likelihood",
     "network_flops",
     "per_example_loss",
@@ -47,7 +63,11 @@ __all__ = [
     "pruning_scores",
     "remove_channel",
     "removal_savings",
+    "save_model",
     "select_map",
+    "synthetic_gaze_task",
+    "to_fastgaze_model",
+    "to_network",
     "train",
     "training_step",
     "weight_magnitudes",

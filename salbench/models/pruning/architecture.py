@@ -9,7 +9,7 @@ networks and Fisher pruning":
 3. a readout stack of 1×1 convolutions ending in one channel, applied *before* upsampling, so that
    no many-channel tensor is ever interpolated;
 4. a separable Gaussian blur of that single logit map, still at the low resolution;
-5. bilinear upsampling to the image size, the log of a centre-bias prior is added (a tensor given by
+5. bilinear upsampling to the image size (between low-resolution cell centres), the log of a centre-bias prior is added (a tensor given by
    the caller, or a learned anisotropic Gaussian), and a log-softmax over all pixels turns the
    logits into a log-density.
 
@@ -153,6 +153,24 @@ class GaussianCentreBias(nn.Module):
         log_u = -0.5 * ((u - centre[0]) / sigma[0]) ** 2
         log_v = -0.5 * ((v - centre[1]) / sigma[1]) ** 2
         return log_v[:, None] + log_u[None, :]
+
+
+def upsample_logits(logits: torch.Tensor, height: int, width: int, stride: int) -> torch.Tensor:
+    """Bilinear interpolation of ``(N, 1, h, w)`` logits at cell centres to ``(N, 1, height, width)``.
+
+    Logit cell ``(i, j)`` summarises input pixels ``[s·i, s·(i+1)) × [s·j, s·(j+1))`` (``s`` =
+    ``stride``), so its centre sits at ``s·(i + ½)``; each pixel centre is interpolated between the
+    two nearest cell centres, and beyond the first / last centre the edge value is held (this also
+    covers the ``height mod s`` trailing rows that floor-mode pooling drops). This is the
+    convention of :func:`salbench.models.fastgaze.model.upsample_logits`, so an exported network
+    gives the same densities in the framework-free runtime.
+    """
+    if stride == 1:
+        upsampled = logits
+    else:
+        upsampled = F.interpolate(logits, scale_factor=float(stride), mode="bilinear", align_corners=False)
+    # Always pad (possibly by zero) so that traced and exported graphs have no data-dependent branch.
+    return F.pad(upsampled, (0, width - upsampled.shape[-1], 0, height - upsampled.shape[-2]), mode="replicate")
 
 
 def _as_widths(value, name: str) -> tuple:
@@ -354,8 +372,7 @@ class GazeNet(nn.Module):
             ``(batch, height, width)`` natural-log density; each image's density sums to one.
         """
         height, width = images.shape[-2:]
-        logits = self.logits(images)
-        logits = F.interpolate(logits, size=(height, width), mode="bilinear", align_corners=False)[:, 0]
+        logits = upsample_logits(self.logits(images), height, width, self.downsampling)[:, 0]
         if log_prior is None:
             log_prior = self.log_prior(height, width, dtype=logits.dtype, device=logits.device)
         if log_prior is not None:
