@@ -3,17 +3,27 @@
 * :class:`Fixations` — columnar fixations sorted by image (``fixations.for_image(i)`` is O(1));
 * :class:`Stimuli` — file-backed images, sizes from headers, stable ids;
 * :class:`Dataset` — stimuli + fixations + :class:`DatasetFacts`;
-* :func:`names`, :func:`load` — the registered datasets (``osie``, ``nus_scene``, ``eyecrowd``);
-* :func:`fixation_map`, :func:`density_map` — empirical maps (Gaussian or the MIT benchmark's blur).
+* :func:`names`, :func:`load`, :func:`fetch` — the registered datasets (``osie``, ``nus_scene``,
+  ``eyecrowd``), downloaded at pinned commits and verified by SHA-256;
+* :func:`fixation_map`, :func:`density_map` — empirical maps (Gaussian or the MIT benchmark's blur);
+* :func:`split_images`, :func:`kfold` — deterministic splits by image;
+* :func:`read_pysaliency`, :func:`write_pysaliency`, :func:`load_pysaliency`,
+  :func:`save_pysaliency` — pysaliency's HDF5 layout; :func:`read_fixations` — CSV/Parquet tables.
 """
 
 from .dataset import Dataset, DatasetFacts, DatasetImage
+from .download import fetch
 from .fixations import FIELDS, Fixations, ImageFixations
+from .hdf5 import load_pysaliency, read_pysaliency, save_pysaliency, write_pysaliency
 from .maps import density_map, fixation_map
 from .registry import load, names, spec
+from .splits import Folds, Split, kfold, split_images
 from .stimuli import Stimuli
+from .tabular import read_fixations
 
 __all__ = [
-    "FIELDS", "Dataset", "DatasetFacts", "DatasetImage", "Fixations", "ImageFixations", "Stimuli",
-    "density_map", "fixation_map", "load", "names", "spec",
+    "FIELDS", "Dataset", "DatasetFacts", "DatasetImage", "Fixations", "Folds", "ImageFixations",
+    "Split", "Stimuli", "density_map", "fetch", "fixation_map", "kfold", "load", "load_pysaliency",
+    "names", "read_fixations", "read_pysaliency", "save_pysaliency", "spec", "split_images",
+    "write_pysaliency",
 ]

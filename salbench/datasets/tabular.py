@@ -1,0 +1,188 @@
+"""Fixations from a generic table (CSV, TSV or Parquet) with user-named columns.
+
+Eye-tracking exports disagree on everything: column names, x/y order, 0- or 1-based pixels,
+milliseconds or seconds, image names or numbers. :func:`read_fixations` therefore takes the
+column names from the user and makes the two conventions that silently corrupt results —
+coordinate base and x/y order — *required* keyword arguments with no default.
+
+Example
+-------
+A CSV ``subject,image,row,col,onset_ms`` with MATLAB-style 1-based pixels::
+
+    fixations = read_fixations("export.csv", coordinates=("col", "row"), xy_order="xy",
+                               one_based=True, image="image", subject="subject",
+                               t="onset_ms", time_unit="ms", images=dataset.stimuli.names)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..exceptions import DataError, InputError
+from .fixations import Fixations
+
+
+def _read_table(source):
+    import pandas as pd
+
+    if isinstance(source, pd.DataFrame):
+        return source, "DataFrame"
+    path = Path(source)
+    if not path.is_file():
+        raise DataError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".parquet":
+            return pd.read_parquet(path), str(path)
+        sep = "\t" if suffix in (".tsv", ".tab") else ","
+        return pd.read_csv(path, sep=sep), str(path)
+    except Exception as error:  # pandas/pyarrow raise many types for malformed files
+        raise DataError(f"{path}: cannot read the table ({type(error).__name__}: {error})") from None
+
+
+def _column(frame, name, where, role):
+    if name not in frame.columns:
+        raise DataError(f"{where}: no column {name!r} (given as {role}); the columns are "
+                        f"{[str(c) for c in frame.columns]}")
+    return frame[name]
+
+
+def _numeric(series, name, where, role) -> np.ndarray:
+    import pandas as pd
+
+    values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64)
+    bad = np.isnan(values) & series.notna().to_numpy()
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise DataError(f"{where}: column {name!r} ({role}) has a non-numeric value "
+                        f"{series.iloc[row]!r} in data row {row}")
+    return values
+
+
+def read_fixations(source, *, coordinates: tuple[str, str], xy_order: str, one_based: bool,
+                   image: str, subject: str | None = None, scanpath: str | None = None,
+                   t: str | None = None, duration: str | None = None, time_unit: str = "s",
+                   images=None, image_index_base: int = 0,
+                   n_images: int | None = None) -> Fixations:
+    """Read fixations from a CSV/TSV/Parquet file (or a DataFrame).
+
+    Parameters
+    ----------
+    source : path or pandas.DataFrame
+    coordinates : (str, str)
+        The two coordinate columns, in the order given by ``xy_order``.
+    xy_order : {"xy", "yx"}
+        ``"xy"``: the first column is x (the column index, horizontal); ``"yx"``: the first is y
+        (the row index), as in NUS Scene's ``[y, x, ...]`` matrices. Required.
+    one_based : bool
+        True for 1-based pixel coordinates (MATLAB exports: 1 is subtracted), False for 0-based.
+        Required.
+    image : str
+        Column identifying the image: file names (matched against ``images``) or integer indices
+        (``image_index_base`` says whether they start at 0 or 1).
+    subject, scanpath, t, duration : str, optional
+        Columns for the observer, the trial, the onset and the duration. Subjects and scanpaths
+        may be strings; they are numbered in order of first appearance. Without a scanpath column,
+        each (image, subject) pair is one scanpath, its fixations in table order.
+    time_unit : {"s", "ms"}
+        Unit of ``t`` and ``duration``.
+    images : sequence of str, optional
+        Image file names in dataset order (e.g. ``dataset.stimuli.names``); names in the table may
+        also be given without extension.
+    n_images : int, optional
+        Number of images (default: ``len(images)``, else the largest index + 1).
+    """
+    if xy_order not in ("xy", "yx"):
+        raise InputError(f"xy_order must be 'xy' or 'yx', got {xy_order!r}")
+    if not isinstance(one_based, bool):
+        raise InputError(f"one_based must be True or False, got {one_based!r}")
+    if time_unit not in ("s", "ms"):
+        raise InputError(f"time_unit must be 's' or 'ms', got {time_unit!r}")
+    if image_index_base not in (0, 1):
+        raise InputError(f"image_index_base must be 0 or 1, got {image_index_base!r}")
+    try:
+        first, second = coordinates
+    except (TypeError, ValueError):
+        raise InputError(f"coordinates must be two column names, got {coordinates!r}") from None
+    frame, where = _read_table(source)
+    a = _numeric(_column(frame, first, where, "first coordinate"), first, where, "coordinate")
+    b = _numeric(_column(frame, second, where, "second coordinate"), second, where, "coordinate")
+    x, y = (a, b) if xy_order == "xy" else (b, a)
+    missing = np.isnan(x) | np.isnan(y)
+    if missing.any():
+        row = int(np.flatnonzero(missing)[0])
+        raise DataError(f"{where}: data row {row} has no coordinates ({int(missing.sum())} row(s) "
+                        "without coordinates); remove them first")
+    if one_based:
+        x, y = x - 1.0, y - 1.0
+
+    n, n_images = _image_indices(_column(frame, image, where, "image"), images, image_index_base,
+                                 n_images, where, image)
+    kwargs = {}
+    scale = 1e-3 if time_unit == "ms" else 1.0
+    if t is not None:
+        kwargs["t"] = _numeric(_column(frame, t, where, "t"), t, where, "onset") * scale
+    if duration is not None:
+        kwargs["duration"] = _numeric(_column(frame, duration, where, "duration"), duration, where,
+                                      "duration") * scale
+    if subject is not None:
+        kwargs["subject"] = _codes(_column(frame, subject, where, "subject"))
+    if scanpath is not None:
+        trial = _codes(_column(frame, scanpath, where, "scanpath"))
+    elif subject is not None:
+        import pandas as pd
+
+        key = n * (int(kwargs["subject"].max()) + 1) + kwargs["subject"]
+        trial = pd.factorize(key, sort=False)[0].astype(np.int64)
+    else:
+        trial = None
+    if trial is not None:
+        order = np.argsort(trial, kind="stable")
+        counts = np.bincount(trial)
+        position = np.empty(trial.size, dtype=np.int64)
+        position[order] = np.arange(trial.size) - np.repeat(np.cumsum(counts) - counts, counts)
+        kwargs["scanpath"], kwargs["position"] = trial, position
+    try:
+        return Fixations(x, y, n, n_images=n_images, **kwargs)
+    except InputError as error:
+        raise DataError(f"{where}: {error}") from None
+
+
+def _codes(series) -> np.ndarray:
+    import pandas as pd
+
+    codes, _ = pd.factorize(series, sort=False)
+    if (codes < 0).any():
+        raise DataError(f"column {series.name!r} has missing values")
+    return codes.astype(np.int64)
+
+
+def _image_indices(series, images, base, n_images, where, name):
+    import pandas as pd
+
+    numeric = pd.api.types.is_numeric_dtype(series)
+    if numeric:
+        values = series.to_numpy()
+        if np.isnan(values.astype(np.float64)).any() or (values != np.round(values)).any():
+            raise DataError(f"{where}: image column {name!r} must hold whole numbers or file names")
+        n = values.astype(np.int64) - base
+        if (n < 0).any():
+            raise DataError(f"{where}: image index {int(n.min()) + base} is below the base {base}")
+        total = len(images) if images is not None else (n_images if n_images is not None else int(n.max()) + 1)
+        if n.size and n.max() >= total:
+            raise DataError(f"{where}: image index {int(n.max()) + base} is beyond the {total} images")
+        return n, total
+    if images is None:
+        raise InputError(f"{where}: column {name!r} holds image names; pass images= (e.g. "
+                         "dataset.stimuli.names) to number them")
+    names = [str(v) for v in images]
+    lookup = {v: i for i, v in enumerate(names)}
+    lookup.update({Path(v).stem: i for i, v in enumerate(names) if Path(v).stem not in lookup})
+    labels = series.astype(str).to_numpy()
+    unknown = sorted({v for v in labels if v not in lookup})
+    if unknown:
+        raise DataError(f"{where}: {len(unknown)} image name(s) in column {name!r} are not among "
+                        f"the images, e.g. {unknown[:3]}")
+    return np.array([lookup[v] for v in labels], dtype=np.int64), len(names)
