@@ -358,3 +358,22 @@ def test_streaming_scores_equal_one_big_call_and_merge():
         np.average(whole["auc"][defined], weights=whole["n_fixations"][defined]), abs=1e-12)
     with pytest.raises(ValueError, match="cc is not a mean over fixations"):
         first.compute(average="fixation")
+
+
+def test_score_maps_per_metric_conventions():
+    maps, refs, _, x, y, n = _random_dataset(6, n_images=3)
+    table = M.score_maps(maps, x, y, n, metrics=["kld", "nss"], reference_maps=refs,
+                         convention={"kld": "pysaliency", "nss": "mit"})
+    for i in range(3):
+        assert table.loc[i, "kld"] == M.kld(maps[i], refs[i], convention="pysaliency")
+        assert table.loc[i, "nss"] == M.nss(maps[i], x[n == i], y[n == i], convention="mit")
+    with pytest.raises(ValueError, match="convention must be one of"):
+        M.score_maps(maps, x, y, n, metrics=["nss"], convention={"nss": "pysaliency"})
+    with pytest.raises(ValueError, match="no conventions"):
+        M.score_maps(maps, x, y, n, metrics=["auc"], convention={"auc": "mit"})
+
+
+def test_registry_functions_are_the_metric_definitions():
+    s = np.add.outer(np.arange(4.0), np.arange(5.0))
+    assert M.get("auc_unfixated").function(s, [4.5], [3.5]) == M.auc(
+        s, [4.5], [3.5], negatives="unfixated")

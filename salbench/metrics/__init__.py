@@ -15,7 +15,7 @@ from ._likelihood import LOG_DENSITY_TOLERANCE, info_gain_mit, information_gain,
 from ._moments import cc, nss
 from ._registry import MetricInfo, get, names
 from ._streaming import StreamingScores
-from ._roc import auc, auc_borji, auc_judd, auc_per_fixation, sauc, sauc_mit
+from ._roc import auc, auc_borji, auc_judd, auc_per_fixation, auc_unfixated, sauc, sauc_mit
 from . import _catalogue  # noqa: F401  (registers the metrics)
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "auc_borji",
     "auc_judd",
     "auc_per_fixation",
+    "auc_unfixated",
     "cc",
     "emd",
     "get",

@@ -166,8 +166,10 @@ def score_maps(
         Registry names (:func:`salbench.metrics.names`), e.g. ``["auc", "sauc", "nss", "cc"]``.
     reference_maps : sequence of arrays, optional
         Empirical fixation densities per image, for ``cc``, ``kld``, ``sim``.
-    convention : {"tuebingen", "mit"}, default="tuebingen"
-        Passed to ``nss``, ``cc``, ``kld`` and ``sim`` (the AUC variants are separate metrics).
+    convention : {"tuebingen", "mit"} or dict, default="tuebingen"
+        Passed to ``nss``, ``cc``, ``kld`` and ``sim`` (the AUC variants are separate metrics);
+        a dict sets it per metric, e.g. ``{"kld": "pysaliency", "nss": "mit"}`` (metrics not
+        named keep ``"tuebingen"``).
     log_densities, baseline_log_densities : sequences of arrays, optional
         For ``log_likelihood`` and ``information_gain``.
     baseline_maps : sequence of arrays, optional
@@ -210,7 +212,7 @@ def score_maps(
     import pandas as pd
 
     names = _metric_list(metrics)
-    convention = convention_argument(convention)
+    convention = _conventions_by_metric(names, convention)
     options = {"n_splits": n_splits, "step": step, "seed": seed, "emd_downsize": emd_downsize}
     if "auc_borji" in names or "sauc_mit" in names:
         options["n_splits"] = positive_int(n_splits, "n_splits")
@@ -472,13 +474,13 @@ def _score_one(name, i, maps, flat, convention, shuffled, options, context):
         return _sauc_mit(s, flat, candidates, n_splits, step,
                          np.random.default_rng(_seed(seed, i)), context=context)
     if name == "nss":
-        return _nss(s, flat, convention, context=context)
+        return _nss(s, flat, convention[name], context=context)
     if name == "cc":
-        return _cc(s, maps["reference_maps"], convention, context=context)
+        return _cc(s, maps["reference_maps"], convention[name], context=context)
     if name == "kld":
-        return _kld(s, maps["reference_maps"], convention, context=context)
+        return _kld(s, maps["reference_maps"], convention[name], context=context)
     if name == "sim":
-        return _sim(s, maps["reference_maps"], convention, context=context)
+        return _sim(s, maps["reference_maps"], convention[name], context=context)
     if name == "emd":
         return _emd(s, maps["reference_maps"], options["emd_downsize"], "none", context=context)
     if name == "log_likelihood":
@@ -486,10 +488,33 @@ def _score_one(name, i, maps, flat, convention, shuffled, options, context):
     if name == "information_gain":
         return _information_gain(
             maps["log_densities"], maps["baseline_log_densities"], flat, context=context
-        ), None
+        )
     if name == "info_gain_mit":
         return _info_gain_mit(s, maps["baseline_maps"], flat, context=context)
     raise InputError(f"metric {name!r} cannot be computed by score_maps")  # pragma: no cover
+
+
+def _conventions_by_metric(names, convention):
+    """``{metric: convention}`` from one convention for all or a per-metric dict."""
+    if isinstance(convention, str):
+        convention = convention_argument(convention)
+        return {m: convention for m in names if _registry.get(m).conventions}
+    try:
+        items = dict(convention)
+    except (TypeError, ValueError):
+        raise InputError(
+            f"convention must be 'tuebingen', 'mit' or a dict metric -> convention, got "
+            f"{convention!r}"
+        ) from None
+    resolved = {m: "tuebingen" for m in names if _registry.get(m).conventions}
+    for metric, value in items.items():
+        allowed = _registry.get(metric).conventions
+        if metric not in names:
+            raise InputError(f"convention= names {metric!r}, which is not in metrics=")
+        if not allowed:
+            raise InputError(f"metric {metric!r} has no conventions to choose from")
+        resolved[metric] = convention_argument(value, allowed)
+    return resolved
 
 
 def _seed(seed, i):

@@ -4,13 +4,13 @@ from ._distributions import KLD_CONVENTIONS, emd, kld, sim
 from ._likelihood import info_gain_mit, information_gain, log_likelihood
 from ._moments import cc, nss
 from ._registry import MetricInfo, register
-from ._roc import auc, auc_borji, auc_judd, sauc, sauc_mit
+from ._roc import auc, auc_borji, auc_judd, auc_unfixated, sauc, sauc_mit
 
 FIX = ("fixations",)
 TWO = ("tuebingen", "mit")
 
 register(MetricInfo("auc", auc, True, FIX, summary="exact rank AUC, all pixels as negatives"))
-register(MetricInfo("auc_unfixated", auc, True, FIX,
+register(MetricInfo("auc_unfixated", auc_unfixated, True, FIX,
                     summary="exact rank AUC, unfixated pixels as negatives"))
 register(MetricInfo("sauc", sauc, True, FIX + ("negatives",),
                     summary="exact shuffled AUC, other images' fixations as negatives"))

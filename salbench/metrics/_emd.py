@@ -608,6 +608,9 @@ def _emd_mit(s, f, downsize, histogram_matching):
 
     # EMD.m: im1 = imresize(fixationMap, 1/32); im2 = imresize(saliencyMap, size(im1));
     im1 = _resize_scale(f, (1.0 / downsize, 1.0 / downsize), None, "mit")
+    if im1.size == 1:
+        return np.nan, (f"EMD is 0 for any maps on a single cell: {f.shape[0]}x{f.shape[1]} maps "
+                        f"shrunk by downsize={downsize} leave one cell; use a smaller downsize")
     im2 = _resize_scale(s, None, im1.shape, "mit")
     if histogram_matching != "none":
         # EMD.m: im2 = histMatchMaps(im1, im2); im2(isnan(im2))=0;

@@ -104,14 +104,18 @@ def information_gain(log_density, baseline_log_density, x, y, *, check_normaliza
     B = _log_density_argument(baseline_log_density, "baseline_log_density", check_normalization)
     check_same_shape(L, B, "log_density", "baseline_log_density")
     _, _, flat = as_coordinates(x, y, L.shape)
-    return _information_gain(L, B, flat)
+    value, reason = _information_gain(L, B, flat)
+    return degenerate(reason) if reason else value
 
 
 def _information_gain(L, B, flat, *, context=None):
-    """Core of :func:`information_gain` for validated log-densities."""
+    """Core of :func:`information_gain` for validated log-densities: ``(value, reason)``."""
     model = _sum_at(L, "log_density", flat, context=context)
     baseline = _sum_at(B, "baseline_log_density", flat, context=context)
-    return float((model - baseline) / flat.shape[0] / LN2)
+    if model == -np.inf and baseline == -np.inf:
+        return np.nan, ("information gain is undefined: both the model and the baseline give "
+                        "probability 0 to a fixation")
+    return float((model - baseline) / flat.shape[0] / LN2), None
 
 
 def _mit_density_at(a, name, flat, *, context=None):

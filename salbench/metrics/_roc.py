@@ -166,6 +166,22 @@ def auc(saliency_map, x, y, *, negatives="all"):
     return degenerate(reason) if reason else value
 
 
+def auc_unfixated(saliency_map, x, y):
+    """Rank AUC with the unfixated pixels (each once) as negatives.
+
+    Same as ``auc(saliency_map, x, y, negatives="unfixated")`` (pysaliency's
+    ``nonfixations='unfixated'``): the closest exact counterpart of MIT's ``AUC_Judd``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from salbench.metrics import auc_unfixated
+    >>> auc_unfixated(np.array([[0.0, 1.0], [2.0, 3.0]]), [1.5], [1.5])
+    1.0
+    """
+    return auc(saliency_map, x, y, negatives="unfixated")
+
+
 def sauc(saliency_map, x, y, nx, ny):
     """Shuffled AUC against the given negatives, exactly (no sampling).
 
