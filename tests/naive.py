@@ -135,3 +135,56 @@ def log_likelihood(L, x, y):
 def information_gain(L, B, x, y):
     rows, cols = pixels(x, y)
     return float(np.mean((np.asarray(L)[rows, cols] - np.asarray(B)[rows, cols]) / math.log(2)))
+
+
+def octave_range(limit, step=0.1):
+    """Octave 7.3's ``0:step:limit`` for limit >= 0, from the rules in the conformance README."""
+    eps = np.finfo(float).eps
+    ct = 3 * eps
+    if limit < step:
+        return [0.0]
+
+    def tolerant_floor(x):
+        # Hagerty's FL5, as Octave's Range.cc
+        q = 1.0
+        rmax = q / (2.0 - ct)
+        t1 = 1.0 + math.floor(x)
+        t1 = (ct / q) * abs(t1)
+        t1 = min(rmax, t1)
+        t1 = max(ct, t1)
+        t1 = math.floor(x + t1)
+        return t1 if (x <= 0 or (t1 - x) < rmax) else t1 - 1
+
+    def near(u, v):
+        return abs(u - v) < max(abs(u), abs(v)) * ct
+
+    n = int(tolerant_floor((limit + step) / step))
+    if not near((n - 1) * step, limit):
+        if near((n - 2) * step, limit):
+            n -= 1
+        elif near(n * step, limit):
+            n += 1
+    grid = [k * step for k in range(n - 1)]
+    grid.append(min((n - 1) * step, limit))
+    return grid
+
+
+def thresholded_roc_area(positives, negatives, step=0.1):
+    """One split of MIT's AUC_Borji / AUC_shuffled: thresholds fliplr(0:step:max)."""
+    positives = np.asarray(positives, float)
+    negatives = np.asarray(negatives, float)
+    top = max(positives.max(), negatives.max())
+    thresholds = octave_range(top, step)[::-1]
+    tp = [0.0] + [np.sum(positives >= t) / len(positives) for t in thresholds] + [1.0]
+    fp = [0.0] + [np.sum(negatives >= t) / len(negatives) for t in thresholds] + [1.0]
+    return float(np.trapezoid(tp, fp))
+
+
+def info_gain_mit(s, b, x, y):
+    p = minmax(s).ravel()
+    q = minmax(b).ravel()
+    p, q = p / p.sum(), q / q.sum()
+    F = np.zeros(np.shape(s), bool)
+    F[pixels(x, y)] = True
+    F = F.ravel()
+    return float(np.mean(np.log2(EPS + p[F]) - np.log2(EPS + q[F])))
