@@ -2,4 +2,26 @@
 
 from .base import ProbabilisticModel, SaliencyMapModel
 
-__all__ = ["ProbabilisticModel", "SaliencyMapModel"]
+# Adapters, the spec parser, the saliency-to-density conversion and metric-specific maps load on
+# first use, so ``import salbench.models`` stays cheap.
+_LAZY = {
+    "from_spec": "spec",
+    "SaliencyMapDensityModel": "conversion", "to_density": "conversion",
+    "MetricMapModel": "metric_maps", "metric_saliency_maps": "metric_maps",
+    "metric_saliency_map": "metric_maps", "average_log_density": "metric_maps",
+    "MapDirectoryModel": "adapters", "HDF5SaliencyMapModel": "adapters",
+    "CallableModel": "adapters", "OnnxModel": "adapters", "TorchModel": "adapters",
+    "CommandModel": "adapters",
+}
+
+__all__ = ["ProbabilisticModel", "SaliencyMapModel", *_LAZY]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,72 @@
+"""A Python function as a model: ``fn(image) -> (H, W) map`` (or log-density)."""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+
+from ...exceptions import InputError
+from ._base import Adapter, check_resize, make_log_density_variant, pixels_of
+
+
+def _accepts_image_id(fn) -> bool:
+    try:
+        parameters = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):  # some builtins have no signature
+        return False
+    return any(p.name == "image_id" and p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)
+               or p.kind == p.VAR_KEYWORD for p in parameters)
+
+
+class CallableModel(Adapter):
+    """Wrap a function ``fn(image) -> (H, W) array`` as a model.
+
+    Parameters
+    ----------
+    fn : callable
+        Called with the image (an ``(H, W)`` or ``(H, W, 3)`` uint8 array); if it accepts an
+        ``image_id`` keyword, the image's id is passed too.
+    kind : {"saliency", "log_density"}
+        ``"log_density"``: ``fn`` returns a log-density up to an additive constant (e.g. logits);
+        it is normalised (``logsumexp == 0``) and the model is probabilistic.
+    resize : {None, "bilinear", "mit", "nearest", "area"}
+        ``None``: an output of another size than the image is an error.
+    name : str, optional
+        Default: the function's name.
+
+    Examples
+    --------
+    >>> model = CallableModel(lambda image: image.mean(axis=2), name="brightness")
+    >>> model.saliency_map(np.full((2, 3, 3), 7, np.uint8)).tolist()
+    [[7.0, 7.0, 7.0], [7.0, 7.0, 7.0]]
+    >>> flat = CallableModel(lambda image: np.zeros(image.shape[:2]), kind="log_density")
+    >>> float(np.exp(flat.log_density(np.zeros((2, 2, 3), np.uint8))).sum())
+    1.0
+    """
+
+    def __init__(self, fn, *, kind: str = "saliency", resize: str | None = None,
+                 name: str | None = None):
+        if not callable(fn):
+            raise InputError(f"fn must be callable (image -> map), got {type(fn).__name__}")
+        self.fn = fn
+        self.resize = check_resize(resize)
+        self.name = name or getattr(fn, "__name__", None) or type(fn).__name__
+        if self.name == "<lambda>":
+            self.name = "callable"
+        self._pass_id = _accepts_image_id(fn)
+
+    def _output(self, image, image_id) -> np.ndarray:
+        pixels = pixels_of(image, self.name)
+        out = self.fn(pixels, image_id=image_id) if self._pass_id else self.fn(pixels)
+        return self._finish(out, pixels, image_id, self.resize)
+
+    def _parameters(self) -> dict:
+        fn = self.fn
+        where = f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', type(fn).__name__)}"
+        return {"function": where, "resize": self.resize}
+
+
+CallableLogDensityModel = make_log_density_variant(
+    CallableModel, "CallableLogDensityModel",
+    """A function returning log-densities (normalised here): ``CallableModel(fn, kind="log_density")``.""")
