@@ -211,3 +211,19 @@ def test_osie_subset_ordering_of_baselines():
     # bits per fixation: centre bias clearly above uniform, gold standard far above centre bias
     assert np.mean(ig_cb) / math.log(2) > 0.3
     assert np.mean(ig_gs) / math.log(2) > 1.0
+
+
+def test_information_gain_agrees_with_the_metrics_package(synthetic):
+    # The baselines' log_likelihoods and salbench.metrics.information_gain on their maps must agree.
+    from salbench import metrics
+
+    cb = CentreBiasModel(n_folds=4).fit(synthetic, images=range(16))
+    uniform = UniformModel()
+    for i in (17, 20):
+        item = synthetic[i]
+        f = item.fixations
+        via_metrics = metrics.information_gain(cb.log_density(item.shape, image_id=item.id),
+                                               uniform.log_density(item.shape), f.x, f.y)
+        direct = np.mean(cb.log_likelihoods(item.shape, f.x, f.y, image_id=item.id)
+                         - uniform.log_likelihoods(item.shape, f.x, f.y)) / math.log(2)
+        assert via_metrics == pytest.approx(direct, abs=1e-12)

@@ -1,0 +1,55 @@
+"""Each dataset card in the top-level datasets/ folder agrees with the registry and manifests."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from salbench.datasets import names, spec
+from salbench.datasets.manifest import manifest_digest
+
+CARDS = Path(__file__).resolve().parents[1] / "datasets"
+
+
+def facts(name):
+    text = (CARDS / f"{name}.md").read_text()
+    section = text.split("## Facts", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| ([^|]+?) \| (.+?) \|$", section, flags=re.M)
+    table = {k.strip(): v.strip() for k, v in rows if k.strip() not in ("field", "---")}
+    return text, table
+
+
+def test_every_registered_dataset_has_a_card_and_no_card_is_orphaned():
+    assert sorted(p.stem for p in CARDS.glob("*.md")) == names()
+    assert not (CARDS / "__init__.py").exists()
+
+
+@pytest.mark.parametrize("name", names())
+def test_card_matches_registry(name):
+    s = spec(name)
+    text, f = facts(name)
+    assert f["name"] == s.name
+    assert f["source"] == s.source
+    assert f["commit"] == s.commit
+    assert f["licence"].split()[0] == s.licence
+    assert int(f["images"]) == s.n_images
+    assert int(f["observers"]) == s.n_observers
+    assert int(f["fixations"]) == s.n_fixations
+    assert int(f["empty trials"]) == s.empty_trials
+    assert f["image sizes"] == s.image_sizes
+    ppd = f["pixels per degree"]
+    assert (ppd == "unknown") if s.pixels_per_degree is None else float(ppd) == s.pixels_per_degree
+    assert int(f["files"]) == len(s.files)
+    if s.checksums_pinned:
+        assert int(f["bytes"]) == sum(e.size for e in s.files)
+        assert f["manifest sha256"] == manifest_digest(s.files)
+        pinned = {e.path: e.sha256 for e in s.files}
+        listed = {k[: -len(" sha256")]: v for k, v in f.items()
+                  if k.endswith(" sha256") and k != "manifest sha256"}
+        assert listed and all(pinned[path] == digest for path, digest in listed.items())
+        assert set(s.fixation_files) <= set(listed)
+    else:
+        assert f["manifest sha256"] == "not pinned" and "Not pinned" in text
+    # every file the loader reads is named in the layout section with its path in the repository
+    for local in s.fixation_files:
+        assert f"`{local}` ← `{s.remote_path(local)}`" in text
