@@ -107,14 +107,14 @@ def _axis_weights(n, t, s, sigma, mode, truncate) -> np.ndarray:
         if n == 1:
             return np.ones((t.shape[0], s.shape[1]))
         weights = _sampled(d, kernel, radius)
-        # at_least[k + radius] = sum of the kernel at offsets >= k (0 past the end)
+        # Cumulative sums from each end (no subtraction, so no negative rounding residue):
+        # at_least[k + radius] = kernel mass at offsets >= k, at_most[k + radius] = at offsets <= k.
         at_least = np.append(np.cumsum(kernel[::-1])[::-1], 0.0)
+        at_most = np.append(np.cumsum(kernel), 0.0)  # index -1 (offset < -radius) reads the 0
 
-        def tail(offset):
-            return at_least[np.clip(offset + radius, 0, 2 * radius + 1)]
-
-        first = np.broadcast_to(tail(t), weights.shape)                         # source 0
-        last = np.broadcast_to(kernel.sum() - tail(t - n + 2), weights.shape)   # source n - 1
+        first = np.broadcast_to(at_least[np.clip(t + radius, 0, 2 * radius + 1)], weights.shape)
+        above = np.clip(t - n + 1 + radius, -1, 2 * radius)
+        last = np.broadcast_to(at_most[above], weights.shape)
         weights = np.where(s == 0, first, weights)
         return np.where(s == n - 1, last, weights)
     raise ValueError(f"unknown mode {mode!r}")
