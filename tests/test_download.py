@@ -98,6 +98,18 @@ def test_manifests_match_the_real_files():
         assert on_disk == {e.path for e in spec.files}
 
 
+def test_verify_reports_intact_and_damaged_folders(tmp_path):
+    from salbench.datasets import verify
+
+    assert verify("osie", root=SHARED_DATASETS) == []
+    folder = tmp_path / "nus_scene"
+    folder.mkdir()
+    (folder / "LICENSE").write_bytes((SHARED_DATASETS / "nus_scene" / "LICENSE").read_bytes()[:-1] + b"!")
+    problems = verify("nus_scene", root=tmp_path)
+    assert any("LICENSE: SHA-256" in p for p in problems)
+    assert any("tidy/fixations.mat: missing" in p for p in problems)
+
+
 def test_osie_fixation_file_is_the_one_pysaliency_pins():
     # pysaliency's get_OSIE checks this MD5 for data/eye/fixations.mat: same file, same bytes.
     data = (SHARED_DATASETS / "osie" / "eye" / "fixations.mat").read_bytes()

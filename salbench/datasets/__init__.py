@@ -16,7 +16,7 @@ from .download import fetch
 from .fixations import FIELDS, Fixations, ImageFixations
 from .hdf5 import load_pysaliency, read_pysaliency, save_pysaliency, write_pysaliency
 from .maps import density_map, fixation_map
-from .registry import load, names, spec
+from .registry import load, names, spec, verify
 from .splits import Folds, Split, kfold, split_images
 from .stimuli import Stimuli
 from .tabular import read_fixations
@@ -25,5 +25,5 @@ __all__ = [
     "FIELDS", "Dataset", "DatasetFacts", "DatasetImage", "Fixations", "Folds", "ImageFixations",
     "Split", "Stimuli", "density_map", "fetch", "fixation_map", "kfold", "load", "load_pysaliency",
     "names", "read_fixations", "read_pysaliency", "save_pysaliency", "spec", "split_images",
-    "write_pysaliency",
+    "verify", "write_pysaliency",
 ]

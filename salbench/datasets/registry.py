@@ -214,6 +214,14 @@ def dataset_folder(name: str, root=None) -> Path:
     return data_root(root) / spec(name).name
 
 
+def verify(name: str, *, root=None, check_hash: bool = True) -> list[str]:
+    """Check a dataset folder against the pinned manifest: a list of problems (empty = intact)."""
+    from .manifest import verify_files
+
+    s = spec(name)
+    return verify_files(data_root(root) / s.name, s.files, check_hash=check_hash)
+
+
 def load(name: str, *, root=None, download: bool = False, out_of_image: str = "error",
          base_url: str | None = None, verify: bool = True, progress: bool | None = None) -> Dataset:
     """Load a registered dataset.
