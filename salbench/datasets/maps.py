@@ -132,8 +132,8 @@ def density_map(fixations, shape, *, sigma: float, pixels_per_degree: float | No
     Examples
     --------
     >>> d = density_map(([10.0], [5.0]), (11, 21), sigma=2.0)
-    >>> round(float(d.sum()), 12), np.unravel_index(d.argmax(), d.shape)
-    (1.0, (5, 10))
+    >>> round(float(d.sum()), 12), [int(v) for v in np.unravel_index(d.argmax(), d.shape)]
+    (1.0, [5, 10])
     """
     keyword_choice(method, "method", METHODS)
     keyword_choice(normalize, "normalize", NORMALIZATIONS)

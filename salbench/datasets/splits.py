@@ -9,7 +9,7 @@ dataset before use.
 
 Examples
 --------
->>> s = split_images(["a.jpg", "b.jpg", "c.jpg", "d.jpg"], dataset="demo", seed=0,
+>>> s = split_images(["a.jpg", "b.jpg", "c.jpg", "d.jpg"], name="demo", seed=0,
 ...                  fractions=(0.5, 0.25, 0.25))
 >>> len(s.train), len(s.validation), len(s.test)
 (2, 1, 1)

@@ -25,6 +25,7 @@ per pixel; every log-density sums (``logsumexp``) to 0 over the image.
 from __future__ import annotations
 
 import math
+import threading
 import warnings
 from collections import OrderedDict
 
@@ -232,6 +233,7 @@ class CentreBiasModel(ProbabilisticModel):
             raise InputError(f"grid must be >= 8, got {grid!r}")
         self._fitted = False
         self._maps: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()  # the engine may ask for maps from several threads
 
     # ------------------------------------------------------------------ fitting
     def fit(self, dataset, images=None) -> "CentreBiasModel":
@@ -324,7 +326,10 @@ class CentreBiasModel(ProbabilisticModel):
         shape = _shape_of(image)
         fold = self.fold_of(image_id)
         key = (shape, fold)
-        cached = self._maps.get(key)
+        with self._lock:
+            cached = self._maps.get(key)
+            if cached is not None:
+                self._maps.move_to_end(key)
         if cached is None:
             grid = self._grid_all if fold is None else self._grid_without[fold]
             kde = _bilinear_map(grid, shape)
@@ -332,12 +337,11 @@ class CentreBiasModel(ProbabilisticModel):
             w = self.uniform_weight_
             cached = np.log((1.0 - w) * kde + w / (shape[0] * shape[1]))
             cached.flags.writeable = False
-            self._maps[key] = cached
-            # Keep recent maps within a memory budget (large images are tens of MB each).
-            while len(self._maps) > 1 and sum(m.nbytes for m in self._maps.values()) > self.CACHE_BYTES:
-                self._maps.popitem(last=False)
-        else:
-            self._maps.move_to_end(key)
+            with self._lock:
+                self._maps[key] = cached
+                # Keep recent maps within a memory budget (large images are tens of MB each).
+                while len(self._maps) > 1 and sum(m.nbytes for m in self._maps.values()) > self.CACHE_BYTES:
+                    self._maps.popitem(last=False)
         return cached.copy()
 
     def describe(self) -> dict:
