@@ -6,7 +6,8 @@ spec                            model
 ``DIR`` or ``maps:DIR``         :class:`~salbench.models.adapters.MapDirectoryModel`
 ``hdf5:FILE`` (``.h5/.hdf5``)   :class:`~salbench.models.adapters.HDF5SaliencyMapModel`
 ``onnx:FILE`` (``.onnx``)       :class:`~salbench.models.adapters.OnnxModel`
-``torch:FILE`` (``.pt/.pth``)   :class:`~salbench.models.adapters.TorchModel` (TorchScript)
+``torch:FILE`` (``.pt/.pt2``)   :class:`~salbench.models.adapters.TorchModel` (TorchScript or
+                                ``torch.export`` program)
 ``python:MODULE:ATTR``          a model object, a model class (called with the options) or a
                                 function ``image -> map`` (:class:`CallableModel`); ``MODULE`` may
                                 be a dotted module name or a ``.py`` file
@@ -42,7 +43,7 @@ SCHEMES = ("maps", "hdf5", "onnx", "torch", "python", "command", "fastgaze", "ba
 BASELINES = {"uniform": "uniform", "centre": "centre", "center": "centre", "centre-bias": "centre",
              "center-bias": "centre", "centre_bias": "centre", "gold": "gold",
              "gold-standard": "gold", "gold_standard": "gold"}
-_EXTENSIONS = {".h5": "hdf5", ".hdf5": "hdf5", ".onnx": "onnx", ".pt": "torch", ".pth": "torch",
+_EXTENSIONS = {".h5": "hdf5", ".hdf5": "hdf5", ".onnx": "onnx", ".pt": "torch", ".pth": "torch", ".pt2": "torch",
                ".ts": "torch", ".torchscript": "torch", ".vxm": "fastgaze"}
 
 USAGE = ("a folder of maps, or maps:DIR, hdf5:FILE, onnx:FILE, torch:FILE, python:MODULE:ATTR, "

@@ -25,8 +25,10 @@ class TorchModel(NetworkAdapter):
     Parameters
     ----------
     module : torch.nn.Module or path-like
-        A module, or a TorchScript file (``torch.jit.save``) to load. It is put in eval mode and
-        run under ``torch.inference_mode()``; a tuple or list output uses its first element.
+        A module, a TorchScript file (``torch.jit.save``) or a ``.pt2`` exported program
+        (``torch.export.save``; its graph fixes what input sizes it takes, so give
+        ``input_size`` for a static export). Modules are put in eval mode and run under
+        ``torch.inference_mode()``; a tuple or list output uses its first element.
     kind, input_size, scale, mean, std, channel_order, layout, resize, name
         As for :class:`OnnxModel` (``input_size`` None: the image's own size).
     device : str
@@ -57,15 +59,30 @@ class TorchModel(NetworkAdapter):
         self._setup(input_size=input_size, scale=scale, mean=mean, std=std,
                     channel_order=channel_order, layout=layout, resize=resize, name=name,
                     default_name=default_name)
-        self.module = module.to(self.device).eval()
+        self.module = self._ready(module, self.device)
 
     def _load(self, path):
         torch = _torch()
+        if path.suffix.lower() == ".pt2":
+            try:
+                return torch.export.load(str(path)).module()
+            except Exception as error:  # torch raises many types for a bad archive
+                raise DataError(f"{path}: not a loadable torch.export program ({error})") from None
         try:
             return torch.jit.load(str(path), map_location=self.device)
         except (RuntimeError, ValueError, OSError) as error:
             raise DataError(f"{path}: not a loadable TorchScript file ({error}); save modules "
-                            "with torch.jit.script(module).save(path) or pass the nn.Module") from None
+                            "with torch.jit.script(module).save(path), torch.export.save(...) to a "
+                            ".pt2 file, or pass the nn.Module") from None
+
+    @staticmethod
+    def _ready(module, device):
+        module = module.to(device)
+        try:
+            module.eval()
+        except NotImplementedError:  # exported programs are always in inference form
+            pass
+        return module
 
     def __getstate__(self):
         state = dict(self.__dict__)
@@ -76,7 +93,7 @@ class TorchModel(NetworkAdapter):
     def __setstate__(self, state):
         self.__dict__.update(state)
         if self.module is None:
-            self.module = self._load(self.path).eval()
+            self.module = self._ready(self._load(self.path), self.device)
 
     def _run(self, x: np.ndarray) -> np.ndarray:
         torch = _torch()
