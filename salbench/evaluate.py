@@ -1,0 +1,514 @@
+"""The evaluation engine: score a model on a fixation dataset with every metric.
+
+:func:`evaluate` streams the images of a dataset (or a split of it) through a model and the
+metrics: a worker holds one image's maps at a time (the model's prediction, the empirical
+reference density, the baseline), and only small per-image rows and per-fixation values are kept.
+Work is split into chunks of images that run on threads (default), on any
+``concurrent.futures`` executor, or on a dask ``distributed`` cluster; results do not depend on
+the chunking, the thread count or the executor (see :mod:`salbench._scoring`). With ``out=`` the
+results go to a directory (format in :mod:`salbench.results`) chunk by chunk, so an interrupted
+run resumes where it stopped.
+
+What each metric receives
+-------------------------
+* Saliency metrics (AUCs, NSS, CC, KLD, SIM, EMD, MIT InfoGain) read the model's saliency map; a
+  probabilistic model's map is its density ``exp(log_density)``.
+* The reference map of CC, KLD, SIM and EMD is the image's empirical density,
+  :func:`salbench.datasets.density_map` of its fixations with a Gaussian of ``reference_sigma``
+  pixels; by default one degree of visual angle when the dataset states its pixels per degree
+  (OSIE: 24 px), else ``max(H, W) / 32`` pixels. ``reference_method="mit"`` uses the MIT
+  benchmark's Fourier blur instead.
+* ``sauc`` / ``sauc_mit`` take as negatives the fixations on all *other evaluated* images (the
+  whole dataset or split, never just a chunk), rescaled to the image's size.
+* ``log_likelihood`` (nats per fixation) and ``information_gain`` (bits per fixation) need a
+  probabilistic model. A model that overrides ``log_likelihoods`` (the leave-one-subject-out gold
+  standard) scores each fixation itself; otherwise its log-density is read at the fixations (and
+  checked to sum to 1). The IG baseline — and the baseline map of ``info_gain_mit`` — is the
+  centre bias (:class:`salbench.models.baselines.CentreBiasModel`) fitted on all images of the
+  dataset with 10-fold cross-validation, so no image is predicted from its own fixations.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+import types
+import warnings
+import weakref
+from pathlib import Path
+
+import numpy as np
+
+from . import _scoring
+from ._executors import check_executor, describe_executor, run_chunks
+from ._store import DirectoryStore, MemoryStore, now
+from ._tables import table_format as _table_format
+from ._validation import keyword_choice, positive_int
+from .exceptions import DegenerateInputWarning, InputError
+from .metrics import _registry
+from .metrics._batch import _conventions_by_metric, default_threads
+from .results import RESULTS_FORMAT, Results
+
+__all__ = ["evaluate", "evaluate_baselines", "dataset_fingerprint", "default_baseline"]
+
+_FINGERPRINTS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_CENTRE_BIAS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+#: Images per chunk by default: large enough that per-chunk overhead vanishes, small enough that
+#: an interrupted run loses little and progress is smooth.
+DEFAULT_CHUNK = 16
+
+
+def evaluate(model, dataset, *, metrics="all", convention="tuebingen", split=None,
+             executor=None, out=None, resume=True, overwrite=False, baseline=None,
+             reference_sigma=None, reference_method="gaussian", per_fixation=True, seed=0,
+             n_splits=100, step=0.1, emd_downsize=32, check_normalization=True, n_threads=None,
+             chunk_size=None, progress=None, table_format="auto", name=None,
+             check_model=True) -> Results:
+    """Score ``model`` on ``dataset`` with every metric; stream images, optionally to disk.
+
+    Parameters
+    ----------
+    model : SaliencyMapModel or ProbabilisticModel
+        Anything with ``saliency_map(image, *, image_id=None)`` or ``log_density(image, *,
+        image_id=None)`` (see :mod:`salbench.models.base`). A model with ``needs_pixels = False``
+        gets the image's ``(height, width)`` instead of its decoded pixels.
+    dataset : Dataset or str
+        A :class:`salbench.Dataset`, or a registered name loaded with
+        :func:`salbench.datasets.load`.
+    metrics : "all", str or list of str, default="all"
+        Registry names (:func:`salbench.metrics.names`). ``"all"``: every metric the model can
+        be scored on (``log_likelihood`` and ``information_gain`` only for probabilistic models).
+    convention : {"tuebingen", "mit"} or dict, default="tuebingen"
+        For NSS, CC, KLD and SIM; a dict sets it per metric, e.g. ``{"kld": "pysaliency"}``
+        (see :func:`salbench.metrics.score_maps`).
+    split : None, {"train", "validation", "test"}, Split or sequence of int
+        Which images to score: all (None); a part of the dataset's default deterministic split
+        (:func:`salbench.datasets.splits.split_images` with seed 0); the test part of a
+        :class:`~salbench.datasets.splits.Split`; or explicit image indices.
+    executor : None, concurrent.futures.Executor or distributed.Client
+        Where chunks run; None: ``n_threads`` threads in this process.
+    out : path-like, optional
+        Results directory (:mod:`salbench.results`). Written chunk by chunk; rerunning the same
+        call resumes and skips finished images.
+    resume, overwrite : bool
+        Continue an earlier run in ``out`` with the same configuration (default), or delete it.
+    baseline : ProbabilisticModel, optional
+        The IG / ``info_gain_mit`` baseline. Default: :func:`default_baseline` (centre bias fitted
+        on the dataset with cross-validation).
+    reference_sigma : float, optional
+        Blur of the empirical reference maps in pixels (default: 1 degree, see the module notes).
+    reference_method : {"gaussian", "mit"}
+    per_fixation : bool, default=True
+        Also keep the per-fixation values (``Results.fixations``).
+    seed, n_splits, step
+        For the sampled MIT AUCs; image ``i`` uses the random stream ``[seed, i]`` (``i`` = its
+        dataset index), so results do not depend on chunking or threads.
+    emd_downsize : int, default=32
+        See :func:`salbench.metrics.emd`.
+    check_normalization : bool, default=True
+        Check that every log-density sums to 1.
+    n_threads : int, optional
+        Threads for ``executor=None`` (default: the CPUs available).
+    chunk_size : int, optional
+        Images per task (default 16).
+    progress : bool, optional
+        Show a tqdm progress bar; default: on a terminal when more than 20 images remain.
+    table_format : {"auto", "parquet", "csv"}
+        File format of the tables in ``out`` (auto: Parquet when pyarrow is installed).
+    name : str, optional
+        The model's name in tables (default: ``model.name``).
+    check_model : bool, default=True
+        Call ``model.check(dataset, images=...)`` first when the model has one (the map-folder
+        adapters then report every missing, extra, unreadable or wrongly-sized map at once).
+
+    Returns
+    -------
+    Results
+        ``.images`` (per-image table), ``.fixations`` (per-fixation values), ``.summary()``,
+        ``.manifest``.
+
+    Examples
+    --------
+    >>> import numpy as np, salbench
+    >>> from salbench.models.baselines import UniformModel
+    >>> from salbench._demo import synthetic_dataset
+    >>> data = synthetic_dataset(n_images=4, shape=(24, 32), root=getfixture("tmp_path"))
+    >>> r = salbench.evaluate(UniformModel(), data.dataset, metrics=["auc", "nss"])
+    >>> r.images.columns.tolist()
+    ['model', 'image', 'image_id', 'n_fixations', 'model_seconds', 'auc', 'nss']
+    >>> r.means()
+    {'auc': 0.5, 'nss': 0.0}
+    """
+    started = time.perf_counter()
+    started_at = now()
+    dataset = _dataset_argument(dataset)
+    kind = _scoring.model_kind(model)
+    model_name = str(name) if name is not None else str(getattr(model, "name", type(model).__name__))
+    metric_names = _metric_names(metrics, kind)
+    conventions = _conventions_by_metric(metric_names, convention)
+    keyword_choice(reference_method, "reference_method", ("gaussian", "mit"))
+    images, split_info = _images(dataset, split)
+    executor = check_executor(executor)
+    n_threads = default_threads() if n_threads is None else positive_int(n_threads, "n_threads")
+    chunk_size = DEFAULT_CHUNK if chunk_size is None else positive_int(chunk_size, "chunk_size")
+    options = _options(metric_names, seed, n_splits, step, emd_downsize)
+    if reference_sigma is not None:
+        reference_sigma = float(reference_sigma)
+        if not (math.isfinite(reference_sigma) and reference_sigma > 0):
+            raise InputError(f"reference_sigma must be a positive number of pixels, got "
+                             f"{reference_sigma!r}")
+    reference = _scoring.ReferenceMaps(reference_method, reference_sigma,
+                                       dataset.facts.pixels_per_degree)
+
+    setup = time.perf_counter()
+    needs_baseline = any(m in _scoring.BASELINE_METRICS for m in metric_names)
+    if needs_baseline:
+        baseline = default_baseline(dataset) if baseline is None else baseline
+        if _scoring.model_kind(baseline) != "probabilistic":
+            raise InputError("baseline must be a probabilistic model (it needs log_density)")
+    else:
+        baseline = None
+    setup_seconds = time.perf_counter() - setup
+
+    check = getattr(model, "check", None)
+    if check_model and callable(check):
+        # adapters that read files report every missing or bad map at once, before scoring
+        check(dataset, images=images.tolist())
+
+    plan = _scoring.ScoringPlan(
+        metrics=tuple(metric_names), kind=kind, convention=conventions, options=options,
+        reference=reference, images=images, baseline=baseline, per_fixation=bool(per_fixation),
+        check_normalization=bool(check_normalization),
+        model_thread_safe=_scoring._is_thread_safe(model),
+        model_needs_pixels=_scoring._needs_pixels(model),
+    )
+    model_info = _model_info(model, model_name, kind)
+    parameters = {
+        "convention": _convention_label(conventions), "conventions": conventions,
+        "reference": reference.describe(),
+        "baseline": None if baseline is None else _describe(baseline),
+        "seed": seed, "n_splits": options["n_splits"], "step": options["step"],
+        "emd_downsize": options["emd_downsize"], "per_fixation": bool(per_fixation),
+        "check_normalization": bool(check_normalization),
+        "metric_maps": "density exp(log_density)" if kind == "probabilistic" else "saliency map",
+    }
+    dataset_info = {"name": dataset.name, "fingerprint": dataset_fingerprint(dataset),
+                    **{k: v for k, v in dataset.describe().items() if k != "name"}}
+    config = {"model": model_info, "dataset": dataset_info["fingerprint"],
+              "images": images.tolist(), "metrics": metric_names, "parameters": parameters}
+    metric_facts = [_metric_facts(m) for m in metric_names]
+
+    if out is None:
+        store = MemoryStore(model_name, metric_names, plan.per_fixation)
+    else:
+        store = DirectoryStore(out, model_name, metric_names, plan.per_fixation, config=config,
+                               fmt=_table_format(table_format), resume=resume,
+                               overwrite=overwrite)
+        if store.completed_manifest is not None:
+            return Results.load(out)
+
+    manifest = {
+        "format": RESULTS_FORMAT, "status": "running", "salbench_version": _version(),
+        "created": started_at, "model": model_info, "dataset": dataset_info,
+        "split": split_info, "metrics": metric_facts, "parameters": parameters,
+        "table_format": getattr(store, "fmt", None), "config": config,
+    }
+    if isinstance(store, DirectoryStore):
+        manifest["timings"] = {"runs": store.previous_runs}
+        store.start(manifest)
+
+    done = store.done()
+    remaining = [int(i) for i in images if int(i) not in done]
+    chunks = [remaining[k:k + chunk_size] for k in range(0, len(remaining), chunk_size)]
+    bar = _progress_bar(progress, len(images), len(done), model_name, dataset.name,
+                        len(remaining))
+    run_started = time.perf_counter()
+    try:
+        def on_result(chunk, results):
+            store.add(results)
+            if bar is not None:
+                bar.update(len(results))
+
+        run_chunks(_scoring.score_chunk, (plan, model, model_name, dataset), chunks, on_result,
+                   executor=executor, n_threads=n_threads)
+    finally:
+        if bar is not None:
+            bar.close()
+    run_seconds = time.perf_counter() - run_started
+
+    runs = list(getattr(store, "previous_runs", []))
+    runs.append({"started": started_at, "seconds": time.perf_counter() - started,
+                 "scoring_wall_seconds": run_seconds, "setup_seconds": setup_seconds,
+                 "images": len(remaining), "executor": describe_executor(executor, n_threads)})
+    n_images = len(images)
+    manifest.update({
+        "status": "complete", "finished": now(),
+        "timings": {
+            "runs": runs,
+            "total_seconds": sum(r["seconds"] for r in runs),
+            "model_seconds": store.model_seconds,
+            "scoring_seconds": store.scoring_seconds,
+            "model_ms_per_image": 1000 * store.model_seconds / n_images if n_images else None,
+            "images_per_second": len(remaining) / run_seconds if run_seconds > 0 and remaining
+            else None,
+        },
+        "undefined": store.notes,
+    })
+    results = store.finish(manifest)
+    results.manifest["summary"] = results.means()
+    if isinstance(store, DirectoryStore):
+        from ._tables import write_json
+
+        write_json(Path(out) / "manifest.json", results.manifest)
+    _warn_undefined(store.notes, model_name)
+    return results
+
+
+# ---------------------------------------------------------------------------------- helpers
+def _dataset_argument(dataset):
+    from .datasets import Dataset, load
+
+    if isinstance(dataset, str):
+        return load(dataset)
+    if not isinstance(dataset, Dataset):
+        raise InputError(f"dataset must be a salbench Dataset or a registered dataset name, got "
+                         f"{type(dataset).__name__}")
+    return dataset
+
+
+def _metric_names(metrics, kind):
+    if isinstance(metrics, str) and metrics == "all":
+        return _scoring.metrics_for(kind)
+    names = [metrics] if isinstance(metrics, str) else list(metrics)
+    if not names:
+        raise InputError("metrics= is empty")
+    for m in names:
+        _registry.get(m)
+    if len(set(names)) != len(names):
+        raise InputError(f"metrics= lists a metric twice: {names}")
+    if kind == "saliency":
+        wrong = [m for m in names if m in _scoring.LOG_DENSITY_METRICS]
+        if wrong:
+            raise InputError(
+                f"{', '.join(wrong)} need a probabilistic model (a log-density per image), but "
+                "this model only gives saliency maps; convert it first (fit a saliency-to-density "
+                "mapping on the training split, salbench.models.conversion) or drop these metrics"
+            )
+    return names
+
+
+def _convention_label(conventions) -> str:
+    """One name when every metric uses the same convention, else ``"mixed"``."""
+    values = set(conventions.values())
+    return values.pop() if len(values) == 1 else ("tuebingen" if not values else "mixed")
+
+
+def _options(metrics, seed, n_splits, step, emd_downsize):
+    from .metrics._roc import _step
+
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
+                             or seed < 0):
+        raise InputError(f"seed must be a non-negative integer or None, got {seed!r}")
+    return {"n_splits": positive_int(n_splits, "n_splits"), "step": _step(step),
+            "seed": None if seed is None else int(seed),
+            "emd_downsize": positive_int(emd_downsize, "emd_downsize")}
+
+
+def _images(dataset, split):
+    """``(sorted unique dataset indices, description)`` of the images to score."""
+    from .datasets.splits import Split, split_images
+
+    n = len(dataset)
+    if split is None:
+        return np.arange(n, dtype=np.int64), {"kind": "all"}
+    if isinstance(split, str):
+        if split not in ("train", "validation", "test"):
+            raise InputError(f"split must be 'train', 'validation', 'test', a Split or image "
+                             f"indices, got {split!r}")
+        s = split_images(dataset)
+        return np.asarray(s.part(split), dtype=np.int64), {
+            "kind": "part", "part": split, "dataset": s.dataset, "seed": s.seed,
+            "fractions": list(s.fractions)}
+    if isinstance(split, Split):
+        split.check(dataset)
+        return np.asarray(split.test, dtype=np.int64), {
+            "kind": "part", "part": "test", "dataset": split.dataset, "seed": split.seed,
+            "fractions": list(split.fractions)}
+    try:
+        idx = np.asarray(list(split))
+    except TypeError:
+        raise InputError(f"split must be None, a part name, a Split or image indices, got "
+                         f"{type(split).__name__}") from None
+    if idx.size == 0:
+        raise InputError("split selects no image")
+    if idx.dtype.kind not in "iu":
+        raise InputError(f"image indices must be integers, got dtype {idx.dtype}")
+    bad = idx[(idx < 0) | (idx >= n)]
+    if bad.size:
+        raise InputError(f"image index {int(bad[0])} is out of range for {n} images")
+    if np.unique(idx).size != idx.size:
+        raise InputError("split lists an image twice")
+    return np.sort(idx).astype(np.int64), {"kind": "images"}
+
+
+def dataset_fingerprint(dataset) -> str:
+    """SHA-256 of the dataset's content: image ids (names + file hashes) and fixation columns."""
+    import hashlib
+
+    cached = _FINGERPRINTS.get(dataset)
+    if cached is not None:
+        return cached
+    digest = hashlib.sha256()
+    digest.update("\n".join(dataset.stimuli.ids).encode())
+    fixations = dataset.fixations
+    for column in ("x", "y", "n", "subject"):
+        digest.update(np.ascontiguousarray(fixations.column(column)).tobytes())
+    value = "sha256:" + digest.hexdigest()
+    _FINGERPRINTS[dataset] = value
+    return value
+
+
+def default_baseline(dataset):
+    """The centre bias fitted on all images of ``dataset`` (10-fold cross-validated; cached
+    per dataset object, so every evaluation on it shares one baseline)."""
+    from .models.baselines import CentreBiasModel
+
+    model = _CENTRE_BIAS.get(dataset)
+    if model is None:
+        model = CentreBiasModel().fit(dataset)
+        _CENTRE_BIAS[dataset] = model
+    return model
+
+
+#: Baseline roles by class name (the leaderboard shows these rows apart from the models).
+_BASELINE_CLASSES = {"UniformModel": "uniform", "CentreBiasModel": "centre_bias",
+                     "GoldStandardModel": "gold_standard"}
+
+
+def _describe(model) -> dict:
+    describe = getattr(model, "describe", None)
+    info = dict(describe()) if callable(describe) else {}
+    info.setdefault("name", str(getattr(model, "name", type(model).__name__)))
+    info.setdefault("class", type(model).__qualname__)
+    return info
+
+
+def _model_info(model, model_name, kind) -> dict:
+    from .models import baselines
+
+    info = {"name": model_name, "kind": kind, "description": _describe(model)}
+    role = getattr(model, "baseline_role", None)
+    for cls_name, baseline_role in _BASELINE_CLASSES.items():
+        if isinstance(model, getattr(baselines, cls_name)):
+            role = baseline_role
+    info["role"] = "baseline" if role else "model"
+    info["baseline"] = role
+    for key in ("gflops", "cost"):
+        value = getattr(model, key, None)
+        if isinstance(value, (int, float)):
+            info[key] = value
+    return info
+
+
+def _metric_facts(name) -> dict:
+    info = _registry.get(name)
+    return {"name": name, "direction": info.direction, "higher_is_better": info.higher_is_better,
+            "unit": info.unit, "family": info.family, "summary": info.summary}
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def _progress_bar(progress, total, initial, model_name, dataset_name, remaining):
+    if progress is None:
+        progress = remaining > 20 and sys.stderr.isatty()
+    if not progress or remaining == 0:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, initial=initial, unit="image", desc=f"{model_name} on {dataset_name}",
+                leave=False, dynamic_ncols=True)
+
+
+def _warn_undefined(notes, model_name):
+    for metric, reasons in notes.items():
+        for reason, images in reasons.items():
+            shown = ", ".join(map(str, images[:10])) + (" ..." if len(images) > 10 else "")
+            warnings.warn(f"{model_name}: {metric} is NaN for {len(images)} image(s) "
+                          f"(dataset indices {shown}): {reason}", DegenerateInputWarning,
+                          stacklevel=3)
+
+
+# ---------------------------------------------------------------------------------- baselines
+def evaluate_baselines(dataset, *, which=("uniform", "centre_bias", "gold_standard"), out=None,
+                       split=None, **options) -> list[Results]:
+    """Evaluate the built-in baselines (the leaderboard's reference rows) on ``dataset``.
+
+    * uniform — :class:`~salbench.models.baselines.UniformModel`;
+    * centre bias — :func:`default_baseline`, the same object that is the IG baseline, so its
+      information gain is exactly 0;
+    * gold standard — :class:`~salbench.models.baselines.GoldStandardModel` mixed with that centre
+      bias, its bandwidth fitted on the scored images by leave-one-subject-out likelihood.
+
+    ``out`` is a parent directory: each baseline goes to ``out/uniform``, ``out/centre-bias``,
+    ``out/gold-standard``. A baseline whose directory already holds complete results for the same
+    dataset, images and parameters is read back without refitting. ``options`` go to
+    :func:`evaluate`.
+    """
+    from .models.baselines import GoldStandardModel, UniformModel
+
+    dataset = _dataset_argument(dataset)
+    known = ("uniform", "centre_bias", "gold_standard")
+    which = [which] if isinstance(which, str) else list(which)
+    for w in which:
+        if w not in known:
+            raise InputError(f"unknown baseline {w!r}; the baselines are {', '.join(known)}")
+    images, _ = _images(dataset, split)
+    results = []
+    for w in which:
+        target = None if out is None else Path(out) / w.replace("_", "-")
+        if target is not None and _complete_for(target, dataset, images, w):
+            results.append(Results.load(target))
+            continue
+        if w == "uniform":
+            model = UniformModel()
+        elif w == "centre_bias":
+            model = default_baseline(dataset)
+        else:
+            model = GoldStandardModel(prior=default_baseline(dataset)).fit(dataset, images=images)
+        results.append(evaluate(model, dataset, split=split, out=target, **options))
+    return results
+
+
+def _complete_for(target, dataset, images, which) -> bool:
+    """Whether ``target`` holds complete results of baseline ``which`` on these images."""
+    from ._tables import read_json
+
+    manifest_path = Path(target) / "manifest.json"
+    if not manifest_path.is_file():
+        return False
+    try:
+        manifest = read_json(manifest_path)
+    except Exception:  # a damaged manifest: evaluate() will report it properly
+        return False
+    config = manifest.get("config", {})
+    return (manifest.get("status") == "complete"
+            and manifest.get("model", {}).get("baseline") == which
+            and config.get("dataset") == dataset_fingerprint(dataset)
+            and config.get("images") == [int(i) for i in images])
+
+
+class _CallableModule(types.ModuleType):
+    """``salbench.evaluate`` names both this module and its function: importing the module (e.g.
+    ``from salbench.evaluate import evaluate``) rebinds the package attribute to the module, so
+    the module itself forwards calls to :func:`evaluate`."""
+
+    def __call__(self, *args, **kwargs):
+        return evaluate(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
