@@ -48,18 +48,18 @@ def bootstrap_means(values, *, n_boot: int = 2000, seed: int = 0, confidence: fl
 
 
 def binomial_summary(successes: int, trials: int, *, confidence: float = 0.95,
-                     interval: str = "wilson") -> dict:
+                     interval: str = "wilson", what: str = "no trials") -> dict:
     """Share ``successes / trials`` with a binomial interval and an exact test against 1/2.
 
     ``interval`` is "wilson" (score interval) or "clopper-pearson" (exact); the p-value is the
     two-sided exact binomial test (:func:`scipy.stats.binomtest`). With no trials every value is
-    NaN and a DegenerateInputWarning says so.
+    NaN and a DegenerateInputWarning says so (naming ``what``).
     """
     if interval not in INTERVALS:
         raise InputError(f"interval must be one of {list(INTERVALS)}, got {interval!r}")
     successes, trials = int(successes), int(trials)
     if trials == 0:
-        nan = degenerate("no decisive trials: the share is undefined", stacklevel=4)
+        nan = degenerate(f"{what}, so the share is undefined", stacklevel=4)
         return {"share": nan, "ci_low": nan, "ci_high": nan, "p_value": nan}
     from scipy.stats import binomtest
 
