@@ -87,15 +87,8 @@ def _needs_pixels(model) -> bool:
 
 
 def _is_thread_safe(model) -> bool:
-    """Models are assumed thread-safe unless they say ``thread_safe = False``.
-
-    CentreBiasModel keeps an LRU cache of maps in an OrderedDict that is not safe to mutate from
-    several threads at once, so its calls are serialised.
-    """
-    from .models.baselines import CentreBiasModel
-
-    if isinstance(model, CentreBiasModel):
-        return False
+    """Models are assumed thread-safe unless they say ``thread_safe = False`` (then the engine
+    serialises their calls within a process)."""
     return bool(getattr(model, "thread_safe", True))
 
 

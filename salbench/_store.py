@@ -97,16 +97,16 @@ class MemoryStore:
         self.scoring_seconds += sum(r.scoring_seconds for r in results)
 
     def tables(self):
-        import pandas as pd
-
-        images = (pd.concat(self.images, ignore_index=True) if self.images
-                  else image_frame(self.model_name, self.metrics, []))
+        """The merged per-image and per-fixation tables, sorted, with uniform column types."""
+        images = _concat(self.images, image_frame(self.model_name, self.metrics, []))
         images = images.sort_values("image", kind="stable").reset_index(drop=True)
+        images = images.astype({"model": str, "image_id": str, "image": "int64",
+                                "n_fixations": "int64"})
         fixations = None
         if self.per_fixation:
-            fixations = (pd.concat(self.fixations, ignore_index=True) if self.fixations
-                         else fixation_frame(self.model_name, self.metrics, []))
+            fixations = _concat(self.fixations, fixation_frame(self.model_name, self.metrics, []))
             fixations = fixations.sort_values("fixation", kind="stable").reset_index(drop=True)
+            fixations = fixations.astype({"model": str, "image": "int64", "fixation": "int64"})
         return images, fixations
 
     def finish(self, manifest) -> Results:
@@ -246,6 +246,15 @@ class DirectoryStore(MemoryStore):
         write_json(self.directory / MANIFEST, manifest)
         shutil.rmtree(self.parts, ignore_errors=True)
         return Results(images, fixations, manifest)
+
+
+def _concat(frames, empty):
+    import pandas as pd
+
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return empty
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
 
 def now() -> str:
