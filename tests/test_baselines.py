@@ -227,3 +227,16 @@ def test_information_gain_agrees_with_the_metrics_package(synthetic):
         direct = np.mean(cb.log_likelihoods(item.shape, f.x, f.y, image_id=item.id)
                          - uniform.log_likelihoods(item.shape, f.x, f.y)) / math.log(2)
         assert via_metrics == pytest.approx(direct, abs=1e-12)
+
+
+def test_centre_bias_log_likelihoods_equal_reading_the_map(synthetic):
+    cb = CentreBiasModel(n_folds=4).fit(synthetic, images=range(16))
+    rng = np.random.default_rng(1)
+    for shape, image_id in [((40, 60), synthetic.stimuli.ids[2]), ((40, 60), None), ((333, 17), None)]:
+        x, y = rng.uniform(0, shape[1], 50), rng.uniform(0, shape[0], 50)
+        ld = cb.log_density(shape, image_id=image_id)
+        expected = ld[np.floor(y).astype(int), np.floor(x).astype(int)]
+        np.testing.assert_allclose(cb.log_likelihoods(shape, x, y, image_id=image_id), expected,
+                                   rtol=1e-12, atol=1e-12)
+    with pytest.raises(InputError, match="outside the image"):
+        cb.log_likelihoods((40, 60), [60.0], [1.0])

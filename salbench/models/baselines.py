@@ -150,20 +150,33 @@ def _bilinear_at(grid: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
     return top * (1 - fy) + bottom * fy
 
 
+def _centre_weights(n: int, g: int):
+    """Bilinear weights of the pixel centres of an axis of ``n`` pixels on ``g`` grid bins."""
+    pos = np.clip((np.arange(n) + 0.5) / n * g - 0.5, 0.0, g - 1.0)
+    i0 = np.minimum(np.floor(pos).astype(np.int64), g - 2)
+    return i0, pos - i0
+
+
 def _bilinear_map(grid: np.ndarray, shape) -> np.ndarray:
     """The grid interpolated at the pixel centres of an (H, W) image (separably)."""
     g = grid.shape[0]
     h, w = shape
-
-    def weights(n):
-        pos = np.clip((np.arange(n) + 0.5) / n * g - 0.5, 0.0, g - 1.0)
-        i0 = np.minimum(np.floor(pos).astype(np.int64), g - 2)
-        return i0, pos - i0
-
-    i0, fy = weights(h)
-    j0, fx = weights(w)
+    i0, fy = _centre_weights(h, g)
+    j0, fx = _centre_weights(w, g)
     rows = grid[i0] * (1 - fy)[:, None] + grid[i0 + 1] * fy[:, None]  # (H, G)
     return rows[:, j0] * (1 - fx) + rows[:, j0 + 1] * fx
+
+
+def _bilinear_map_sum(grid: np.ndarray, shape) -> float:
+    """``_bilinear_map(grid, shape).sum()`` without forming the map: ``a @ grid @ b``."""
+    g = grid.shape[0]
+
+    def marginal(n):
+        i0, f = _centre_weights(n, g)
+        return (np.bincount(i0, weights=1 - f, minlength=g)
+                + np.bincount(i0 + 1, weights=f, minlength=g))
+
+    return float(marginal(shape[0]) @ grid @ marginal(shape[1]))
 
 
 def _reflect_spectrum(grids: np.ndarray) -> np.ndarray:
@@ -343,6 +356,25 @@ class CentreBiasModel(ProbabilisticModel):
                 while len(self._maps) > 1 and sum(m.nbytes for m in self._maps.values()) > self.CACHE_BYTES:
                     self._maps.popitem(last=False)
         return cached.copy()
+
+    def log_likelihoods(self, image, x, y, *, image_id=None, subjects=None) -> np.ndarray:
+        """Log pixel density at the fixated pixels, without forming the whole map.
+
+        Equal (to rounding) to reading :meth:`log_density` at ``(floor(y), floor(x))``; only the
+        map's normalising sum is needed, and it is separable.
+        """
+        from .._validation import as_coordinates
+
+        self._check_fitted()
+        h, w = _shape_of(image)
+        x, y, _ = as_coordinates(x, y, (h, w), allow_empty=True)
+        fold = self.fold_of(image_id)
+        grid = self._grid_all if fold is None else self._grid_without[fold]
+        u = (np.floor(x) + 0.5) / w
+        v = (np.floor(y) + 0.5) / h
+        kde = _bilinear_at(grid, u, v) / _bilinear_map_sum(grid, (h, w))
+        weight = self.uniform_weight_
+        return np.log((1.0 - weight) * kde + weight / (h * w))
 
     def describe(self) -> dict:
         d = super().describe()
