@@ -240,3 +240,15 @@ def test_centre_bias_log_likelihoods_equal_reading_the_map(synthetic):
                                    rtol=1e-12, atol=1e-12)
     with pytest.raises(InputError, match="outside the image"):
         cb.log_likelihoods((40, 60), [60.0], [1.0])
+
+
+def test_baselines_refuse_fixations_outside_the_image(synthetic):
+    f = synthetic.fixations
+    x = f.x.copy()
+    x[5] = 1e6  # kept by out_of_image="keep", say
+    bad = Dataset(synthetic.stimuli, Fixations(x, f.y, f.n, subject=f.subject, n_images=f.n_images),
+                  DatasetFacts("bad"))
+    with pytest.raises(InputError, match=r"1 fixation\(s\) of dataset 'bad' lie outside.*image 0"):
+        CentreBiasModel().fit(bad)
+    with pytest.raises(InputError, match="out_of_image='drop'"):
+        GoldStandardModel().fit(bad)

@@ -58,6 +58,20 @@ def _shape_of(image) -> tuple[int, int]:
 MIN_WEIGHT = 1e-6
 
 
+def _check_inside(dataset, images) -> None:
+    """Baselines index pixels by floor(x), floor(y): every fixation must lie inside its image."""
+    from ..datasets.dataset import describe_outside, outside_mask
+
+    fixations = dataset.fixations
+    mask = outside_mask(fixations, dataset.stimuli.shapes) & np.isin(fixations.n, images)
+    if mask.any():
+        raise InputError(
+            f"{int(mask.sum())} fixation(s) of dataset {dataset.name!r} lie outside their image:\n"
+            f"{describe_outside(dataset.name, fixations, dataset.stimuli, mask)}\n"
+            "Load the dataset with out_of_image='drop' or 'clip' before fitting a baseline."
+        )
+
+
 def _best_mixture_weight(p: np.ndarray, q: np.ndarray) -> tuple[float, float]:
     """``w`` in [MIN_WEIGHT, 1] maximising ``mean log((1 - w) p + w q)``; returns ``(w, mean LL)``.
 
@@ -258,6 +272,7 @@ class CentreBiasModel(ProbabilisticModel):
         train = np.arange(len(dataset)) if images is None else np.unique(np.asarray(images, dtype=np.int64))
         if train.size == 0:
             raise InputError("CentreBiasModel.fit needs at least one training image")
+        _check_inside(dataset, train)
         keep = np.isin(fixations.n, train)
         n_img = fixations.n[keep]
         if n_img.size < 2:
@@ -426,6 +441,8 @@ class GoldStandardModel(ProbabilisticModel):
         self._index = {v: i for i, v in enumerate(self.ids_)}
         self.dataset_name_ = dataset.name
         chosen = np.arange(len(dataset)) if images is None else np.unique(np.asarray(images, dtype=np.int64))
+        # log_density/log_likelihoods may use any image's fixations, so all must be inside
+        _check_inside(dataset, np.arange(len(dataset)))
         # Precompute, per image, what every candidate bandwidth needs.
         per_image = []
         for i in chosen:
