@@ -1,4 +1,4 @@
-"""The ``salbench`` command line: evaluate, leaderboard, datasets, demo.
+"""The ``salbench`` command line: evaluate, leaderboard, datasets, demo (and crop, audit).
 
 Thin by design: it parses arguments, calls the public API and prints. salbench's own errors
 (:class:`~salbench.exceptions.InputError`, :class:`~salbench.exceptions.DataError`) are printed as
@@ -148,6 +148,7 @@ def evaluate(model_spec, dataset_spec, out, metrics, convention, split, first, n
     Example: salbench evaluate --model my_maps/ --dataset osie --out results/
     """
     from .evaluate import evaluate as run, evaluate_baselines
+    from .exceptions import DegenerateInputWarning
     from .leaderboard import leaderboard
     from .models.spec import from_spec
 
@@ -163,12 +164,19 @@ def evaluate(model_spec, dataset_spec, out, metrics, convention, split, first, n
                    seed=seed, progress=None if not quiet else False)
     target = out / _slug(model_name)
     say(f"scoring {model_name} -> {target}", err=True)
-    results = [run(model, dataset, split=images, out=target, overwrite=overwrite, name=model_name,
-                   **options)]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DegenerateInputWarning)
+        results = [run(model, dataset, split=images, out=target, overwrite=overwrite,
+                       name=model_name, **options)]
+    for message in dict.fromkeys(str(w.message) for w in caught):
+        say(f"warning: {message}", err=True)
     if baselines:
         say("scoring the baselines (uniform, centre bias, gold standard)", err=True)
-        results += evaluate_baselines(dataset, out=out, split=images,
-                                      **{**options, "metrics": "all"})
+        with warnings.catch_warnings():
+            # e.g. the MIT AUCs are undefined for the uniform map; each manifest records why
+            warnings.simplefilter("ignore", DegenerateInputWarning)
+            results += evaluate_baselines(dataset, out=out, split=images,
+                                          **{**options, "metrics": "all"})
     board = leaderboard(results, seed=seed, images="common")
     if not quiet:
         click.echo(board.render(fmt), nl=False)
@@ -319,6 +327,16 @@ def _select(board, metrics):
                    key=lambda m: order[m["name"]])
     return Leaderboard(table.reset_index(drop=True), board.meta, facts, board.model_facts)
 
+
+def _register_other_commands():
+    """Commands that live in their own modules: ``crop`` and ``audit`` (salbench.cli_crop)."""
+    from .cli_crop import audit_command, crop_command
+
+    main.add_command(crop_command, "crop")
+    main.add_command(audit_command, "audit")
+
+
+_register_other_commands()
 
 if __name__ == "__main__":  # pragma: no cover
     main()
