@@ -538,9 +538,11 @@ def plot_audit(result, *, ax=None):
     ax.axhline(len(comparisons) - 0.5, color="0.85", linewidth=1)
     ax.set_yticks(range(len(labels)), labels)
     ax.set_ylim(len(labels) - 0.5, -0.5)
-    ax.set_xlim(0, 1)
+    ax.set_xlim(-0.02, 1.02)  # room for markers at 0 and 1
     level = round(100 * result.settings.get("confidence", 0.95))
-    ax.set_xlabel(f"share of pairs won in both orders ({level}% {result.settings.get('interval', '')} "
-                  "interval)")
-    ax.legend(loc="lower right", fontsize="small")
+    name = {"wilson": "Wilson", "clopper-pearson": "Clopper-Pearson"}.get(
+        result.settings.get("interval"), "")
+    ax.set_xlabel(f"share of pairs won in both orders ({level}% {name} interval)")
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, fontsize="small",
+              frameon=False)
     return ax

@@ -9,6 +9,7 @@ Files are written atomically (a temporary file beside the target, then renamed).
 from __future__ import annotations
 
 import functools
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -57,11 +58,24 @@ def _ratios(value: str) -> tuple:
     return check_ratios(parts)
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _readable(path: Path) -> Path:
+    """Give a file written through a temporary file (created 0600) the usual permissions."""
+    os.chmod(path, 0o666 & ~_umask())
+    return path
+
+
 def _save_figure(figure, path: Path, *, dpi: int):
     from .datasets._atomic import atomic_path
 
     with atomic_path(path, suffix=path.suffix) as tmp:
         figure.savefig(tmp, dpi=dpi, bbox_inches="tight", format=path.suffix.lstrip(".") or "png")
+        _readable(tmp)
 
 
 def _save_png(array, path: Path):
@@ -71,6 +85,7 @@ def _save_png(array, path: Path):
 
     with atomic_path(path, suffix=".png") as tmp:
         Image.fromarray(array).save(tmp, format="PNG")
+        _readable(tmp)
 
 
 # ------------------------------------------------------------------------------------ crop
@@ -133,10 +148,14 @@ def crop_command(model_spec, images, ratios, methods, out, no_crops, saliency_al
                 for r, cropped in zip(crops.ratios, crops.images(image, method)):
                     _save_png(cropped, out / f"{path.stem}_{method}_{ratio_label(r)}.png")
         height, width = image.shape[:2]
-        figure, ax = plt.subplots(figsize=(5.0, 5.0 * height / width))
+        # one panel per rule, each with every ratio (colours match across panels)
+        figure, axes = plt.subplots(1, len(methods), squeeze=False,
+                                    figsize=(4.0 * len(methods) + 1.2, 4.0 * height / width + 0.6))
         try:
-            plot_crops(image, crops, ax=ax, saliency_alpha=saliency_alpha,
-                       title=f"{path.name}: {getattr(model, 'name', model_spec)}")
+            for k, (method, ax) in enumerate(zip(methods, axes[0])):
+                plot_crops(image, crops, methods=[method], ax=ax, saliency_alpha=saliency_alpha,
+                           legend=k == len(methods) - 1, title=f"{method} rule")
+            figure.suptitle(f"{path.name}: {getattr(model, 'name', model_spec)}")
             _save_figure(figure, out / f"{path.stem}_overlay.png", dpi=dpi)
         finally:
             plt.close(figure)
@@ -145,7 +164,7 @@ def crop_command(model_spec, images, ratios, methods, out, no_crops, saliency_al
             boxes = "  ".join(f"{m} {ratio_label(r)}: ({b.x0},{b.y0})-({b.x1},{b.y1})"
                               for m in methods for r, b in zip(crops.ratios, crops.boxes[m]))
             click.echo(f"{path.name}: salient point row {row}, column {col}; {boxes}")
-    write_table(pd.concat(tables, ignore_index=True), out / "crops.csv", "csv")
+    _readable(write_table(pd.concat(tables, ignore_index=True), out / "crops.csv", "csv"))
     if not quiet:
         click.echo(f"wrote {out}", err=True)
 
@@ -217,11 +236,11 @@ def audit_command(model_spec, groups_csv, pairs, out, comparisons, height, gap, 
                    height=height, gap=gap, fill=fill, seed=seed, interval=interval,
                    confidence=confidence, n_boot=n_boot, progress=not quiet)
     out.mkdir(parents=True, exist_ok=True)
-    write_table(result.records, out / "records.csv", "csv")
+    _readable(write_table(result.records, out / "records.csv", "csv"))
     summary = result.to_dict()
     summary["settings"]["model_spec"] = model_spec
     summary["settings"]["groups_csv"] = str(groups_csv)
-    write_json(out / "summary.json", summary)
+    _readable(write_json(out / "summary.json", summary))
     ax = result.plot()
     try:
         _save_figure(ax.figure, out / f"audit.{plot_format}", dpi=100)
@@ -239,21 +258,29 @@ def _fmt(value, digits=3) -> str:
         else f"{value:.{digits}f}"
 
 
+def _p(value) -> str:
+    import math
+
+    if value is None or math.isnan(value):
+        return "n/a"
+    return f"{value:.4f}" if value >= 1e-4 else f"{value:.1e}"
+
+
 def _render(result) -> str:
     level = round(100 * result.settings["confidence"])
-    lines = [f"share of pairs won in both orders, {level}% {result.settings['interval']} "
-             "interval, exact binomial test against 1/2:"]
+    lines = [f"share of pairs won in both orders [{level}% {result.settings['interval']} "
+             "interval], exact binomial test against 1/2:"]
     for row in result.summary.itertuples():
         lines.append(f"  {row.group_a} over {row.group_b} [{row.rule}]: {_fmt(row.share)} "
-                     f"({_fmt(row.ci_low)}-{_fmt(row.ci_high)}), p = {_fmt(row.p_value, 4)}; "
+                     f"[{_fmt(row.ci_low)}, {_fmt(row.ci_high)}], p = {_p(row.p_value)}; "
                      f"{row.a_both}:{row.b_both} pairs, {row.left_both + row.right_both} decided "
                      f"by position, {row.undecided} undecided")
     for row in result.position.itertuples():
         lines.append(f"  position, left over right [{row.rule}]: {_fmt(row.left_share)} "
-                     f"({_fmt(row.ci_low)}-{_fmt(row.ci_high)}), p = {_fmt(row.p_value, 4)}; "
+                     f"[{_fmt(row.ci_low)}, {_fmt(row.ci_high)}], p = {_p(row.p_value)}; "
                      f"{row.left_both}:{row.right_both} pairs")
     for row in result.bias.itertuples():
         lines.append(f"  argmax bias {row.group_a} over {row.group_b}: {_fmt(row.argmax_bias)} "
-                     f"({_fmt(row.ci_low)}-{_fmt(row.ci_high)}); the rules agree on "
+                     f"[{_fmt(row.ci_low)}, {_fmt(row.ci_high)}]; the rules agree on "
                      f"{_fmt(100 * row.agreement, 1)}% of trials")
     return "\n".join(lines)

@@ -55,8 +55,13 @@ def test_crop_writes_crops_overlay_and_table(tmp_path, model_spec):
     assert np.asarray(Image.open(out / "wide_argmax_image.png")).shape == (60, 120, 3)
     overlay = Image.open(out / "wide_overlay.png")
     assert overlay.format == "PNG" and overlay.size[0] > 100
-    # no temporary files are left behind
+    # no temporary files are left behind, and the files are readable by others like any file
     assert not [p for p in out.iterdir() if p.name.startswith(".")]
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    assert {p.stat().st_mode & 0o777 for p in out.iterdir()} == {0o666 & ~mask}
 
 
 def test_crop_errors_are_one_line(tmp_path, model_spec):

@@ -12,7 +12,7 @@ METHOD_STYLES = {"argmax": "-", "mass": "--", "centre": ":"}
 
 
 def plot_crops(image, crops, *, methods=None, saliency_alpha: float = 0.0, ax=None,
-               title: str | None = None):
+               title: str | None = None, legend: bool = True):
     """Draw ``image`` with the salient point and the crop boxes of ``crops``.
 
     Parameters
@@ -27,6 +27,8 @@ def plot_crops(image, crops, *, methods=None, saliency_alpha: float = 0.0, ax=No
         Opacity of the saliency map drawn over the image (0: not drawn).
     ax : matplotlib Axes, optional
     title : str, optional
+    legend : bool
+        Draw a legend beside the image.
 
     Returns
     -------
@@ -53,19 +55,25 @@ def plot_crops(image, crops, *, methods=None, saliency_alpha: float = 0.0, ax=No
     if saliency_alpha > 0 and crops.saliency_map is not None:
         ax.imshow(crops.saliency_map, cmap="magma", alpha=saliency_alpha, extent=extent)
     colours = plt.get_cmap("tab10")
+    n = len(crops.ratios)
     for method in methods:
         for k, (ratio, box) in enumerate(zip(crops.ratios, crops.boxes[method])):
+            # earlier boxes are drawn thicker, so edges that coincide (full-height or full-width
+            # crops share two sides) show as nested colours instead of hiding each other
+            label = f"r={ratio_label(ratio)}" if len(methods) == 1 else \
+                f"{method} r={ratio_label(ratio)}"
             ax.add_patch(Rectangle((box.x0, box.y0), box.width, box.height, fill=False,
-                                   edgecolor=colours(k % 10), linewidth=2.0,
-                                   linestyle=METHOD_STYLES.get(method, "-"),
-                                   label=f"{method} r={ratio_label(ratio)}"))
+                                   edgecolor=colours(k % 10), linewidth=1.2 + 1.0 * (n - 1 - k),
+                                   linestyle=METHOD_STYLES.get(method, "-")
+                                   if len(methods) > 1 else "-", label=label))
     row, col = crops.salient_point
     ax.plot([col + 0.5], [row + 0.5], marker="o", markersize=10, markerfacecolor="yellow",
             markeredgecolor="black", linestyle="none", label="salient point")
     ax.set_xlim(0, width)
     ax.set_ylim(height, 0)
     ax.set_axis_off()
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
+    if legend:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
     if title:
         ax.set_title(title)
     return ax
