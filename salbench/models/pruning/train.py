@@ -85,7 +85,7 @@ class FixationData:
             if bad.any():
                 i = int(np.flatnonzero(bad)[0])
                 raise InputError(
-                    f"fixation {i} (image {int(ns[i])}) has {name} = {values[i]!r}, outside [0, {limit})"
+                    f"fixation {i} (image {int(ns[i])}) has {name} = {float(values[i])!r}, outside [0, {limit})"
                 )
         counts = np.zeros((count, height * width), dtype=np.float32)
         np.add.at(counts, (ns.astype(np.int64), np.floor(ys).astype(np.int64) * width + np.floor(xs).astype(np.int64)), 1.0)
