@@ -149,7 +149,10 @@ class ScoringPlan:
     check_normalization: bool = True
     model_thread_safe: bool = True
     model_needs_pixels: bool = True
+    baseline_trusted: bool = False
+    metric_maps: bool = False  #: score a probabilistic model on each metric's own map
     _negatives: object = field(default=None, repr=False)
+    _checked_shapes: object = field(default=None, repr=False)
     _lock: object = field(default=None, repr=False)
     _model_lock: object = field(default=None, repr=False)
 
@@ -170,6 +173,21 @@ class ScoringPlan:
     def __setstate__(self, state):
         self.__dict__.update(state)
         self._init_locks()
+
+    def check_baseline(self, shape) -> bool:
+        """Whether to check the baseline's normalisation for an image of this shape: always for
+        a user's baseline; for salbench's own centre bias (``baseline_trusted``) the first time
+        each size is seen — it is image-independent up to its cross-validation folds, and a
+        check costs a pass with ``exp`` per image."""
+        if not self.baseline_trusted:
+            return True
+        with self._lock:
+            if self._checked_shapes is None:
+                self._checked_shapes = set()
+            if shape in self._checked_shapes:
+                return False
+            self._checked_shapes.add(shape)
+            return True
 
     @property
     def shuffled(self) -> bool:
@@ -281,13 +299,18 @@ def score_image(plan: ScoringPlan, model, model_name: str, dataset, i: int) -> I
     if any(m in REFERENCE_METRICS for m in metrics) and n_fixations:
         maps["reference_maps"] = plan.reference.build(f, shape)
     baseline_ld = None
-    if plan.baseline is not None and any(m in BASELINE_METRICS for m in metrics):
+    needs_baseline = any(m in BASELINE_METRICS for m in metrics) or (
+        plan.metric_maps and log_density is not None and plan.shuffled)
+    if plan.baseline is not None and needs_baseline:
         baseline_ld = _baseline_call(plan, plan.baseline.log_density, shape, image_id=image_id)
-        baseline_ld = _log_density_argument(baseline_ld, "baseline log_density", True,
-                                            context=context)
+        baseline_ld = _log_density_argument(baseline_ld, "baseline log_density",
+                                            plan.check_baseline(shape), context=context)
         if "info_gain_mit" in metrics:
             maps["baseline_maps"] = np.exp(baseline_ld)
     shuffled = plan.negatives(dataset) if plan.shuffled and n_fixations else None
+    per_metric_maps = {}
+    if plan.metric_maps and log_density is not None and n_fixations:
+        per_metric_maps = _metric_maps(plan, log_density, baseline_ld, n_fixations, shape, i)
 
     row = {"image": i, "image_id": image_id, "n_fixations": n_fixations}
     per_fixation = {} if plan.per_fixation and n_fixations else None
@@ -307,6 +330,8 @@ def score_image(plan: ScoringPlan, model, model_name: str, dataset, i: int) -> I
         if not n_fixations:  # reference-map metrics: the empirical density is undefined
             row[name], reasons[name] = math.nan, _NO_FIXATIONS
             continue
+        if name in per_metric_maps:
+            maps["saliency_maps"] = per_metric_maps[name]
         values = None
         if name == "log_likelihood":
             values = lls
@@ -333,6 +358,22 @@ def score_image(plan: ScoringPlan, model, model_name: str, dataset, i: int) -> I
         per_fixation["fixation"] = np.arange(sl.start, sl.stop, dtype=np.int64)
     return ImageResult(row, per_fixation, reasons, model_seconds,
                        time.perf_counter() - started - model_seconds)
+
+
+def _metric_maps(plan, log_density, baseline_ld, n_fixations, shape, i):
+    """Each saliency metric's own map of a probabilistic model (Kümmerer et al., ECCV 2018):
+    :func:`salbench.models.metric_maps.metric_saliency_maps` with the evaluation's reference-map
+    blur, the centre bias as the density of the shuffled-AUC negatives and the image's number
+    of fixations for SIM."""
+    from .models.metric_maps import metric_saliency_maps
+
+    names = [m for m in plan.metrics if m not in LOG_DENSITY_METRICS]
+    if not names:
+        return {}
+    seed = 0 if plan.options.get("seed") is None else plan.options["seed"]
+    return metric_saliency_maps(
+        log_density, names, sigma=plan.reference.sigma_for(shape), method=plan.reference.method,
+        baseline_log_density=baseline_ld, n_fixations=n_fixations, seed=[seed, i])
 
 
 def _mean_defined(values, name, reasons):

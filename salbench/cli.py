@@ -128,6 +128,9 @@ def _slug(name: str) -> str:
               help="Also score uniform, centre bias and gold standard (skipped when done).")
 @click.option("--threads", type=click.IntRange(min=1), default=None,
               help="Worker threads (default: all available CPUs).")
+@click.option("--metric-maps", is_flag=True,
+              help="Score a probabilistic model on each metric's own map (Kümmerer et al. 2018) "
+                   "instead of its density.")
 @click.option("--reference-sigma", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Blur of the empirical maps in pixels (default: 1 degree when known).")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
@@ -141,8 +144,8 @@ def _slug(name: str) -> str:
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 @_friendly
 def evaluate(model_spec, dataset_spec, out, metrics, convention, split, first, name, kind,
-             baselines, threads, reference_sigma, seed, data_root, download, overwrite, fmt,
-             quiet):
+             baselines, threads, metric_maps, reference_sigma, seed, data_root, download,
+             overwrite, fmt, quiet):
     """Score a model on a dataset and print a leaderboard with the baselines.
 
     Example: salbench evaluate --model my_maps/ --dataset osie --out results/
@@ -167,7 +170,7 @@ def evaluate(model_spec, dataset_spec, out, metrics, convention, split, first, n
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DegenerateInputWarning)
         results = [run(model, dataset, split=images, out=target, overwrite=overwrite,
-                       name=model_name, **options)]
+                       name=model_name, metric_maps=metric_maps, **options)]
     for message in dict.fromkeys(str(w.message) for w in caught):
         say(f"warning: {message}", err=True)
     if baselines:

@@ -12,7 +12,8 @@ run resumes where it stopped.
 What each metric receives
 -------------------------
 * Saliency metrics (AUCs, NSS, CC, KLD, SIM, EMD, MIT InfoGain) read the model's saliency map; a
-  probabilistic model's map is its density ``exp(log_density)``.
+  probabilistic model's map is its density ``exp(log_density)``, or with ``metric_maps=True``
+  each metric's own map derived from the density (Kümmerer, Wallis & Bethge, ECCV 2018).
 * The reference map of CC, KLD, SIM and EMD is the image's empirical density,
   :func:`salbench.datasets.density_map` of its fixations with a Gaussian of ``reference_sigma``
   pixels; by default one degree of visual angle when the dataset states its pixels per degree
@@ -64,7 +65,7 @@ def evaluate(model, dataset, *, metrics="all", convention="tuebingen", split=Non
              reference_sigma=None, reference_method="gaussian", per_fixation=True, seed=0,
              n_splits=100, step=0.1, emd_downsize=32, check_normalization=True, n_threads=None,
              chunk_size=None, progress=None, table_format="auto", name=None,
-             check_model=True) -> Results:
+             check_model=True, metric_maps=False) -> Results:
     """Score ``model`` on ``dataset`` with every metric; stream images, optionally to disk.
 
     Parameters
@@ -118,6 +119,13 @@ def evaluate(model, dataset, *, metrics="all", convention="tuebingen", split=Non
         File format of the tables in ``out`` (auto: Parquet when pyarrow is installed).
     name : str, optional
         The model's name in tables (default: ``model.name``).
+    metric_maps : bool, default=False
+        Score a probabilistic model on each metric's own saliency map — the map that maximises
+        the metric's expected score under the model's density (Kümmerer, Wallis & Bethge, ECCV
+        2018; :mod:`salbench.models.metric_maps`): the density for the AUCs and NSS, the density
+        over the centre bias for the shuffled AUCs, the density blurred like the reference maps
+        for CC, KLD and EMD, the SIM-optimal map for SIM (for the image's number of fixations).
+        Off: every saliency metric reads the density itself.
     check_model : bool, default=True
         Call ``model.check(dataset, images=...)`` first when the model has one (the map-folder
         adapters then report every missing, extra, unreadable or wrongly-sized map at once).
@@ -162,8 +170,14 @@ def evaluate(model, dataset, *, metrics="all", convention="tuebingen", split=Non
                                        dataset.facts.pixels_per_degree)
 
     setup = time.perf_counter()
-    needs_baseline = any(m in _scoring.BASELINE_METRICS for m in metric_names)
+    if metric_maps and kind != "probabilistic":
+        raise InputError("metric_maps=True needs a probabilistic model (metric-specific maps are "
+                         "derived from its density)")
+    needs_baseline = any(m in _scoring.BASELINE_METRICS for m in metric_names) or (
+        metric_maps and ("sauc" in metric_names or "sauc_mit" in metric_names))
+    trusted = False
     if needs_baseline:
+        trusted = baseline is None
         baseline = default_baseline(dataset) if baseline is None else baseline
         if _scoring.model_kind(baseline) != "probabilistic":
             raise InputError("baseline must be a probabilistic model (it needs log_density)")
@@ -181,7 +195,8 @@ def evaluate(model, dataset, *, metrics="all", convention="tuebingen", split=Non
         reference=reference, images=images, baseline=baseline, per_fixation=bool(per_fixation),
         check_normalization=bool(check_normalization),
         model_thread_safe=_scoring._is_thread_safe(model),
-        model_needs_pixels=_scoring._needs_pixels(model),
+        model_needs_pixels=_scoring._needs_pixels(model), baseline_trusted=trusted,
+        metric_maps=bool(metric_maps),
     )
     model_info = _model_info(model, model_name, kind)
     parameters = {
@@ -191,7 +206,9 @@ def evaluate(model, dataset, *, metrics="all", convention="tuebingen", split=Non
         "seed": seed, "n_splits": options["n_splits"], "step": options["step"],
         "emd_downsize": options["emd_downsize"], "per_fixation": bool(per_fixation),
         "check_normalization": bool(check_normalization),
-        "metric_maps": "density exp(log_density)" if kind == "probabilistic" else "saliency map",
+        "metric_maps": ("metric-specific maps (Kümmerer et al. 2018)" if metric_maps
+                        else "density exp(log_density)" if kind == "probabilistic"
+                        else "saliency map"),
     }
     dataset_info = {"name": dataset.name, "fingerprint": dataset_fingerprint(dataset),
                     **{k: v for k, v in dataset.describe().items() if k != "name"}}

@@ -312,6 +312,11 @@ def test_bad_input_is_reported_clearly(mixed):
     with pytest.raises(InputError, match=r"log_density \(image 0 \(img00.png\), model "
                                          r"'smooth random'\) is not a normalised log-density"):
         evaluate(Unnormalised(), mixed, metrics=["log_likelihood"])
+    # a user's IG baseline is checked on every image
+    with pytest.raises(InputError, match=r"baseline log_density \(image 0 \(img00.png\)\) is "
+                                         "not a normalised log-density"):
+        evaluate(SmoothRandomModel(), mixed, metrics=["information_gain"],
+                 baseline=Unnormalised())
 
 
 def test_a_model_error_names_nothing_wrong_but_propagates(mixed):
@@ -352,3 +357,33 @@ def test_models_that_are_not_thread_safe_are_called_one_at_a_time(mixed):
     model = Fragile()
     evaluate(model, mixed, metrics=["nss"], split=[0, 1, 3, 4, 5], n_threads=4, chunk_size=1)
     assert model.most == 1
+
+
+def test_metric_specific_maps_score_each_metric_on_its_own_map(mixed):
+    from salbench.models.metric_maps import metric_saliency_maps
+
+    model = SmoothRandomModel()
+    metrics = ["auc", "sauc", "cc", "sim", "information_gain"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DegenerateInputWarning)
+        plain = evaluate(model, mixed, metrics=metrics, reference_sigma=SIGMA)
+        fair = evaluate(model, mixed, metrics=metrics, reference_sigma=SIGMA, metric_maps=True)
+    plain_t, fair_t = plain.images.set_index("image"), fair.images.set_index("image")
+    # AUC ranks by the density either way; LL-based metrics read the log-density either way
+    np.testing.assert_allclose(fair_t["auc"], plain_t["auc"], rtol=1e-12)
+    np.testing.assert_allclose(fair_t["information_gain"], plain_t["information_gain"], rtol=1e-12)
+    # sAUC, CC and SIM read other maps: check image 0 against the maps computed directly
+    shape, image_id = mixed.stimuli.shape(0), mixed.stimuli.ids[0]
+    f = mixed.fixations.for_image(0)
+    log_p = model.log_density(shape, image_id=image_id)
+    maps = metric_saliency_maps(log_p, ["sauc", "cc", "sim"], sigma=SIGMA,
+                                baseline_log_density=default_baseline(mixed).log_density(
+                                    shape, image_id=image_id),
+                                n_fixations=len(f), seed=[0, 0])
+    reference = density_map(f, shape, sigma=SIGMA)
+    assert fair_t.loc[0, "cc"] == pytest.approx(salbench.metrics.cc(maps["cc"], reference), rel=1e-12)
+    assert fair_t.loc[0, "sim"] == pytest.approx(salbench.metrics.sim(maps["sim"], reference), rel=1e-12)
+    assert fair_t.loc[0, "cc"] != pytest.approx(plain_t.loc[0, "cc"], rel=1e-6)
+    assert fair.manifest["parameters"]["metric_maps"].startswith("metric-specific")
+    with pytest.raises(InputError, match="metric_maps=True needs a probabilistic model"):
+        evaluate(PixelMeanModel(), mixed, metrics=["auc"], metric_maps=True)
