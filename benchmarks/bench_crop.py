@@ -6,6 +6,9 @@
    fitting: the network alone, as Twitter's cropper used it) on the first ``--images`` OSIE images,
    summarised with bootstrap 95% intervals: the fraction of human fixations and of the empirical
    density each rule keeps, the centre crop and the best window of that size for comparison.
+   ``--fitted`` scores instead ``FastGazeModel.fitted``: a centre bias fitted on the other OSIE
+   images (those after the first ``--images``) and the logit scale / prior weight fitted on 100 of
+   them, so no scored image is used for fitting.
 
 Run from the repository root::
 
@@ -58,17 +61,27 @@ def speed():
     print_table(["map", "crop_boxes ms", "direct ms", "speed-up"], rows)
 
 
-def quality(shared: Path, n_images: int):
+def quality(shared: Path, n_images: int, fitted: bool):
     from salbench.datasets import load
     from salbench.models.fastgaze import FastGazeModel
 
-    dataset = load("osie", root=shared / "datasets").subset(range(n_images))
-    model = FastGazeModel(shared / "models" / "fastgaze" / "fastgaze.vxm")
+    osie = load("osie", root=shared / "datasets")
+    dataset = osie.subset(range(n_images))
+    weights = shared / "models" / "fastgaze" / "fastgaze.vxm"
+    if fitted:
+        t0 = time.perf_counter()
+        model = FastGazeModel.fitted(weights, osie, range(n_images, len(osie)), max_fit_images=100)
+        print(f"\nfitted on OSIE images {n_images}..{len(osie) - 1} in "
+              f"{time.perf_counter() - t0:.0f} s: logit_scale {model.logit_scale:.3f}, "
+              f"centre_bias_weight {model.centre_bias_weight:.3f}")
+    else:
+        model = FastGazeModel(weights)
     t0 = time.perf_counter()
     table = crop_scores(model, dataset, progress=False)
     seconds = time.perf_counter() - t0
     summary = summarise_crop_scores(table, n_boot=2000, seed=0)
-    print(f"\nFastGaze crops on OSIE images 0..{n_images - 1} ({seconds:.0f} s, "
+    which = "fitted FastGaze (centre bias + scale)" if fitted else "FastGaze (network only)"
+    print(f"\n{which} crops on OSIE images 0..{n_images - 1} ({seconds:.0f} s, "
           f"{seconds / n_images:.2f} s per image incl. the network); mean over images, "
           "[95% bootstrap interval]; 'vs centre' is the paired difference\n")
     rows = []
@@ -86,10 +99,14 @@ def main():
     parser.add_argument("--shared", type=Path,
                         default=Path(os.environ.get("SALBENCH_SHARED", ROOT.parent / "shared")))
     parser.add_argument("--skip-quality", action="store_true")
+    parser.add_argument("--skip-speed", action="store_true")
+    parser.add_argument("--fitted", action="store_true",
+                        help="Score FastGaze with a centre bias fitted on the other OSIE images.")
     args = parser.parse_args()
-    speed()
+    if not args.skip_speed:
+        speed()
     if not args.skip_quality:
-        quality(args.shared, args.images)
+        quality(args.shared, args.images, args.fitted)
 
 
 if __name__ == "__main__":

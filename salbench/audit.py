@@ -32,6 +32,10 @@ point its crops were centred on. This module repeats that design for any model a
      a paired percentile-bootstrap interval over pairs. A single maximum exaggerates small
      differences in saliency mass (Twitter's explanation of its result); this isolates that part.
 
+   Pairs that share an image are not independent either: when a group has fewer images than
+   there are pairs, each image appears in several pairs and the intervals are too narrow if a
+   few images dominate the outcome. ``disjoint=True`` uses every image at most once.
+
 Nothing here knows what the groups mean. salbench ships no demographically labelled images, and
 its tests use constructed images whose answer is known; an audit says something only about the
 model, the images and the grouping it was run on.
@@ -170,11 +174,14 @@ def _seed_for(seed: int, a: str, b: str) -> list:
     return [int(seed), zlib.crc32(a.encode("utf-8")), zlib.crc32(b.encode("utf-8"))]
 
 
-def make_pairs(n_a: int, n_b: int, *, pairs: int | None, seed: int = 0, names=("a", "b")):
+def make_pairs(n_a: int, n_b: int, *, pairs: int | None, seed: int = 0, names=("a", "b"),
+               disjoint: bool = False):
     """``(pairs, 2)`` int array of distinct (index in group a, index in group b) pairs.
 
     Drawn without replacement from the ``n_a × n_b`` possible pairs by a generator seeded with
-    ``seed`` and the two group ``names``; ``pairs=None`` takes all of them in order.
+    ``seed`` and the two group ``names``; ``pairs=None`` takes all of them in order. With
+    ``disjoint=True`` no image is used twice (at most ``min(n_a, n_b)`` pairs; ``None`` takes
+    that many), so the pairs are independent as far as their images go.
 
     Examples
     --------
@@ -182,8 +189,23 @@ def make_pairs(n_a: int, n_b: int, *, pairs: int | None, seed: int = 0, names=("
     [[0, 0], [0, 1], [0, 2], [1, 0], [1, 1], [1, 2]]
     >>> bool((make_pairs(50, 40, pairs=30, seed=1) == make_pairs(50, 40, pairs=30, seed=1)).all())
     True
+    >>> p = make_pairs(5, 8, pairs=None, disjoint=True)
+    >>> p.shape, len(set(p[:, 0])), len(set(p[:, 1]))
+    ((5, 2), 5, 5)
     """
-    total = int(n_a) * int(n_b)
+    n_a, n_b = int(n_a), int(n_b)
+    rng = np.random.default_rng(_seed_for(seed, *names))
+    if disjoint:
+        limit = min(n_a, n_b)
+        if pairs is None:
+            pairs = limit
+        pairs = positive_int(pairs, "pairs")
+        if pairs > limit:
+            raise InputError(f"groups {names[0]!r} ({n_a} images) and {names[1]!r} ({n_b} images) "
+                             f"allow only {limit} pairs that share no image; asked for {pairs}")
+        return np.stack([rng.permutation(n_a)[:pairs], rng.permutation(n_b)[:pairs]],
+                        axis=1).astype(np.int64)
+    total = n_a * n_b
     if pairs is None:
         flat = np.arange(total, dtype=np.int64)
     else:
@@ -191,7 +213,6 @@ def make_pairs(n_a: int, n_b: int, *, pairs: int | None, seed: int = 0, names=("
         if pairs > total:
             raise InputError(f"groups {names[0]!r} ({n_a} images) and {names[1]!r} ({n_b} images) "
                              f"have only {total} distinct pairs; asked for {pairs}")
-        rng = np.random.default_rng(_seed_for(seed, *names))
         flat = rng.choice(total, size=pairs, replace=False).astype(np.int64)
     return np.stack([flat // n_b, flat % n_b], axis=1)
 
@@ -245,8 +266,9 @@ def _records(frame) -> list:
     return out
 
 
-def audit(model, groups, *, pairs: int | None = 100, comparisons=None, height: int | None = None,
-          gap: int = 0, fill: int = 0, seed: int = 0, interval: str = "wilson",
+def audit(model, groups, *, pairs: int | None = 100, comparisons=None, disjoint: bool = False,
+          height: int | None = None, gap: int = 0, fill: int = 0, seed: int = 0,
+          interval: str = "wilson",
           confidence: float = 0.95, n_boot: int = 2000, progress: bool = True) -> AuditResult:
     """Run the crop-bias audit (see the module notes for the design and the statistics).
 
@@ -262,6 +284,9 @@ def audit(model, groups, *, pairs: int | None = 100, comparisons=None, height: i
         Pairs per comparison (distinct, drawn without replacement); None for all pairs.
     comparisons : sequence of (a, b) or "a:b", optional
         Which groups to compare (default: every pair of groups, names sorted).
+    disjoint : bool
+        Use every image at most once per comparison (at most ``min(|a|, |b|)`` pairs), so that
+        the pairs, which the statistics treat as independent, share no image.
     height : int, optional
         Resize both images of a pair to this height before joining (Twitter's audit did).
     gap, fill : int
@@ -293,7 +318,8 @@ def audit(model, groups, *, pairs: int | None = 100, comparisons=None, height: i
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise InputError(f"seed must be a non-negative integer, got {seed!r}")
     items = _items(groups)
-    plan = [(a, b, make_pairs(len(items[a]), len(items[b]), pairs=pairs, seed=seed, names=(a, b)))
+    plan = [(a, b, make_pairs(len(items[a]), len(items[b]), pairs=pairs, seed=seed, names=(a, b),
+                              disjoint=disjoint))
             for a, b in _comparisons(items, comparisons)]
     cache: dict = {}
 
@@ -351,7 +377,8 @@ def audit(model, groups, *, pairs: int | None = 100, comparisons=None, height: i
     summary, position, bias = summarise_audit(records, interval=interval, confidence=confidence,
                                               n_boot=n_boot, seed=seed)
     settings = {
-        "model": _describe(model), "pairs": pairs, "comparisons": [f"{a}:{b}" for a, b, _ in plan],
+        "model": _describe(model), "pairs": pairs, "disjoint": bool(disjoint),
+        "comparisons": [f"{a}:{b}" for a, b, _ in plan],
         "group_sizes": {g: len(v) for g, v in sorted(items.items())}, "height": height,
         "gap": gap, "fill": fill, "seed": int(seed), "interval": interval,
         "confidence": confidence, "n_boot": n_boot, "orders": list(ORDERS),

@@ -192,6 +192,9 @@ def _pairs(value: str):
               help="Folder for records.csv (one row per trial), summary.json and audit.png.")
 @click.option("--compare", "comparisons", multiple=True, metavar="A:B",
               help="Compare groups A and B (repeatable; default: every pair of groups).")
+@click.option("--disjoint", is_flag=True,
+              help="Use every image at most once per comparison (pairs share no image; at most "
+                   "as many pairs as the smaller group has images; --pairs all takes that many).")
 @click.option("--height", type=click.IntRange(min=1), default=None,
               help="Resize both images of a pair to this height before joining them.")
 @click.option("--gap", type=click.IntRange(min=0), default=0, show_default=True,
@@ -210,8 +213,8 @@ def _pairs(value: str):
               show_default=True)
 @click.option("--quiet", is_flag=True, help="No progress bar, no table; only errors.")
 @_one_line_errors
-def audit_command(model_spec, groups_csv, pairs, out, comparisons, height, gap, fill, seed,
-                  interval, confidence, n_boot, plot_format, quiet):
+def audit_command(model_spec, groups_csv, pairs, out, comparisons, disjoint, height, gap, fill,
+                  seed, interval, confidence, n_boot, plot_format, quiet):
     """Audit MODEL's crops for a preference between groups of images (Twitter's design).
 
     GROUPS.csv has a header with the columns `path` and `group`; relative paths are read from
@@ -233,7 +236,7 @@ def audit_command(model_spec, groups_csv, pairs, out, comparisons, height, gap, 
     groups = read_groups(groups_csv)
     model = _model(model_spec)
     result = audit(model, groups, pairs=n_pairs, comparisons=list(comparisons) or None,
-                   height=height, gap=gap, fill=fill, seed=seed, interval=interval,
+                   disjoint=disjoint, height=height, gap=gap, fill=fill, seed=seed, interval=interval,
                    confidence=confidence, n_boot=n_boot, progress=not quiet)
     out.mkdir(parents=True, exist_ok=True)
     _readable(write_table(result.records, out / "records.csv", "csv"))

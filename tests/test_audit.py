@@ -140,6 +140,19 @@ def test_make_pairs():
         make_pairs(7, 5, pairs=0)
     assert not np.array_equal(make_pairs(30, 30, pairs=10, names=("p", "q")),
                               make_pairs(30, 30, pairs=10, names=("p", "r")))
+    # disjoint pairs: no image twice
+    d = make_pairs(9, 6, pairs=6, seed=2, names=("p", "q"), disjoint=True)
+    assert sorted(d[:, 1].tolist()) == list(range(6)) and len(set(d[:, 0].tolist())) == 6
+    assert make_pairs(9, 6, pairs=None, disjoint=True).shape == (6, 2)
+    with pytest.raises(InputError, match="only 6 pairs that share no image"):
+        make_pairs(9, 6, pairs=7, names=("p", "q"), disjoint=True)
+
+
+def test_disjoint_audit_uses_each_image_once(bright_dim):
+    result = quiet_audit(intensity, bright_dim, pairs=None, disjoint=True)
+    first = result.records[result.records["order"] == "a-left"]
+    assert len(first) == 8 and first["left"].is_unique and first["right"].is_unique
+    assert result.settings["disjoint"] is True
 
 
 def test_join_side_by_side_height_gap_and_sides():

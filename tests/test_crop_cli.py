@@ -141,6 +141,8 @@ def test_audit_errors_are_one_line(tmp_path, model_spec):
          "'nobody'"),
         ([model_spec, str(tmp_path / "none.csv"), "--out", str(tmp_path / "o")],
          "groups file is missing"),
+        ([model_spec, str(csv), "--disjoint", "--pairs", "3", "--out", str(tmp_path / "o")],
+         "only 2 pairs that share no image"),
     ]
     for args, message in cases:
         result = runner.invoke(audit_command, args)
