@@ -387,3 +387,11 @@ def test_metric_specific_maps_score_each_metric_on_its_own_map(mixed):
     assert fair.manifest["parameters"]["metric_maps"].startswith("metric-specific")
     with pytest.raises(InputError, match="metric_maps=True needs a probabilistic model"):
         evaluate(PixelMeanModel(), mixed, metrics=["auc"], metric_maps=True)
+
+
+def test_progress_bar_counts_images_on_stderr(mixed, capsys):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DegenerateInputWarning)
+        evaluate(UniformModel(), mixed, metrics=["auc"], progress=True, chunk_size=2)
+    err = capsys.readouterr().err
+    assert "uniform on mixed:" in err and "/6 [" in err and "image/s" in err
