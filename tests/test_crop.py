@@ -258,3 +258,25 @@ def test_bad_maps_and_arguments_are_refused():
         crops.box("argmax", 2.0)
     with pytest.raises(InputError, match="made for"):
         crops.images(np.zeros((5, 4)))
+
+
+def test_plot_crops_draws_every_box_and_the_point():
+    import matplotlib.pyplot as plt
+
+    from salbench.crop import plot_crops
+
+    image = np.zeros((30, 60, 3), np.uint8)
+    image[10, 50] = 255
+    crops = model_crops(lambda im: im[..., 0].astype(float), image, ratios=[1.0, 0.5, "image"])
+    ax = plot_crops(image, crops, saliency_alpha=0.3)
+    assert len(ax.patches) == 3 * 3
+    rect = ax.patches[0]  # argmax, ratio 1: columns [30, 60)
+    assert (rect.get_x(), rect.get_width(), rect.get_height()) == (30, 30, 30)
+    (point,) = [line for line in ax.lines if line.get_label() == "salient point"]
+    assert (point.get_xdata()[0], point.get_ydata()[0]) == (50.5, 10.5)  # pixel centre
+    assert ax.get_xlim() == (0, 60) and ax.get_ylim() == (30, 0)
+    plt.close(ax.figure)
+    with pytest.raises(InputError, match="made for"):
+        plot_crops(np.zeros((31, 60)), crops)
+    with pytest.raises(InputError, match="no 'thirds' crops"):
+        plot_crops(image, crops, methods=["thirds"])
