@@ -31,6 +31,7 @@ What each metric receives
 
 from __future__ import annotations
 
+import inspect
 import math
 import sys
 import time
@@ -153,37 +154,17 @@ def evaluate(model, dataset, *, metrics="all", convention="tuebingen", split=Non
     dataset = _dataset_argument(dataset)
     kind = _scoring.model_kind(model)
     model_name = str(name) if name is not None else str(getattr(model, "name", type(model).__name__))
-    metric_names = _metric_names(metrics, kind)
-    conventions = _conventions_by_metric(metric_names, convention)
-    keyword_choice(reference_method, "reference_method", ("gaussian", "mit"))
-    images, split_info = _images(dataset, split)
     executor = check_executor(executor)
     n_threads = default_threads() if n_threads is None else positive_int(n_threads, "n_threads")
     chunk_size = DEFAULT_CHUNK if chunk_size is None else positive_int(chunk_size, "chunk_size")
-    options = _options(metric_names, seed, n_splits, step, emd_downsize)
-    if reference_sigma is not None:
-        reference_sigma = float(reference_sigma)
-        if not (math.isfinite(reference_sigma) and reference_sigma > 0):
-            raise InputError(f"reference_sigma must be a positive number of pixels, got "
-                             f"{reference_sigma!r}")
-    reference = _scoring.ReferenceMaps(reference_method, reference_sigma,
-                                       dataset.facts.pixels_per_degree)
-
     setup = time.perf_counter()
-    if metric_maps and kind != "probabilistic":
-        raise InputError("metric_maps=True needs a probabilistic model (metric-specific maps are "
-                         "derived from its density)")
-    needs_baseline = any(m in _scoring.BASELINE_METRICS for m in metric_names) or (
-        metric_maps and ("sauc" in metric_names or "sauc_mit" in metric_names))
-    trusted = False
-    if needs_baseline:
-        trusted = baseline is None
-        baseline = default_baseline(dataset) if baseline is None else baseline
-        if _scoring.model_kind(baseline) != "probabilistic":
-            raise InputError("baseline must be a probabilistic model (it needs log_density)")
-    else:
-        baseline = None
+    settings = _settings(dataset, kind, metrics=metrics, convention=convention, split=split,
+                         baseline=baseline, reference_sigma=reference_sigma,
+                         reference_method=reference_method, per_fixation=per_fixation, seed=seed,
+                         n_splits=n_splits, step=step, emd_downsize=emd_downsize,
+                         check_normalization=check_normalization, metric_maps=metric_maps)
     setup_seconds = time.perf_counter() - setup
+    metric_names, images, parameters = settings["metrics"], settings["images"], settings["parameters"]
 
     check = getattr(model, "check", None)
     if check_model and callable(check):
@@ -191,25 +172,16 @@ def evaluate(model, dataset, *, metrics="all", convention="tuebingen", split=Non
         check(dataset, images=images.tolist())
 
     plan = _scoring.ScoringPlan(
-        metrics=tuple(metric_names), kind=kind, convention=conventions, options=options,
-        reference=reference, images=images, baseline=baseline, per_fixation=bool(per_fixation),
+        metrics=tuple(metric_names), kind=kind, convention=settings["conventions"],
+        options=settings["options"], reference=settings["reference"], images=images,
+        baseline=settings["baseline"], per_fixation=bool(per_fixation),
         check_normalization=bool(check_normalization),
         model_thread_safe=_scoring._is_thread_safe(model),
-        model_needs_pixels=_scoring._needs_pixels(model), baseline_trusted=trusted,
-        metric_maps=bool(metric_maps),
+        model_needs_pixels=_scoring._needs_pixels(model),
+        baseline_trusted=settings["baseline_trusted"], metric_maps=bool(metric_maps),
     )
     model_info = _model_info(model, model_name, kind)
-    parameters = {
-        "convention": _convention_label(conventions), "conventions": conventions,
-        "reference": reference.describe(),
-        "baseline": None if baseline is None else _describe(baseline),
-        "seed": seed, "n_splits": options["n_splits"], "step": options["step"],
-        "emd_downsize": options["emd_downsize"], "per_fixation": bool(per_fixation),
-        "check_normalization": bool(check_normalization),
-        "metric_maps": ("metric-specific maps (Kümmerer et al. 2018)" if metric_maps
-                        else "density exp(log_density)" if kind == "probabilistic"
-                        else "saliency map"),
-    }
+    split_info = settings["split"]
     dataset_info = {"name": dataset.name, "fingerprint": dataset_fingerprint(dataset),
                     **{k: v for k, v in dataset.describe().items() if k != "name"}}
     config = {"model": model_info, "dataset": dataset_info["fingerprint"],
@@ -283,6 +255,60 @@ def evaluate(model, dataset, *, metrics="all", convention="tuebingen", split=Non
 
 
 # ---------------------------------------------------------------------------------- helpers
+def _settings(dataset, kind, *, metrics, convention, split, baseline, reference_sigma,
+              reference_method, per_fixation, seed, n_splits, step, emd_downsize,
+              check_normalization, metric_maps) -> dict:
+    """Validated settings of an evaluation and the ``parameters`` its manifest records."""
+    metric_names = _metric_names(metrics, kind)
+    conventions = _conventions_by_metric(metric_names, convention)
+    keyword_choice(reference_method, "reference_method", ("gaussian", "mit"))
+    images, split_info = _images(dataset, split)
+    options = _options(metric_names, seed, n_splits, step, emd_downsize)
+    if reference_sigma is not None:
+        try:
+            reference_sigma = float(reference_sigma)
+        except (TypeError, ValueError):
+            reference_sigma = math.nan
+        if not (math.isfinite(reference_sigma) and reference_sigma > 0):
+            raise InputError(f"reference_sigma must be a positive number of pixels, got "
+                             f"{reference_sigma!r}")
+    reference = _scoring.ReferenceMaps(reference_method, reference_sigma,
+                                       dataset.facts.pixels_per_degree)
+    if metric_maps and kind != "probabilistic":
+        raise InputError("metric_maps=True needs a probabilistic model (metric-specific maps are "
+                         "derived from its density)")
+    needs_baseline = any(m in _scoring.BASELINE_METRICS for m in metric_names) or (
+        metric_maps and ("sauc" in metric_names or "sauc_mit" in metric_names))
+    trusted = False
+    if needs_baseline:
+        trusted = baseline is None
+        baseline = default_baseline(dataset) if baseline is None else baseline
+        if _scoring.model_kind(baseline) != "probabilistic":
+            raise InputError("baseline must be a probabilistic model (it needs log_density)")
+    else:
+        baseline = None
+    parameters = {
+        "convention": _convention_label(conventions), "conventions": conventions,
+        "reference": reference.describe(),
+        "baseline": None if baseline is None else _describe(baseline),
+        "seed": seed, "n_splits": options["n_splits"], "step": options["step"],
+        "emd_downsize": options["emd_downsize"], "per_fixation": bool(per_fixation),
+        "check_normalization": bool(check_normalization),
+        "metric_maps": ("metric-specific maps (Kümmerer et al. 2018)" if metric_maps
+                        else "density exp(log_density)" if kind == "probabilistic"
+                        else "saliency map"),
+    }
+    return {"metrics": metric_names, "conventions": conventions, "images": images,
+            "split": split_info, "options": options, "reference": reference,
+            "baseline": baseline, "baseline_trusted": trusted, "parameters": parameters}
+
+
+#: evaluate() keywords that change what is computed (the rest change how or where).
+_SETTING_KEYS = ("metrics", "convention", "baseline", "reference_sigma", "reference_method",
+                 "per_fixation", "seed", "n_splits", "step", "emd_downsize",
+                 "check_normalization", "metric_maps")
+
+
 def _dataset_argument(dataset):
     from .datasets import Dataset, load
 
@@ -421,10 +447,17 @@ def _model_info(model, model_name, kind) -> dict:
             role = baseline_role
     info["role"] = "baseline" if role else "model"
     info["baseline"] = role
+    # cost, for speed-accuracy plots: as the model reports it (a number, or a method taking no
+    # arguments such as FastGazeModel.gflops() at its default input size)
     for key in ("gflops", "cost"):
         value = getattr(model, key, None)
-        if isinstance(value, (int, float)):
-            info[key] = value
+        if callable(value):
+            try:
+                value = value()
+            except Exception:  # noqa: BLE001 - a cost we cannot ask for is simply not recorded
+                value = None
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+            info[key] = float(value)
     return info
 
 
@@ -484,11 +517,13 @@ def evaluate_baselines(dataset, *, which=("uniform", "centre_bias", "gold_standa
     for w in which:
         if w not in known:
             raise InputError(f"unknown baseline {w!r}; the baselines are {', '.join(known)}")
-    images, _ = _images(dataset, split)
+    defaults = inspect.signature(evaluate).parameters
+    settings = _settings(dataset, "probabilistic", split=split, **{
+        key: options.get(key, defaults[key].default) for key in _SETTING_KEYS})
     results = []
     for w in which:
         target = None if out is None else Path(out) / w.replace("_", "-")
-        if target is not None and _complete_for(target, dataset, images, w):
+        if target is not None and _complete_for(target, dataset, settings, w):
             results.append(Results.load(target))
             continue
         if w == "uniform":
@@ -496,14 +531,15 @@ def evaluate_baselines(dataset, *, which=("uniform", "centre_bias", "gold_standa
         elif w == "centre_bias":
             model = default_baseline(dataset)
         else:
-            model = GoldStandardModel(prior=default_baseline(dataset)).fit(dataset, images=images)
+            model = GoldStandardModel(prior=default_baseline(dataset)).fit(
+                dataset, images=settings["images"])
         results.append(evaluate(model, dataset, split=split, out=target, **options))
     return results
 
 
-def _complete_for(target, dataset, images, which) -> bool:
-    """Whether ``target`` holds complete results of baseline ``which`` on these images."""
-    from ._tables import read_json
+def _complete_for(target, dataset, settings, which) -> bool:
+    """Whether ``target`` holds complete results of baseline ``which`` with these settings."""
+    from ._tables import canonical_json, read_json
 
     manifest_path = Path(target) / "manifest.json"
     if not manifest_path.is_file():
@@ -516,7 +552,9 @@ def _complete_for(target, dataset, images, which) -> bool:
     return (manifest.get("status") == "complete"
             and manifest.get("model", {}).get("baseline") == which
             and config.get("dataset") == dataset_fingerprint(dataset)
-            and config.get("images") == [int(i) for i in images])
+            and config.get("images") == [int(i) for i in settings["images"]]
+            and config.get("metrics") == settings["metrics"]
+            and canonical_json(config.get("parameters")) == canonical_json(settings["parameters"]))
 
 
 class _CallableModule(types.ModuleType):

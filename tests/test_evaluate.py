@@ -200,7 +200,8 @@ def test_information_gain_of_the_default_centre_bias_is_exactly_zero(mixed):
     assert len(defined) == 5 and (defined == 0.0).all()
 
 
-def test_evaluate_baselines_share_the_centre_bias_and_resume_without_refitting(mixed, tmp_path):
+def test_evaluate_baselines_share_the_centre_bias_and_resume_without_refitting(mixed, tmp_path,
+                                                                              monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DegenerateInputWarning)
         runs = evaluate_baselines(mixed, out=tmp_path, metrics=["auc", "information_gain"])
@@ -208,9 +209,20 @@ def test_evaluate_baselines_share_the_centre_bias_and_resume_without_refitting(m
             "uniform", "centre_bias", "gold_standard"]
         assert sorted(p.name for p in tmp_path.iterdir()) == [
             "centre-bias", "gold-standard", "uniform"]
+        fits = []
+        original = GoldStandardModel.fit
+        monkeypatch.setattr(GoldStandardModel, "fit",
+                            lambda self, *a, **k: fits.append(1) or original(self, *a, **k))
         again = evaluate_baselines(mixed, out=tmp_path, metrics=["auc", "information_gain"])
-    for first, second in zip(runs, again):
-        pd.testing.assert_frame_equal(first.images, second.images)
+        assert fits == []  # complete results with the same settings are read back
+        for first, second in zip(runs, again):
+            pd.testing.assert_frame_equal(first.images, second.images)
+        # other settings: the gold standard is fitted and scored again, into a new folder
+        other = evaluate_baselines(mixed, which="gold_standard", out=tmp_path / "nss",
+                                   metrics=["nss"])
+        assert fits == [1] and other[0].metrics == ["nss"]
+        with pytest.raises(InputError, match="differs in: metrics"):
+            evaluate_baselines(mixed, which="gold_standard", out=tmp_path, metrics=["nss"])
 
 
 def test_pixel_models_get_decoded_images_and_map_models_only_sizes(mixed):
