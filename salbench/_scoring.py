@@ -324,10 +324,8 @@ def score_image(plan: ScoringPlan, model, model_name: str, dataset, i: int) -> I
                 lambda fn, *a, **k: _baseline_call(plan, fn, *a, **k))
 
     for name in metrics:
-        if not n_fixations and "fixations" in _registry.get(name).needs:
-            row[name], reasons[name] = math.nan, _NO_FIXATIONS
-            continue
-        if not n_fixations:  # reference-map metrics: the empirical density is undefined
+        if not n_fixations:
+            # every metric needs fixations, directly or through the empirical density
             row[name], reasons[name] = math.nan, _NO_FIXATIONS
             continue
         if name in per_metric_maps:
