@@ -46,6 +46,7 @@ import numpy as np
 
 from .._validation import keyword_choice, positive_int
 from ..exceptions import InputError
+from ._blas_threads import single_threaded
 from .base import ProbabilisticModel, SaliencyMapModel
 
 #: metric name -> which map maximises its expected score.
@@ -104,6 +105,35 @@ def blurred_density(density, *, sigma: float, method: str = "gaussian",
     return out / total if total > 0 else np.full(p.shape, 1.0 / p.size)
 
 
+def max_mean_intersection(samples) -> np.ndarray:
+    """The ``S >= 0`` with ``sum(S) = 1`` maximising ``mean_m sum_j min(S_j, samples[m, j])``.
+
+    Each ``samples[m]`` must be non-negative with sum 1. The objective is separable and concave:
+    pixel ``j`` contributes ``phi_j(S_j) = mean_m min(S_j, samples[m, j])``, whose slope between
+    its ``r``-th and ``(r+1)``-th smallest samples is ``(M - r) / M``. Spending the unit budget on
+    the steepest slopes first raises every pixel to its ``r``-th order statistic, then all of them
+    part of the way to the next, where ``r`` is the last level whose total is at most 1 (the total
+    at level ``M`` is ``sum_j max_m samples[m, j] >= 1``). That greedy allocation is optimal for a
+    separable concave objective under one linear budget (any split among equal slopes is too).
+
+    Examples
+    --------
+    >>> max_mean_intersection(np.array([[1.0, 0.0], [0.0, 1.0]])).tolist()
+    [0.5, 0.5]
+    """
+    samples = np.asarray(samples, dtype=np.float64)
+    m = samples.shape[0]
+    ordered = np.sort(samples, axis=0)                        # order statistics per pixel
+    levels = np.concatenate([[0.0], ordered.sum(axis=1)])     # budget used at each level
+    r = int(np.searchsorted(levels, 1.0, side="right") - 1)   # levels[r] <= 1 < levels[r + 1]
+    r = min(r, m - 1)
+    low = ordered[r - 1] if r > 0 else np.zeros(ordered.shape[1])
+    high = ordered[r]
+    step = levels[r + 1] - levels[r]
+    t = (1.0 - levels[r]) / step if step > 0 else 0.0
+    return low + t * (high - low)
+
+
 def _kernel_matrix(n: int, sigma: float) -> np.ndarray:
     """(n, n) matrix whose column k is a unit impulse at k blurred with reflecting borders."""
     from scipy.ndimage import gaussian_filter1d
@@ -150,18 +180,11 @@ def sim_optimal_map(density, *, sigma: float, n_fixations: int, samples: int = 2
     # density_map's default): E_m = Ky[:, rows_m] @ Kx[:, cols_m].T, batched over the samples.
     ky = _kernel_matrix(cells.shape[0], sigma / d)
     kx = _kernel_matrix(cells.shape[1], sigma / d)
-    empirical = np.matmul(ky[:, rows].transpose(1, 0, 2), kx[:, cols].transpose(1, 2, 0))
+    with single_threaded():  # many small products: BLAS threads only cost (see _blas_threads)
+        empirical = np.matmul(np.ascontiguousarray(ky[:, rows].transpose(1, 0, 2)),
+                              np.ascontiguousarray(kx[:, cols].transpose(1, 2, 0)))
     empirical /= empirical.sum(axis=(1, 2), keepdims=True)
-    ordered = np.sort(empirical.reshape(samples, -1), axis=0)  # order statistics per cell
-    levels = np.concatenate([[0.0], ordered.sum(axis=1)])       # sum over cells at each level
-    # levels[r] = sum of the r-th smallest samples (levels[0] = 0 < 1 <= levels[samples]).
-    r = int(np.searchsorted(levels, 1.0, side="right") - 1)
-    r = min(r, samples - 1)
-    low = ordered[r - 1] if r > 0 else np.zeros(ordered.shape[1])
-    high = ordered[r]
-    step = levels[r + 1] - levels[r]
-    t = (1.0 - levels[r]) / step if step > 0 else 0.0
-    best = (low + t * (high - low)).reshape(cells.shape)
+    best = max_mean_intersection(empirical.reshape(samples, -1)).reshape(cells.shape)
     if d == 1:
         return best / best.sum()
     per_pixel = upsample(best / cell_areas(shape, d), shape, d)
