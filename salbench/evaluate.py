@@ -167,9 +167,11 @@ def evaluate(model, dataset, *, metrics="all", convention="tuebingen", split=Non
     metric_names, images, parameters = settings["metrics"], settings["images"], settings["parameters"]
 
     check = getattr(model, "check", None)
+    check_started = time.perf_counter()
     if check_model and callable(check):
         # adapters that read files report every missing or bad map at once, before scoring
         check(dataset, images=images.tolist())
+    check_seconds = time.perf_counter() - check_started
 
     plan = _scoring.ScoringPlan(
         metrics=tuple(metric_names), kind=kind, convention=settings["conventions"],
@@ -229,6 +231,7 @@ def evaluate(model, dataset, *, metrics="all", convention="tuebingen", split=Non
     runs = list(getattr(store, "previous_runs", []))
     runs.append({"started": started_at, "seconds": time.perf_counter() - started,
                  "scoring_wall_seconds": run_seconds, "setup_seconds": setup_seconds,
+                 "check_seconds": check_seconds,
                  "images": len(remaining), "executor": describe_executor(executor, n_threads)})
     n_images = len(images)
     manifest.update({
