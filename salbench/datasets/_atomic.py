@@ -31,6 +31,11 @@ def atomic_path(path, *, suffix: str = ".tmp"):
     tmp = Path(tmp)
     try:
         yield tmp
+        # mkstemp creates the file readable by its owner only; give the result the permissions
+        # any other new file of this user would get (0666 minus the umask).
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
