@@ -14,6 +14,20 @@ from pathlib import Path
 from ..exceptions import DataError
 
 
+def _umask() -> int:
+    """The process umask, read without changing it where the system allows (Linux /proc)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
+    current = os.umask(0o022)  # elsewhere: set and restore (briefly racy with other threads)
+    os.umask(current)
+    return current
+
+
 @contextlib.contextmanager
 def atomic_path(path, *, suffix: str = ".tmp"):
     """Yield a temporary path beside ``path``; on success it is renamed to ``path``.
@@ -33,9 +47,7 @@ def atomic_path(path, *, suffix: str = ".tmp"):
         yield tmp
         # mkstemp creates the file readable by its owner only; give the result the permissions
         # any other new file of this user would get (0666 minus the umask).
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
