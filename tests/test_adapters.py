@@ -221,6 +221,16 @@ def test_map_folder_resize_and_log_densities(tmp_path, dataset):
     with pytest.raises(InputError, match="not a normalised log-density"):
         model.log_density(SHAPES[2], image_id=dataset.stimuli.ids[2])
     assert model.describe()["kind"] == "probabilistic"
+    # stored log-densities of another size: checked as stored, then resized and renormalised
+    small = tmp_path / "small_logs"
+    small.mkdir()
+    a = np.log(smooth_map((10, 10), 0) + 1e-3)
+    np.save(small / "100.npy", a - logsumexp(a))
+    resized = MapDirectoryModel(small, kind="log_density", resize="bilinear")
+    ld = resized.log_density(SHAPES[0], image_id=image_id)
+    assert ld.shape == SHAPES[0] and logsumexp(ld) == pytest.approx(0, abs=1e-9)
+    expected = resize_map(a - logsumexp(a), SHAPES[0], method="bilinear")
+    np.testing.assert_allclose(ld, expected - logsumexp(expected))
 
 
 def test_map_folder_recursive_tells_same_stems_apart_by_folder(tmp_path):
@@ -437,6 +447,24 @@ def test_from_spec_builds_every_kind(tmp_path, dataset):
     assert isinstance(centre, CentreBiasModel) and centre.n_train_images_ == 3
     gold = from_spec("baseline:gold", dataset=dataset)
     assert isinstance(gold, GoldStandardModel) and isinstance(gold.prior, CentreBiasModel)
+
+
+def test_from_spec_density_and_fastgaze(tmp_path, dataset, shared_dir):
+    from salbench.models.conversion import SaliencyMapDensityModel
+    from salbench.models.fastgaze import FastGazeModel
+
+    write_maps(tmp_path / "maps", dataset)
+    model = from_spec(f"density:maps:{tmp_path / 'maps'}", dataset=dataset, train=[0, 1, 2],
+                      sigmas=(0.0, 0.05))
+    assert isinstance(model, SaliencyMapDensityModel) and isinstance(model, ProbabilisticModel)
+    assert model.n_train_images_ == 3 and isinstance(model.model, MapDirectoryModel)
+    ld = model.log_density(SHAPES[3], image_id=dataset.stimuli.ids[3])
+    assert logsumexp(ld) == pytest.approx(0, abs=1e-9)
+    with pytest.raises(InputError, match="pass train="):
+        from_spec(f"density:maps:{tmp_path / 'maps'}", dataset=dataset)
+    vxm = shared_dir / "models" / "fastgaze" / "fastgaze.vxm"
+    fastgaze = from_spec(str(vxm))
+    assert isinstance(fastgaze, FastGazeModel) and from_spec(f"fastgaze:{vxm}").name == fastgaze.name
 
 
 def test_from_spec_errors(tmp_path):

@@ -139,21 +139,9 @@ class Adapter(SaliencyMapModel):
 
     def _log_density(self, image, image_id) -> np.ndarray:
         out = np.array(self._output(image, image_id), dtype=np.float64, copy=True)
-        context = self._context(image_id)
-        if np.isnan(out).any() or np.isposinf(out).any():
-            raise InputError(f"{context}: the log-density contains NaN or +inf")
         if self.normalise_log_density:
-            if not np.isfinite(out).any():
-                raise InputError(f"{context}: the log-density is -inf everywhere")
             return log_normalise(out)
-        from ...metrics import LOG_DENSITY_TOLERANCE
-
-        finite = out[np.isfinite(out)]
-        total = (float(np.logaddexp.reduce(finite.ravel())) if finite.size else -math.inf)
-        if not abs(total) <= LOG_DENSITY_TOLERANCE:
-            raise InputError(f"{context}: not a normalised log-density (logsumexp = {total:.6g}, "
-                             f"should be 0 within {LOG_DENSITY_TOLERANCE:g})")
-        return out
+        return out  # checked (and renormalised after any resize) by _finish
 
     def _parameters(self) -> dict:
         return {}
@@ -167,7 +155,8 @@ class Adapter(SaliencyMapModel):
         return f"{self.name}, image {image_id!r}" if image_id is not None else self.name
 
     def _finish(self, out, image, image_id, resize) -> np.ndarray:
-        """Check a raw output: 2-D, numeric, finite (saliency), and of the image's size."""
+        """Check a raw output (2-D, numeric; finite for saliency maps; for log-densities no NaN
+        or +inf, and normalised when read from a file) and bring it to the image's size."""
         context = self._context(image_id)
         a = np.asarray(out)
         while a.ndim > 2 and 1 in a.shape:
@@ -178,9 +167,19 @@ class Adapter(SaliencyMapModel):
         if a.dtype == np.bool_ or a.dtype.kind not in "iuf":
             raise InputError(f"{context}: output has dtype {a.dtype}; expected real numbers")
         a = np.ascontiguousarray(a, dtype=np.float64)
-        if not isinstance(self, ProbabilisticModel) and not np.isfinite(a).all():
+        probabilistic = isinstance(self, ProbabilisticModel)
+        if not probabilistic and not np.isfinite(a).all():
             bad = int((~np.isfinite(a)).sum())
             raise InputError(f"{context}: the saliency map has {bad} non-finite value(s)")
+        if probabilistic:
+            if np.isnan(a).any() or np.isposinf(a).any():
+                raise InputError(f"{context}: the log-density contains NaN or +inf")
+            if not np.isfinite(a).any():
+                raise InputError(f"{context}: the log-density is -inf everywhere")
+            if not self.normalise_log_density:
+                problem = log_density_problem(a, "the stored log-density")
+                if problem is not None:
+                    raise InputError(f"{context}: {problem[1]}; not a normalised log-density")
         shape = shape_of(image)
         if shape is not None and a.shape != shape:
             if resize is None:
@@ -191,10 +190,10 @@ class Adapter(SaliencyMapModel):
             if not finite.all():
                 # A log-density may be -inf (probability 0) somewhere; interpolation needs finite
                 # values, so those pixels get e^-50 times the smallest positive probability.
-                if not finite.any():
-                    raise InputError(f"{context}: the output has no finite value")
                 a = np.where(finite, a, a[finite].min() - 50.0)
             a = resize_to(a, shape, resize)
+            if probabilistic:  # a resized log-density is renormalised over the new pixels
+                a = log_normalise(a)
         return a
 
 
