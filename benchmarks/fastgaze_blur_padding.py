@@ -56,7 +56,7 @@ def main(argv=None):
     blur_layer = full.layers[-1]
     assert isinstance(blur_layer, GaussianBlur)
     unblurred = Network(full.layers[:-1])
-    model = FastGazeModel(unblurred, centre_bias=study.centre_bias, max_input_pixels=None)
+    model = FastGazeModel(unblurred, centre_bias=study.centre_bias, input_pixels=None)
     indices = list(study.train) + list(study.validation)
     raw, _ = study.logits(model, "unblurred-bgr-mean-native", indices)
     raw = {i: r.astype(np.float64) for i, r in zip(indices, raw)}
@@ -77,7 +77,7 @@ def main(argv=None):
                 upsampled = blur(upsampled, taps, "constant" if "zeros" in mode else "nearest")
             return upsampled
 
-        fitted = FastGazeModel(unblurred, centre_bias=study.centre_bias, max_input_pixels=None)
+        fitted = FastGazeModel(unblurred, centre_bias=study.centre_bias, input_pixels=None)
         fitted.fit(study.dataset, images=study.train, logit_maps=[up(i) for i in study.train])
         ll, ig, auc, n = [], [], [], []
         for i in study.validation:

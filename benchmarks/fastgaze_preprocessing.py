@@ -123,7 +123,7 @@ class Study:
     def run(self, name: str, preprocessing: Preprocessing):
         key = hashlib.sha256(json.dumps(preprocessing.spec()).encode()).hexdigest()[:16]
         model = FastGazeModel(self.vxm, preprocessing=preprocessing, centre_bias=self.centre_bias,
-                              max_input_pixels=None)
+                              input_pixels=None)
         started = time.perf_counter()
         all_indices = list(self.train) + list(self.validation)
         raw, per_image = self.logits(model, key, all_indices)

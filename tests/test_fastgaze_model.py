@@ -150,11 +150,18 @@ def test_describe_and_construction_errors(tmp_path):
         FastGazeModel(tiny_network(), centre_bias="centre")
 
 
-def test_large_images_are_scaled_down_and_small_ones_up():
-    model = FastGazeModel(TWITTER, max_input_pixels=100_000)
-    assert model.input_size((600, 800)) == (274, 365)
-    assert model.input_size((10, 300)) == (16, 300)
-    assert FastGazeModel(TWITTER, max_input_pixels=None).input_size((1200, 1600)) == (1200, 1600)
+def test_input_resolution_policy():
+    model = FastGazeModel(TWITTER, input_pixels=100_000)
+    assert model.input_size((600, 800)) == (274, 365)  # scaled down, aspect kept
+    assert model.input_size((10, 300)) == (58, 1732)  # scaled up to about 100,000 pixels
+    native = FastGazeModel(TWITTER, input_pixels=None)
+    assert native.input_size((1200, 1600)) == (1200, 1600)
+    assert native.input_size((10, 300)) == (16, 300)  # at least one output cell
+    fixed = FastGazeModel(TWITTER, preprocessing=Preprocessing(input_size=(384, 512)))
+    assert fixed.input_size((100, 900)) == (384, 512)
+    assert FastGazeModel(TWITTER).input_size((600, 800)) == (768, 1024)  # the settled default
+    with pytest.raises(InputError, match="input_pixels"):
+        FastGazeModel(TWITTER, input_pixels=100)
 
 
 def test_settled_preprocessing_predicts_osie_fixations_and_01_scaling_does_not():
@@ -164,9 +171,9 @@ def test_settled_preprocessing_predicts_osie_fixations_and_01_scaling_does_not()
 
     dataset = load("osie", root=OSIE_ROOT.parent)
     # 1/4 of OSIE's native pixels keeps the test fast; the ranking is the same at 600×800.
-    settled = FastGazeModel(TWITTER, max_input_pixels=120_000)
+    settled = FastGazeModel(TWITTER, input_pixels=120_000)
     unit = FastGazeModel(TWITTER, preprocessing=Preprocessing(channel_order="bgr", scale=1 / 255),
-                         max_input_pixels=120_000)
+                         input_pixels=120_000)
     good, bad = [], []
     for i in (3, 250, 600):
         image = dataset.stimuli.load(i)
@@ -182,7 +189,7 @@ def test_fitted_on_real_osie_training_images_beats_the_centre_bias_on_others():
 
     dataset = load("osie", root=OSIE_ROOT.parent)
     model = FastGazeModel.fitted(TWITTER, dataset, [0, 10, 20, 30], max_fit_images=2,
-                                 max_input_pixels=120_000)  # small inputs keep the test fast
+                                 input_pixels=120_000)  # small inputs keep the test fast
     assert model.n_train_images_ == 2 and model.logit_scale > 0
     assert model.centre_bias.describe()["parameters"]["n_train_images"] == 4
     gains = []

@@ -35,15 +35,16 @@ from .flops import conv_flops
 from .network import Network, Preprocessing, load_network
 from .runtime import Runtime
 
-#: The preprocessing settled on OSIE (see MODEL_CARD.md, "Preprocessing"): 0–255 input in BGR order
-#: minus the ImageNet mean pixel, at the image's own resolution.
+#: The preprocessing settled on OSIE (see models/fastgaze.md, "Preprocessing"): 0–255 input in BGR
+#: order minus the ImageNet mean pixel (the resolution is the model's ``input_pixels``).
 IMAGENET_MEAN_RGB = (123.68, 116.779, 103.939)
 TWITTER_PREPROCESSING = Preprocessing(input_size=None, channel_order="bgr", scale=1.0,
                                       mean=IMAGENET_MEAN_RGB[::-1])
 
-#: Images larger than this many pixels are scaled down (aspect kept) before the network, so a
-#: 24-megapixel photograph does not cost a teraFLOP.
-DEFAULT_MAX_INPUT_PIXELS = 1_200_000
+#: Every image is resized (up or down, aspect ratio kept) to about this many pixels before the
+#: network: the resolution the OSIE study found best (MODEL_CARD: "Preprocessing"), and a bound on
+#: the cost of large photographs. ``None`` runs the network at each image's own size.
+DEFAULT_INPUT_PIXELS = 768 * 1024
 
 
 def load(path) -> Network:
@@ -70,14 +71,19 @@ def _as_rgb(image) -> np.ndarray:
     return a[:, :, :3]
 
 
-def input_size_for(shape, preprocessing: Preprocessing, *, max_pixels: int | None,
+def input_size_for(shape, preprocessing: Preprocessing, *, pixels: int | None,
                    min_side: int) -> tuple:
-    """The ``(height, width)`` the network sees for an image of ``shape`` (H, W)."""
+    """The ``(height, width)`` the network sees for an image of ``shape`` (H, W).
+
+    A fixed ``preprocessing.input_size`` wins; else the image is scaled (aspect kept) to about
+    ``pixels`` pixels, or kept at its own size when ``pixels`` is None. Sides are at least
+    ``min_side`` (the network's output stride).
+    """
     if preprocessing.input_size is not None:
         return preprocessing.input_size
     height, width = int(shape[0]), int(shape[1])
-    if max_pixels is not None and height * width > max_pixels:
-        factor = math.sqrt(max_pixels / (height * width))
+    if pixels is not None:
+        factor = math.sqrt(pixels / (height * width))
         height, width = max(1, int(round(height * factor))), max(1, int(round(width * factor)))
     return max(height, min_side), max(width, min_side)
 
@@ -148,8 +154,9 @@ class FastGazeModel(ProbabilisticModel):
         The prior ``p_cb`` (called with the same ``image`` and ``image_id``); ``None`` for none.
     logit_scale, centre_bias_weight : float
         ``s`` and ``w`` of the module formula (set them, or fit them with :meth:`fit`).
-    max_input_pixels : int or None
-        With native-resolution preprocessing, larger images are scaled down to this many pixels.
+    input_pixels : int or None
+        Unless ``preprocessing.input_size`` fixes the input size, every image is resized (aspect
+        kept, up or down) to about this many pixels; ``None`` keeps each image's own size.
     threads : int, optional
         Worker threads of the runtime.
 
@@ -172,7 +179,7 @@ class FastGazeModel(ProbabilisticModel):
     def __init__(self, network, *, preprocessing: Preprocessing | None = None,
                  centre_bias: ProbabilisticModel | None = None, logit_scale: float = 1.0,
                  centre_bias_weight: float = 1.0,
-                 max_input_pixels: int | None = DEFAULT_MAX_INPUT_PIXELS,
+                 input_pixels: int | None = DEFAULT_INPUT_PIXELS,
                  threads: int | None = None, name: str | None = None):
         if isinstance(network, (str, Path)):
             network = load(network)
@@ -194,9 +201,11 @@ class FastGazeModel(ProbabilisticModel):
         self.centre_bias_weight = float(centre_bias_weight)
         if not (math.isfinite(self.logit_scale) and math.isfinite(self.centre_bias_weight)):
             raise InputError("logit_scale and centre_bias_weight must be finite")
-        if max_input_pixels is not None and max_input_pixels < network.output_stride ** 2:
-            raise InputError(f"max_input_pixels must be at least {network.output_stride ** 2}")
-        self.max_input_pixels = max_input_pixels
+        if input_pixels is not None and (isinstance(input_pixels, bool) or not isinstance(
+                input_pixels, (int, np.integer)) or input_pixels < network.output_stride ** 2):
+            raise InputError(f"input_pixels must be None or an integer >= "
+                             f"{network.output_stride ** 2}, got {input_pixels!r}")
+        self.input_pixels = None if input_pixels is None else int(input_pixels)
         self.runtime = Runtime(network, threads=threads)
         if name is not None:
             self.name = name
@@ -204,7 +213,7 @@ class FastGazeModel(ProbabilisticModel):
     # -- the network part ---------------------------------------------------------------------
     def input_size(self, image_shape) -> tuple:
         """``(height, width)`` of the network input for an image of ``image_shape``."""
-        return input_size_for(image_shape, self.preprocessing, max_pixels=self.max_input_pixels,
+        return input_size_for(image_shape, self.preprocessing, pixels=self.input_pixels,
                               min_side=self.network.output_stride)
 
     def network_logits(self, image) -> np.ndarray:
@@ -348,9 +357,11 @@ class FastGazeModel(ProbabilisticModel):
             "n_parameters": self.network.parameter_count,
             "output_stride": self.network.output_stride,
             "gflop_384x512": round(self.gflops(384, 512), 4),
-            "gflop_at_input_size": (round(self.gflops(*p.input_size), 4) if p.input_size
-                                    else "native resolution: see gflops(height, width)"),
-            "preprocessing": p.spec(), "max_input_pixels": self.max_input_pixels,
+            "gflop_per_image_4_3": (
+                round(self.gflops(*p.input_size), 4) if p.input_size else
+                round(self.gflops(*self.input_size((3, 4))), 4) if self.input_pixels else
+                "native resolution: see gflops(height, width)"),
+            "preprocessing": p.spec(), "input_pixels": self.input_pixels,
             "upsampling": "bilinear interpolation of logits between cell centres, edges held",
             "logit_scale": self.logit_scale,
             "centre_bias": None if self.centre_bias is None else self.centre_bias.describe(),
