@@ -458,6 +458,7 @@ def test_from_spec_density_and_fastgaze(tmp_path, dataset, shared_dir):
                       sigmas=(0.0, 0.05))
     assert isinstance(model, SaliencyMapDensityModel) and isinstance(model, ProbabilisticModel)
     assert model.n_train_images_ == 3 and isinstance(model.model, MapDirectoryModel)
+    assert model.needs_pixels is False            # the engine need not decode the images
     ld = model.log_density(SHAPES[3], image_id=dataset.stimuli.ids[3])
     assert logsumexp(ld) == pytest.approx(0, abs=1e-9)
     with pytest.raises(InputError, match="pass train="):

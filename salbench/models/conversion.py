@@ -196,7 +196,7 @@ class SaliencyMapDensityModel(ProbabilisticModel):
     grid : int
         Cells along the larger image side of the working grid (default 64: 12.5-pixel cells on
         an 800-pixel image; on OSIE a grid of 100 gave the same held-out information gain,
-        0.470 against 0.472 bits per fixation, at 2.5 times the fitting time —
+        0.470 against 0.472 bits per fixation, at 2.3 times the fitting time —
         ``benchmarks/bench_models.py``).
     allow_training_images : bool
         By default, asking for the density of a training image (recognised by ``image_id``) is an
@@ -237,6 +237,8 @@ class SaliencyMapDensityModel(ProbabilisticModel):
         self.allow_training_images = bool(allow_training_images)
         self.threads = threads
         self.name = name or f"{getattr(model, 'name', 'model')} (density)"
+        # A folder of maps needs no decoded image; then neither does its density.
+        self.needs_pixels = bool(getattr(model, "needs_pixels", True))
         self._fitted = False
 
     # ------------------------------------------------------------------ fitting
