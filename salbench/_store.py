@@ -171,7 +171,7 @@ class DirectoryStore(MemoryStore):
         if differences:
             raise InputError(
                 f"{self.directory} holds results of a different evaluation (it differs in: "
-                f"{', '.join(differences)}); use another directory or overwrite=True"
+                f"{', '.join(differences)}); use another directory or overwrite=True (--overwrite)"
             )
         if manifest.get("table_format") != self.fmt:
             self.fmt = manifest["table_format"]

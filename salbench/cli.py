@@ -138,7 +138,8 @@ def _slug(name: str) -> str:
 @click.option("--data-root", type=click.Path(file_okay=False, path_type=Path), default=None,
               envvar="SALBENCH_DATA", help="Folder holding the datasets [env: SALBENCH_DATA].")
 @click.option("--download", is_flag=True, help="Download the dataset first if it is missing.")
-@click.option("--overwrite", is_flag=True, help="Discard earlier results of this model in OUT.")
+@click.option("--overwrite", is_flag=True,
+              help="Discard earlier results of this model (and of the baselines) in OUT.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="md", show_default=True,
               help="Format of the leaderboard printed at the end.")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
@@ -178,7 +179,7 @@ def evaluate(model_spec, dataset_spec, out, metrics, convention, split, first, n
         with warnings.catch_warnings():
             # e.g. the MIT AUCs are undefined for the uniform map; each manifest records why
             warnings.simplefilter("ignore", DegenerateInputWarning)
-            results += evaluate_baselines(dataset, out=out, split=images,
+            results += evaluate_baselines(dataset, out=out, split=images, overwrite=overwrite,
                                           **{**options, "metrics": "all"})
     board = leaderboard(results, seed=seed, images="common")
     if not quiet:

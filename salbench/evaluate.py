@@ -526,7 +526,8 @@ def evaluate_baselines(dataset, *, which=("uniform", "centre_bias", "gold_standa
     results = []
     for w in which:
         target = None if out is None else Path(out) / w.replace("_", "-")
-        if target is not None and _complete_for(target, dataset, settings, w):
+        if target is not None and not options.get("overwrite") and _complete_for(
+                target, dataset, settings, w):
             results.append(Results.load(target))
             continue
         if w == "uniform":
