@@ -179,3 +179,12 @@ def test_the_installed_command_runs_in_a_real_process(tmp_path):
                             text=True, timeout=300)
     assert failed.returncode == 1
     assert failed.stderr.startswith("error: ") and len(failed.stderr.splitlines()) == 1
+
+
+def test_demo_uses_osie_when_it_is_on_this_machine(monkeypatch):
+    monkeypatch.setenv("SALBENCH_DATA", str(SHARED_DATASETS))
+    result = _run("demo", "--images", "5")
+    assert result.exit_code == 0, result.output
+    assert "OSIE (found locally), first 5 of 700 images" in result.stderr
+    rows = [line.split(" | ")[0].lstrip("| ") for line in result.stdout.splitlines()[2:6]]
+    assert rows == ["spectral residual", "gold standard", "centre bias", "uniform"]
