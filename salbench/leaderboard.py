@@ -168,6 +168,7 @@ def leaderboard(results, *, metrics=None, sort_by=None, confidence=0.95, n_boots
                 values[(r.model, m)] = frame.loc[image_index, m].to_numpy(dtype=float)
     rng = np.random.default_rng(seed)
     indices = _stats.bootstrap_indices(len(image_index), int(n_bootstrap), rng)
+    flips = _stats.SignFlips(len(image_index), int(n_permutations), rng)
     if gold_ig:
         g = values[(gold[0].model, "information_gain")]
         for r in runs:
@@ -225,8 +226,8 @@ def leaderboard(results, *, metrics=None, sort_by=None, confidence=0.95, n_boots
             elif name == best:
                 diff = (0.0, 0.0, 0.0, math.nan)
             else:
-                diff = _paired(values, metric, name, best, cells, indices, confidence,
-                               int(n_permutations), rng, gold[0].model if gold else None)
+                diff = _paired(values, metric, name, best, indices, confidence, flips,
+                               gold[0].model if gold else None)
             record["diff_vs_best"], record["diff_ci_low"], record["diff_ci_high"], \
                 record["p_vs_best"] = diff
             record["tied_with_best"] = bool(name == best or (not math.isnan(diff[3])
@@ -526,7 +527,7 @@ def _ranks(cells, higher):
     return out
 
 
-def _paired(values, metric, name, best, cells, indices, confidence, n_permutations, rng, gold):
+def _paired(values, metric, name, best, indices, confidence, flips, gold):
     v = values[(name, metric)]
     b = values[(best, metric)]
     if metric == EXPLAINED_IG:
@@ -541,7 +542,7 @@ def _paired(values, metric, name, best, cells, indices, confidence, n_permutatio
         return (math.nan, math.nan, math.nan, math.nan)
     mean = float(d[defined].mean())
     low, high = _stats.percentile_interval(_stats.masked_means(d, indices), confidence)
-    p = _stats.sign_flip_test(d, n_permutations, rng)
+    p = _stats.sign_flip_test(d, flips.n_permutations, None, flips=flips)
     return (mean, low, high, p)
 
 

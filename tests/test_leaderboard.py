@@ -79,6 +79,18 @@ def test_sign_flip_test_agrees_with_exact_enumeration(seed):
     assert abs(estimate - exact) < 4 * math.sqrt(exact * (1 - exact) / 20000) + 1e-4
 
 
+def test_shared_sign_flips_cached_or_blockwise_give_the_same_p_and_ignore_nan():
+    rng = np.random.default_rng(4)
+    d = rng.normal(loc=0.3, size=12)
+    d[[2, 9]] = np.nan
+    cached = _stats.SignFlips(12, 5000, np.random.default_rng(1))
+    streamed = _stats.SignFlips(12, 5000, np.random.default_rng(1), cache_bytes=0)
+    p = _stats.sign_flip_test(d, 5000, None, flips=cached)
+    assert p == _stats.sign_flip_test(d, 5000, None, flips=streamed)
+    exact = _exact_sign_flip(d[~np.isnan(d)])
+    assert abs(p - exact) < 4 * math.sqrt(exact * (1 - exact) / 5000) + 2e-4
+
+
 def test_sign_flip_test_edge_cases():
     rng = np.random.default_rng(0)
     assert _stats.sign_flip_test(np.zeros(5), 100, rng) == 1.0
