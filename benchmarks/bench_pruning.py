@@ -5,9 +5,11 @@ Part ``speed``: a FastGaze-sized GazeNet (VGG-style widths 64/128/256/512/512, r
 :func:`salbench.models.pruning.remove_channel` to several FLOP budgets, and one 384×512 image is
 timed through PyTorch (CPU, ``inference_mode``), ONNX Runtime (the :func:`export_onnx` graph) and
 salbench's framework-free runtime (:func:`to_network`). Which maps are removed does not matter for
-speed, only the resulting widths: here the map with the smallest filter norm is removed, without
-training (the weights are random). Implementations are interleaved per repeat, so load from other
-processes hits all alike; medians and minima are reported.
+speed, only the resulting widths: here every layer keeps about the same fraction of its width
+(weights are random; no training). One extra row times the *unpruned* network with the same maps
+switched off by masks only, to show that the saving comes from physical removal. Implementations
+are interleaved per repeat, so load from other processes hits all alike; medians and minima are
+reported.
 
 Part ``criteria``: the protocol of ``tests/test_pruning_fisher.py`` (a small network trained on the
 synthetic red-disc task, then pruned with training continuing, 5 steps per removal) for several
@@ -51,27 +53,41 @@ from salbench.models.pruning import (  # noqa: E402
     synthetic_gaze_task,
     to_network,
     train,
-    weight_magnitudes,
 )
 
 FASTGAZE_WIDTHS = ((64, 64), (128, 128), (256, 256), (512, 512), (512, 512))
 
 
-def shrink_to(net, target_flops, size):
-    """Remove the smallest-norm map (among layers with more than one) until FLOPs <= target."""
+def shrink_to(net, target_flops, size, alive):
+    """Remove maps until FLOPs <= target, keeping every layer at about the same fraction of its
+    original width (the layer with the largest remaining fraction loses its smallest-norm map).
+
+    ``alive`` lists, per prunable layer, the original indices of the maps still present; it is
+    updated in place so the same maps can be switched off in an unpruned copy.
+    """
+    original = [len(a) for a in alive]
     while network_flops(net, size) > target_flops:
-        norms = weight_magnitudes(net)
-        best = None
-        for layer, values in enumerate(norms):
-            if len(values) < 2:
-                continue
-            k = int(np.argmin(values))
-            if best is None or values[k] < best[0]:
-                best = (values[k], layer, k)
-        if best is None:
+        widths = net.widths()[:-1]
+        candidates = [l for l, w in enumerate(widths) if w > 1]
+        if not candidates:
             break
-        remove_channel(net, best[1], best[2])
+        layer = max(candidates, key=lambda l: (widths[l] / original[l], widths[l]))
+        conv = net.convs[layer]
+        norms = conv.weight.detach().pow(2).sum(dim=(1, 2, 3)) + conv.bias.detach().pow(2)
+        channel = int(torch.argmin(norms))
+        remove_channel(net, layer, channel)
+        alive[layer].pop(channel)
     return net
+
+
+def masked_copy(base, alive):
+    """The unpruned network with every removed map switched off by its mask (same function)."""
+    net = copy.deepcopy(base)
+    for layer, keep in enumerate(alive):
+        mask = torch.zeros(net.masks[layer].channels)
+        mask[keep] = 1.0
+        net.masks[layer].set_mask(mask)
+    return net.eval()
 
 
 def speed(args):
@@ -90,10 +106,18 @@ def speed(args):
     rows = []
     reference = None
     with tempfile.TemporaryDirectory() as tmp:
-        for fraction in args.fractions:
-            net = shrink_to(copy.deepcopy(base), fraction * full, size).eval()
+        net = base
+        alive = [list(range(w)) for w in base.widths()[:-1]]
+        variants = []
+        for fraction in sorted(args.fractions, reverse=True):
+            # Each budget continues from the previous (larger) network: same maps, less work.
+            net = shrink_to(copy.deepcopy(net), fraction * full, size, alive).eval()
+            variants.append((f"{fraction:.0%}", net))
+            if fraction == args.masked_fraction:
+                variants.append((f"{fraction:.0%} as masks only", masked_copy(base, alive)))
+        for label, net in variants:
             flops = network_flops(net, size)
-            path = export_onnx(net, Path(tmp) / f"net{fraction}.onnx", output="logits")
+            path = export_onnx(net, Path(tmp) / f"net{len(rows)}.onnx", output="logits")
             session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
             runtime = Runtime(to_network(net), threads=args.threads)
             x_np = image.numpy()
@@ -124,7 +148,7 @@ def speed(args):
                 reference = median
             params = sum(p.numel() for p in net.parameters())
             rows.append([
-                f"{fraction:.0%}", f"{flops / 1e9:.2f}", f"{params / 1e6:.2f}",
+                label, f"{flops / 1e9:.2f}", f"{params / 1e6:.2f}",
                 " ".join(str(w) for w in net.widths()[:-1]),
                 f"{median['torch']:.0f} (min {min(times['torch']) * 1000:.0f})",
                 f"{median['onnx']:.0f} (min {min(times['onnx']) * 1000:.0f})",
@@ -133,7 +157,7 @@ def speed(args):
                 f"{reference['runtime'] / median['runtime']:.1f}×",
                 f"{diff:.1e}",
             ])
-            print(f"done {fraction}", file=sys.stderr, flush=True)
+            print(f"done {label}", file=sys.stderr, flush=True)
     print(f"\n384×512 input, batch 1, {args.threads} thread(s), {args.repeats} repeats, "
           f"load average at end {os.getloadavg()[0]:.1f}\n")
     print_table(["FLOP budget", "GFLOP", "M params", "widths", "torch ms", "onnxruntime ms",
@@ -197,6 +221,8 @@ def main():
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0)))
     parser.add_argument("--fractions", type=float, nargs="+", default=[1.0, 0.5, 0.25, 0.1, 0.05])
+    parser.add_argument("--masked-fraction", type=float, default=0.25,
+                        help="also time the unpruned network with this budget's maps masked off")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     args = parser.parse_args()
     speed(args) if args.part == "speed" else criteria(args)

@@ -4,12 +4,20 @@ Importing this subpackage imports PyTorch; ``import salbench`` and ``salbench.mo
 
 Typical use::
 
-    from salbench.models.pruning import GazeNet, FixationData, train, prune, export_onnx
-    data = FixationData.from_arrays(images, x=x, y=y, n=n)
+    from salbench.models.pruning import (FixationData, GazeNet, export_onnx, network_flops,
+                                         prune, to_fastgaze_model, train)
+    data = FixationData.from_arrays(images, x=x, y=y, n=n)      # images (N, H, W, 3), 0-255 RGB
     net = GazeNet(backbone=((32, 32), (64, 64), (128, 128)), readout=(16,))
-    train(net, data, steps=2000)
-    history = prune(net, data, criterion="fisher", beta=0.05, target_flops=net_flops / 4)
-    export_onnx(net, "pruned.onnx")
+    train(net, data, steps=2000)                                 # Adam, fixation log-likelihood
+    full = network_flops(net, data.image_size)
+    history = prune(net, data, criterion="fisher", beta=0.05, target_flops=full / 4)
+    export_onnx(net, "pruned.onnx")                              # or: to_fastgaze_model(net)
+
+Modules: :mod:`.architecture` (the network), :mod:`.train` (data, loss, training loop),
+:mod:`.fisher` (per-example Fisher signals), :mod:`.flops` (analytic cost and removal savings),
+:mod:`.prune` (physical removal and the greedy loop), :mod:`.export` (runtime IR, ``.vxm``, ONNX),
+:mod:`.model` (probabilistic-model adapter, save/load), :mod:`.synthetic` (a toy task with known
+structure).
 """
 
 from .architecture import (
