@@ -3,7 +3,7 @@
 The ``.vxm`` file gives the blur's kernel size (19) and std (3) but not its border handling. The
 runtime pads with zeros. This script runs the network *without* its blur layer on the same OSIE
 images as ``fastgaze_preprocessing.py`` (settled preprocessing: BGR 0–255 minus the ImageNet mean,
-native resolution), then applies the blur with each border mode — or not at all, or at full image resolution after upsampling
+768×1024, the settled resolution), then applies the blur with each border mode — or not at all, or at full image resolution after upsampling
 (std 3 *pixels* instead of 3 map cells) — fits ``s`` and ``w`` on the
 training subsample and scores the validation images.
 
@@ -56,7 +56,7 @@ def main(argv=None):
     blur_layer = full.layers[-1]
     assert isinstance(blur_layer, GaussianBlur)
     unblurred = Network(full.layers[:-1])
-    model = FastGazeModel(unblurred, centre_bias=study.centre_bias, input_pixels=None)
+    model = FastGazeModel(unblurred, centre_bias=study.centre_bias, input_pixels=768 * 1024)
     indices = list(study.train) + list(study.validation)
     raw, _ = study.logits(model, "unblurred-bgr-mean-native", indices)
     raw = {i: r.astype(np.float64) for i, r in zip(indices, raw)}
@@ -77,7 +77,7 @@ def main(argv=None):
                 upsampled = blur(upsampled, taps, "constant" if "zeros" in mode else "nearest")
             return upsampled
 
-        fitted = FastGazeModel(unblurred, centre_bias=study.centre_bias, input_pixels=None)
+        fitted = FastGazeModel(unblurred, centre_bias=study.centre_bias, input_pixels=768 * 1024)
         fitted.fit(study.dataset, images=study.train, logit_maps=[up(i) for i in study.train])
         ll, ig, auc, n = [], [], [], []
         for i in study.validation:

@@ -19,7 +19,8 @@ Run (from the repository root)::
     .venv/bin/python benchmarks/fastgaze_preprocessing.py [--train-images 100] [--out table.md]
 
 Network logits are cached in ``--cache`` (default: a folder in the system temp dir) so a rerun
-only refits. Runtime: about 15–25 minutes on the 2-core development machine.
+only refits. Runtime: about 50 minutes on the (shared, loaded) 2-core development machine;
+a rerun with a warm cache takes a few minutes.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from salbench.datasets import load  # noqa: E402
 from salbench.datasets.splits import split_images  # noqa: E402
 from salbench.models.baselines import CentreBiasModel  # noqa: E402
 from salbench.models.fastgaze.model import (  # noqa: E402
-    IMAGENET_MEAN_RGB, FastGazeModel, upsample_logits,
+    IMAGENET_MEAN_RGB, FastGazeModel,
 )
 from salbench.models.fastgaze.network import Preprocessing  # noqa: E402
 
@@ -98,6 +99,7 @@ class Study:
         self.cache = Path(args.cache)
         self.cache.mkdir(parents=True, exist_ok=True)
         self.vxm = args.vxm
+        self.final_blur = getattr(args, "final_blur", "network")
         self.images = {}
 
     def image(self, i):
@@ -121,9 +123,12 @@ class Study:
         return [cached[str(i)] for i in indices], per_image if missing else float("nan")
 
     def run(self, name: str, preprocessing: Preprocessing):
-        key = hashlib.sha256(json.dumps(preprocessing.spec()).encode()).hexdigest()[:16]
         model = FastGazeModel(self.vxm, preprocessing=preprocessing, centre_bias=self.centre_bias,
-                              input_pixels=None)
+                              input_pixels=None, final_blur=self.final_blur)
+        spec = dict(preprocessing.spec(), blur=model.final_blur)
+        if model.final_blur == "network":  # keeps the cache keys of the first study
+            spec.pop("blur")
+        key = hashlib.sha256(json.dumps(spec).encode()).hexdigest()[:16]
         started = time.perf_counter()
         all_indices = list(self.train) + list(self.validation)
         raw, per_image = self.logits(model, key, all_indices)
@@ -131,8 +136,7 @@ class Study:
 
         def up(i):
             shape = tuple(self.dataset.stimuli.shape(int(i)))
-            return upsample_logits(raw[i], shape, model.input_size(shape),
-                                   model.network.output_stride)
+            return model.finish_logits(raw[i], shape, model.input_size(shape))
 
         model.fit(self.dataset, images=self.train, logit_maps=[up(i) for i in self.train])
         ll, ig, auc_model, auc_logits, ll_cb, auc_cb, n = [], [], [], [], [], [], []
@@ -162,16 +166,30 @@ class Study:
             "w": model.centre_bias_weight, "ms_per_image": per_image * 1e3,
             "cb_ll_bits": pooled(ll_cb) / LN2, "cb_auc": float(np.mean(auc_cb)),
             "seconds": time.perf_counter() - started,
+            "ig_per_image": [float(v) for v in ig], "n_per_image": [int(v) for v in n],
         }
 
 
+def paired_difference(row, best):
+    """IG(row) - IG(best) pooled over fixations, with its standard error over images (paired)."""
+    n = np.array(row["n_per_image"], float)
+    d = np.array(row["ig_per_image"]) - np.array(best["ig_per_image"])
+    mean = float(np.dot(d, n) / n.sum())
+    se = float(np.sqrt(np.sum((n * (d - mean)) ** 2)) / n.sum())
+    return mean, se
+
+
 def table(rows, title):
+    best = max(rows, key=lambda r: r["ig_bits"])
     lines = [f"**{title}**", "",
-             "| preprocessing | input | IG over CB (bits/fix) | LL (bits/fix) | AUC | AUC logits only "
-             "| s | w |", "|---|---|---|---|---|---|---|---|"]
+             "| preprocessing | input | IG over CB (bits/fix) | IG − best ± SE | LL (bits/fix) | AUC "
+             "| AUC logits only | s | w |", "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        lines.append(f"| {r['name']} | {r['input']} | {r['ig_bits']:.4f} | {r['ll_bits']:.4f} | "
-                     f"{r['auc']:.4f} | {r['auc_logits']:.4f} | {r['s']:.3f} | {r['w']:.3f} |")
+        mean, se = paired_difference(r, best)
+        diff = "best" if r is best else f"{mean:+.4f} ± {se:.4f}"
+        lines.append(f"| {r['name']} | {r['input']} | {r['ig_bits']:.4f} | {diff} | "
+                     f"{r['ll_bits']:.4f} | {r['auc']:.4f} | {r['auc_logits']:.4f} | {r['s']:.3f} "
+                     f"| {r['w']:.3f} |")
     return "\n".join(lines)
 
 
@@ -186,6 +204,9 @@ def main(argv=None):
                                                / "salbench-fastgaze-preprocessing"))
     parser.add_argument("--out", help="also write the tables (markdown) and rows (JSON) here")
     parser.add_argument("--stage", choices=["1", "2", "both"], default="both")
+    parser.add_argument("--final-blur", choices=["network", "image"], default="network",
+                        help="where the network's final blur runs (see FastGazeModel)")
+    parser.add_argument("--resolutions", nargs="+", help="stage 2 sizes, e.g. 600x800 768x1024")
     args = parser.parse_args(argv)
     study = Study(args)
     print(f"OSIE split seed 0: fitting s, w on {len(study.train)} of {len(study.split.train)} "
@@ -207,17 +228,22 @@ def main(argv=None):
         best = "bgr 0-255 - ImageNet mean"
     rows2 = []
     if args.stage in ("2", "both"):
-        for size in RESOLUTIONS:
+        sizes = ([tuple(int(v) for v in t.split("x")) for t in args.resolutions]
+                 if args.resolutions else RESOLUTIONS)
+        for size in sizes:
             p = with_size(choices[best], None if size == (600, 800) else size)
             rows2.append(study.run(best, p))
             r = rows2[-1]
             print(f"  {r['input']:16s} IG {r['ig_bits']:+.4f}  AUC {r['auc']:.4f}  "
                   f"{r['ms_per_image']:.0f} ms/image", flush=True)
-        output.append(table(rows2, f"Stage 2: input resolution ({best})"))
+        output.append(table(rows2, f"Stage 2: input resolution ({best}; final blur: "
+                                   f"{args.final_blur})"))
     rows = rows1 + rows2
     cb = rows[0]
     output.append(f"Centre bias alone on the same validation fixations: LL {cb['cb_ll_bits']:.4f} "
                   f"bits/fix, AUC {cb['cb_auc']:.4f} (IG over itself = 0).")
+    output.append("IG − best: the paired difference to the best row of the table, pooled over "
+                  "validation fixations; ± one standard error over images.")
     text = "\n\n".join(output)
     print()
     print(text)

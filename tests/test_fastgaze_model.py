@@ -199,3 +199,28 @@ def test_fitted_on_real_osie_training_images_beats_the_centre_bias_on_others():
         gains.append(information_gain(model.log_density(image, image_id=dataset.stimuli.ids[i]),
                                       prior, f.x, f.y))
     assert np.mean(gains) > 0.1, gains
+
+
+def test_final_blur_placement():
+    from salbench.models.fastgaze.network import GaussianBlur
+
+    assert FastGazeModel(TWITTER).final_blur == "image"  # .vxm networks: the OSIE evidence
+    rng = np.random.default_rng(4)
+    net = Network([Conv2d(rng.normal(size=(1, 3, 3, 3)) / 300, np.zeros(1)), MaxPool2d(4),
+                   GaussianBlur(5, 2.0)])
+    image = rng.integers(0, 256, size=(36, 52, 3), dtype=np.uint8)
+    on_map = FastGazeModel(net, input_pixels=None)
+    assert on_map.final_blur == "network"  # "auto" keeps a non-vxm network as it is
+    on_image = FastGazeModel(net, input_pixels=None, final_blur="image")
+    body = FastGazeModel(Network(net.layers[:-1]), input_pixels=None)
+    # The moved blur: the body's upsampled logits, blurred in image pixels with zero padding.
+    x = preprocess(image, on_image.preprocessing, (36, 52))
+    raw = naive.forward(Network(net.layers[:-1]), x)[0]
+    expected = naive.blur(naive.upsample_logits(raw, (36, 52), (36, 52), 4)[None],
+                          naive.gaussian_taps(5, 2.0))[0]
+    np.testing.assert_allclose(on_image.logit_map(image), expected, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(on_image.logit_map(image), on_map.logit_map(image))
+    assert np.array_equal(on_image.network_logits(image), body.network_logits(image))
+    assert on_image.describe()["parameters"]["final_blur"] == "image"
+    with pytest.raises(InputError, match="final_blur"):
+        FastGazeModel(net, final_blur="upsampled")

@@ -8,6 +8,9 @@ For an image of ``H × W`` pixels :class:`FastGazeModel` computes
   bilinear with antialiasing), reorder channels, scale, subtract the mean, divide by the std;
 * ``f`` — the network (framework-free :class:`~.runtime.Runtime`): one map of logits at
   ``1 / output_stride`` of the input resolution;
+* a trailing Gaussian blur of the network runs either on the logit map (as stored) or, for
+  Twitter's network by default, after upsampling with its std read as image pixels
+  (``final_blur``, chosen by the OSIE evidence in ``models/fastgaze.md``);
 * ``U`` — **bilinear interpolation of the logits** to the image's pixel grid. Logit cell ``(i, j)``
   summarises input pixels ``[s·i, s·(i+1)) × [s·j, s·(j+1))`` (``s`` = output stride), so its
   centre sits at input coordinate ``s·(i + ½)``, i.e. image coordinate ``s·(i + ½)·H / H_in``
@@ -32,7 +35,7 @@ import numpy as np
 from ...exceptions import InputError
 from ..base import ProbabilisticModel
 from .flops import conv_flops
-from .network import Network, Preprocessing, load_network
+from .network import GaussianBlur, Network, Preprocessing, load_network
 from .runtime import Runtime
 
 #: The preprocessing settled on OSIE (see models/fastgaze.md, "Preprocessing"): 0–255 input in BGR
@@ -136,6 +139,15 @@ def upsample_logits(logits, image_shape, input_shape, stride: int) -> np.ndarray
     return rows @ logits @ cols.T
 
 
+def blur_image(image: np.ndarray, blur: GaussianBlur) -> np.ndarray:
+    """Separable zero-padded Gaussian blur of an (H, W) map, ``blur``'s taps read as pixels."""
+    from scipy import ndimage
+
+    taps = blur.kernel().astype(np.float64)
+    out = ndimage.correlate1d(np.asarray(image, np.float64), taps, axis=1, mode="constant")
+    return ndimage.correlate1d(out, taps, axis=0, mode="constant")
+
+
 def _log_normalise(z: np.ndarray) -> np.ndarray:
     m = z.max()
     return z - (m + math.log(np.exp(z - m).sum()))
@@ -157,6 +169,12 @@ class FastGazeModel(ProbabilisticModel):
     input_pixels : int or None
         Unless ``preprocessing.input_size`` fixes the input size, every image is resized (aspect
         kept, up or down) to about this many pixels; ``None`` keeps each image's own size.
+    final_blur : {"auto", "network", "image"}
+        Where a trailing :class:`GaussianBlur` of the network runs: ``"network"`` — as stored, on
+        the ``1 / output_stride`` logit map; ``"image"`` — after upsampling, on the image's pixel
+        grid, its kernel size and std read as pixels. ``"auto"`` (default) is ``"image"`` for
+        Twitter's ``.vxm`` networks, where OSIE showed the map-resolution blur costs 0.18
+        bits/fixation (models/fastgaze.md, "Blur"), and ``"network"`` otherwise.
     threads : int, optional
         Worker threads of the runtime.
 
@@ -180,7 +198,8 @@ class FastGazeModel(ProbabilisticModel):
                  centre_bias: ProbabilisticModel | None = None, logit_scale: float = 1.0,
                  centre_bias_weight: float = 1.0,
                  input_pixels: int | None = DEFAULT_INPUT_PIXELS,
-                 threads: int | None = None, name: str | None = None):
+                 final_blur: str = "auto", threads: int | None = None,
+                 name: str | None = None):
         if isinstance(network, (str, Path)):
             network = load(network)
         if not isinstance(network, Network):
@@ -206,7 +225,19 @@ class FastGazeModel(ProbabilisticModel):
             raise InputError(f"input_pixels must be None or an integer >= "
                              f"{network.output_stride ** 2}, got {input_pixels!r}")
         self.input_pixels = None if input_pixels is None else int(input_pixels)
-        self.runtime = Runtime(network, threads=threads)
+        if final_blur == "auto":
+            final_blur = "image" if network.metadata.get("format") == "vxm" else "network"
+        if final_blur not in ("network", "image"):
+            raise InputError(f"final_blur must be 'auto', 'network' or 'image', got {final_blur!r}")
+        last = network.layers[-1]
+        if final_blur == "image" and not isinstance(last, GaussianBlur):
+            final_blur = "network"  # nothing to move
+        self.final_blur = final_blur
+        # With final_blur="image" the trailing blur is taken out of the network and applied to
+        # the upsampled map, with its kernel size and std read as image pixels.
+        self._image_blur = last if final_blur == "image" else None
+        body = Network(network.layers[:-1]) if self._image_blur is not None else network
+        self.runtime = Runtime(body, threads=threads)
         if name is not None:
             self.name = name
 
@@ -217,7 +248,10 @@ class FastGazeModel(ProbabilisticModel):
                               min_side=self.network.output_stride)
 
     def network_logits(self, image) -> np.ndarray:
-        """The network's raw ``(h, w)`` float32 logit map at ``1 / output_stride`` resolution."""
+        """The network's raw ``(h, w)`` float32 logit map at ``1 / output_stride`` resolution.
+
+        With ``final_blur="image"`` this is the map before the (moved) final blur.
+        """
         rgb = _as_rgb(image)
         size = self.input_size(rgb.shape[:2])
         return self.runtime.forward(preprocess(rgb, self.preprocessing, size))[0]
@@ -227,7 +261,14 @@ class FastGazeModel(ProbabilisticModel):
         rgb = _as_rgb(image)
         size = self.input_size(rgb.shape[:2])
         logits = self.runtime.forward(preprocess(rgb, self.preprocessing, size))[0]
-        return upsample_logits(logits, rgb.shape[:2], size, self.network.output_stride)
+        return self.finish_logits(logits, rgb.shape[:2], size)
+
+    def finish_logits(self, logits, image_shape, input_shape) -> np.ndarray:
+        """Upsample :meth:`network_logits` to ``image_shape`` (and apply a moved final blur)."""
+        upsampled = upsample_logits(logits, image_shape, input_shape, self.network.output_stride)
+        if self._image_blur is not None:
+            upsampled = blur_image(upsampled, self._image_blur)
+        return upsampled
 
     # -- the probabilistic model ---------------------------------------------------------------
     def _prior(self, image, image_id):
@@ -363,6 +404,7 @@ class FastGazeModel(ProbabilisticModel):
                 "native resolution: see gflops(height, width)"),
             "preprocessing": p.spec(), "input_pixels": self.input_pixels,
             "upsampling": "bilinear interpolation of logits between cell centres, edges held",
+            "final_blur": self.final_blur,
             "logit_scale": self.logit_scale,
             "centre_bias": None if self.centre_bias is None else self.centre_bias.describe(),
             "centre_bias_weight": self.centre_bias_weight if self.centre_bias else None,
