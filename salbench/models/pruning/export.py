@@ -179,8 +179,9 @@ def to_fastgaze_model(model_or_network, *, name: str | None = None, **options):
     name : str, optional
     **options
         Passed to ``FastGazeModel`` (e.g. ``threads``). By default the image is used at its own
-        resolution (``max_input_pixels=None``), the logits are not rescaled and the centre bias is
-        added with weight 1, exactly like the torch model.
+        resolution (``input_pixels=None``), the blur stays on the logit map
+        (``final_blur="network"``), the logits are not rescaled and the centre bias is added with
+        weight 1, exactly like the torch model.
     """
     from ..fastgaze.model import FastGazeModel
     from ..fastgaze.network import Network
@@ -188,7 +189,10 @@ def to_fastgaze_model(model_or_network, *, name: str | None = None, **options):
     network = model_or_network if isinstance(model_or_network, Network) else to_network(model_or_network)
     params = network.metadata.get("centre_bias")
     prior = GaussianCentreBiasPrior(**params) if params else None
-    options.setdefault("max_input_pixels", None)
+    # Like the torch model: the network sees each image at its own size, and the trailing blur
+    # stays on the low-resolution logit map where it was trained.
+    options.setdefault("input_pixels", None)
+    options.setdefault("final_blur", "network")
     return FastGazeModel(network, centre_bias=prior, logit_scale=1.0, centre_bias_weight=1.0,
                          name=name or "GazeNet (runtime)", **options)
 
