@@ -252,3 +252,13 @@ def test_baselines_refuse_fixations_outside_the_image(synthetic):
         CentreBiasModel().fit(bad)
     with pytest.raises(InputError, match="out_of_image='drop'"):
         GoldStandardModel().fit(bad)
+
+
+def test_centre_bias_survives_pickling(synthetic):
+    import pickle
+
+    model = CentreBiasModel().fit(synthetic, images=range(12))
+    before = model.log_density((30, 40))
+    copy = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(copy.log_density((30, 40)), before)
+    np.testing.assert_array_equal(copy.log_density((17, 9)), model.log_density((17, 9)))

@@ -262,6 +262,18 @@ class CentreBiasModel(ProbabilisticModel):
         self._maps: OrderedDict = OrderedDict()
         self._lock = threading.Lock()  # the engine may ask for maps from several threads
 
+    def __getstate__(self):
+        # Locks cannot be pickled; a copy in another process gets its own lock and an empty
+        # map cache (the cache is only a speed-up).
+        state = self.__dict__.copy()
+        del state["_lock"]
+        state["_maps"] = OrderedDict()
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
     # ------------------------------------------------------------------ fitting
     def fit(self, dataset, images=None) -> "CentreBiasModel":
         """Fit on the fixations of ``images`` (indices; default: every image) of ``dataset``."""
