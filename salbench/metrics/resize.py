@@ -29,6 +29,8 @@ import numbers
 
 import numpy as np
 
+from .._numba import kernel
+
 from .._validation import as_map, check_finite, keyword_choice
 from ..exceptions import InputError
 
@@ -113,17 +115,40 @@ def _area_contributions(in_length: int, out_length: int, scale: float):
     return weights, indices
 
 
+@kernel(exact=True)
+def _resize_rows(a, weights, indices):
+    """out[x, :] = sum_k weights[x, k] * a[indices[x, k], :], summed in tap order."""
+    out = np.zeros((weights.shape[0], a.shape[1]))
+    for x in range(weights.shape[0]):
+        for k in range(weights.shape[1]):
+            w = weights[x, k]
+            row = indices[x, k]
+            for j in range(a.shape[1]):
+                out[x, j] += w * a[row, j]
+    return out
+
+
+@kernel(exact=True)
+def _resize_columns(a, weights, indices):
+    """out[:, x] = sum_k weights[x, k] * a[:, indices[x, k]], summed in tap order."""
+    out = np.zeros((a.shape[0], weights.shape[0]))
+    for i in range(a.shape[0]):
+        for x in range(weights.shape[0]):
+            total = 0.0
+            for k in range(weights.shape[1]):
+                total += weights[x, k] * a[i, indices[x, k]]
+            out[i, x] = total
+    return out
+
+
 def _resize_axis(a: np.ndarray, axis: int, weights: np.ndarray, indices: np.ndarray) -> np.ndarray:
     """out[x] = sum_k weights[x, k] * a[indices[x, k]] along ``axis``, summed in tap order."""
+    a = np.ascontiguousarray(a, dtype=np.float64)
+    weights = np.ascontiguousarray(weights, dtype=np.float64)
+    indices = np.ascontiguousarray(indices, dtype=np.int64)
     if axis == 0:
-        out = weights[:, 0, None] * a[indices[:, 0], :]
-        for k in range(1, weights.shape[1]):
-            out += weights[:, k, None] * a[indices[:, k], :]
-    else:
-        out = weights[None, :, 0] * a[:, indices[:, 0]]
-        for k in range(1, weights.shape[1]):
-            out += weights[None, :, k] * a[:, indices[:, k]]
-    return out
+        return _resize_rows(a, weights, indices)
+    return _resize_columns(a, weights, indices)
 
 
 def _resize_scale(a: np.ndarray, scale, shape, method: str) -> np.ndarray:
