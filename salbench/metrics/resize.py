@@ -30,7 +30,6 @@ import numbers
 import numpy as np
 
 from .._numba import kernel
-
 from .._validation import as_map, check_finite, keyword_choice
 from ..exceptions import InputError
 
