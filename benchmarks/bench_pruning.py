@@ -165,7 +165,7 @@ def speed(args):
 
 
 LEVELS = (0.5, 0.3, 0.2, 0.1)
-CRITERIA = [("fisher (β=100/GFLOP)", "fisher", {"beta": 100.0}),
+CRITERIA = [("fisher (β=1000/GFLOP)", "fisher", {"beta": 1000.0}),
             ("fisher per FLOP", "fisher_per_flop", {}),
             ("weight magnitude", "weight_magnitude", {}),
             ("activation magnitude", "activation_magnitude", {}),
@@ -206,7 +206,7 @@ def criteria(args):
     for name, values in table.items():
         rows.append([name, *[f"{v:.3f}" for v in values], f"{np.mean(values):.3f}"])
     best_baseline = [max(table[n][i] for n in table if not n.startswith("fisher")) for i in range(len(args.seeds))]
-    for name in ("fisher (β=100/GFLOP)", "fisher per FLOP"):
+    for name in ("fisher (β=1000/GFLOP)", "fisher per FLOP"):
         rows.append([f"margin: {name} − best baseline",
                      *[f"{a - b:+.3f}" for a, b in zip(table[name], best_baseline)],
                      f"{np.mean(table[name]) - np.mean(best_baseline):+.3f}"])

@@ -52,67 +52,112 @@ def trained(task):
     return net
 
 
-def brute_force_signals(net, data):
-    """g_nk by autograd with respect to explicit mask variables, one example at a time."""
+def with_mask_variables(net):
+    """A copy of ``net`` whose masks are explicit leaf tensors that autograd differentiates."""
     net = copy.deepcopy(net)
     masks = [torch.ones(m.channels, requires_grad=True) for m in net.masks]
     for module, m in zip(net.masks, masks):
         module.forward = lambda x, m=m: x * m.view(1, -1, 1, 1)
-    per_example = []
+    return net, masks
+
+
+def brute_force_deltas(net, data, examples):
+    """Δ_k = Σ_n g_nk² / 2N with g_nk = ∂L_n/∂m_k by autograd, one data point at a time."""
+    net, masks = with_mask_variables(net)
+    squares = [torch.zeros(m.numel(), dtype=torch.float64) for m in masks]
+    count = 0
     for n in range(len(data)):
-        example = data.subset([n])
-        loss = per_example_loss(net(example.images), example)[0]
-        grads = torch.autograd.grad(loss, masks)
-        per_example.append([g.double() for g in grads])
-    return per_example
+        image = data.subset([n])
+        if examples == "images":
+            points = [image]
+        else:  # every fixation of the image is one data point: -log Q(z | I)
+            rows, cols = torch.nonzero(image.fixation_counts[0], as_tuple=True)
+            points = []
+            for r, c in zip(rows.tolist(), cols.tolist()):
+                one = torch.zeros_like(image.fixation_counts)
+                one[0, r, c] = 1.0
+                points += [type(image)(image.images, one)] * int(image.fixation_counts[0, r, c])
+        for point in points:
+            loss = per_example_loss(net(point.images), point)[0]
+            for total, g in zip(squares, torch.autograd.grad(loss, masks)):
+                total += g.double() ** 2
+            count += 1
+    return [(s / (2 * count)).numpy() for s in squares], count
 
 
-def test_signals_are_per_example_gradients_squared_before_averaging():
+@pytest.mark.parametrize("examples", ["fixations", "images"])
+def test_signals_are_per_example_gradients_squared_before_averaging(examples):
     torch.manual_seed(0)
-    data, _ = synthetic_gaze_task(10, size=(16, 16), seed=1)
+    data, _ = synthetic_gaze_task(7, size=(16, 16), fixations_per_image=3, seed=1)
     net = GazeNet(backbone=((4, 5), (6,)), readout=(3,), readout_activation="prelu")
-    g = brute_force_signals(net, data)
-    expected = [sum(g[n][l] ** 2 for n in range(10)).numpy() / (2 * 10) for l in range(len(net.masks))]
-    got = fisher_signals(net, data, batch_size=4)  # batches of 4, 4, 2: per-example sums must survive
+    expected, count = brute_force_deltas(net, data, examples)
+    assert count == (21 if examples == "fixations" else 7)
+    got = fisher_signals(net, data, examples=examples, batch_size=3)  # batches 3, 3, 1
     for a, b in zip(got, expected):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-12)
-    # Averaging the gradient first would give a different (much smaller) number.
-    averaged = [(sum(g[n][l] for n in range(10)) / 10) ** 2 / 2 for l in range(len(net.masks))]
-    assert all((a > 1.5 * b.numpy()).any() for a, b in zip(got, averaged))
     assert all(p.grad is None for p in net.parameters())
 
 
-def test_accumulating_during_training_with_mean_loss_gives_the_same_signals():
-    """The training loop backpropagates a batch mean; the accumulator must undo the 1/N."""
+def test_per_image_signals_are_smaller_than_per_fixation_signals():
+    """Averaging F fixations inside one example shrinks g², so the two definitions differ."""
+    torch.manual_seed(0)
+    data, _ = synthetic_gaze_task(12, size=(16, 16), fixations_per_image=8, seed=2)
+    net = GazeNet(backbone=((4,), (6,)), readout=(3,))
+    per_fixation = np.concatenate(fisher_signals(net, data))
+    per_image = np.concatenate(fisher_signals(net, data, examples="images"))
+    assert (per_fixation > 2 * per_image).mean() > 0.8
+
+
+def test_observing_training_batches_estimates_the_exact_signals():
     from salbench.models.pruning.train import training_step
 
     torch.manual_seed(0)
-    data, _ = synthetic_gaze_task(12, size=(16, 16), seed=2)
     net = GazeNet(backbone=((4,), (6,)), readout=(3,))
-    expected = fisher_signals(net, data)
     frozen = torch.optim.SGD(net.parameters(), lr=0.0)
-    with FisherAccumulator(net) as accumulator:
-        for batch in data.batches(5, shuffle=False):
-            training_step(net, frozen, batch, before_backward=lambda n: setattr(accumulator, "loss_scale", n))
-    for a, b in zip(accumulator.deltas(), expected):
-        np.testing.assert_allclose(a, b, rtol=1e-5)
+    # One fixation per image: drawing "one fixation per image" is exact.
+    single, _ = synthetic_gaze_task(12, size=(16, 16), fixations_per_image=1, seed=2)
+    for examples in ("fixations", "images"):
+        with FisherAccumulator(net, examples=examples) as accumulator:
+            for batch in single.batches(5, shuffle=False):
+                training_step(net, frozen, batch, fisher=accumulator)
+        for a, b in zip(accumulator.deltas(), fisher_signals(net, single, examples=examples)):
+            np.testing.assert_allclose(a, b, rtol=1e-5)
+    # Several (and unequal) fixations per image: the drawn fixations average to the exact value.
+    data, _ = synthetic_gaze_task(6, size=(16, 16), fixations_per_image=4, seed=3)
+    keep = torch.ones_like(data.fixation_counts)
+    keep[0] = 0  # image 0 keeps no fixation: one data point, no fixation term
+    data.fixation_counts = data.fixation_counts * keep
+    data.fixation_counts[1, 0, 0] += 3.0  # image 1 now has 7 fixations
+    exact = np.concatenate(fisher_signals(net, data))
+    with FisherAccumulator(net, generator=torch.Generator().manual_seed(0)) as accumulator:
+        for _ in range(300):
+            training_step(net, frozen, data, fisher=accumulator)
+    estimate = np.concatenate(accumulator.deltas())
+    big = exact > 0.05 * exact.max()
+    np.testing.assert_allclose(estimate[big], exact[big], rtol=0.15)
 
 
-def test_signals_need_a_backward_pass():
+def test_signals_need_a_recorded_forward_pass():
     net = GazeNet(backbone=((2,),), readout=())
-    with pytest.raises(InputError, match="no backward pass"):
-        FisherAccumulator(net).deltas()
+    accumulator = FisherAccumulator(net)
+    with pytest.raises(InputError, match="no examples"):
+        accumulator.deltas()
     with pytest.raises(InputError, match="track_activations"):
-        FisherAccumulator(net).mean_activations()
+        accumulator.mean_activations()
+    with accumulator, pytest.raises(InputError, match="no forward pass"):
+        accumulator.accumulate(torch.zeros(2))
+    with pytest.raises(InputError, match="examples must be one of"):
+        FisherAccumulator(net, examples="pixels")
 
 
 def test_delta_predicts_the_measured_loss_increase_of_removing_each_map(trained, task):
+    """Δ_k is the paper's estimate of how much the mean loss per fixation rises without map k.
+    Switch each map off in turn and measure: the ranks must agree, and so must the scale."""
     train_data, _ = task
     deltas = np.concatenate(fisher_signals(trained, train_data))
 
-    def loss():
-        with torch.no_grad():
-            return float(per_example_loss(trained(train_data.images), train_data).mean())
+    def loss():  # mean negative log-likelihood per fixation: the mean over the data points
+        return -mean_log_likelihood(trained, train_data, relative_to_uniform=False)
 
     base = loss()
     measured = []
@@ -130,6 +175,8 @@ def test_delta_predicts_the_measured_loss_increase_of_removing_each_map(trained,
     assert rho > 0.7, rho
     # The map Fisher deems most important really is among the most harmful to remove.
     assert measured[np.argmax(deltas)] >= np.quantile(measured, 0.9)
+    # And the total predicted increase matches the total measured one within a factor of two.
+    assert 0.5 < measured[alive].sum() / deltas[alive].sum() < 2.0
 
 
 LEVELS = (0.5, 0.3, 0.2, 0.1)
@@ -159,7 +206,7 @@ def test_fisher_pruning_beats_random_and_weight_magnitude_at_equal_flops(trained
     Fisher pruning keeps a higher validation log-likelihood, averaged over those levels, than
     weight-magnitude pruning and than each of three random prunings (fixed seeds)."""
     fisher = _prune_and_score(trained, task, "fisher_per_flop").mean()
-    fisher_beta = _prune_and_score(trained, task, "fisher", beta=100.0).mean()
+    fisher_beta = _prune_and_score(trained, task, "fisher", beta=1000.0).mean()
     magnitude = _prune_and_score(trained, task, "weight_magnitude").mean()
     random = [_prune_and_score(trained, task, "random", seed=s).mean() for s in (10, 11, 12)]
     baseline = max(magnitude, *random)

@@ -168,12 +168,11 @@ def test_prune_removes_the_argmin_of_the_accumulated_score(small_task):
     history = prune(net, small_task, criterion="fisher", beta=50.0, removals=1, steps_per_removal=3,
                     batch_size=8, seed=7)
     optimizer = make_optimizer(replay, optimizer="sgd", lr=0.0025, momentum=0.9)
-    generator = torch.Generator().manual_seed(7)
-    batches = small_task.batches(8, generator=generator)
-    with FisherAccumulator(replay) as accumulator:
+    batches = small_task.batches(8, generator=torch.Generator().manual_seed(7))
+    sampler = torch.Generator().manual_seed(8)  # prune draws the Fisher fixations from seed + 1
+    with FisherAccumulator(replay, generator=sampler) as accumulator:
         for _ in range(3):
-            training_step(replay, optimizer, next(batches),
-                          before_backward=lambda n: setattr(accumulator, "loss_scale", n))
+            training_step(replay, optimizer, next(batches), fisher=accumulator)
     savings = [s / 1e9 for s in removal_savings(replay, (16, 16))]
     scores = pruning_scores(accumulator.deltas(), savings, criterion="fisher", beta=50.0)
     assert select_map(scores) == (history.layer[0], history.channel[0])
@@ -202,6 +201,7 @@ def test_prune_stops_when_nothing_is_left_to_remove(small_task):
     (dict(criterion="taylor", removals=1), "criterion must be one of"),
     (dict(), "target_flops or removals"),
     (dict(removals=1, steps_per_removal=0), "steps_per_removal"),
+    (dict(removals=1, fisher_examples="pixels"), "fisher_examples"),
 ])
 def test_prune_validates_its_arguments(small_task, options, message):
     with pytest.raises(InputError, match=message):

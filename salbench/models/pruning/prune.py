@@ -3,7 +3,7 @@
 Every ``steps_per_removal`` training steps (SGD, lr 0.0025, momentum 0.9 by default) one map is
 removed: the one minimising the criterion's score. For Fisher pruning (Theis et al. 2018) the
 score is ``Δ_k + β·ΔC_k`` with ``Δ_k`` the Fisher estimate of the loss increase accumulated over
-those steps (nats per example) and ``ΔC_k < 0`` the change of cost in GFLOP per image at
+those steps (nats per data point, i.e. per fixation by default) and ``ΔC_k < 0`` the change of cost in GFLOP per image at
 ``input_size``; the hyper-parameter-free variant ranks by ``Δ_k / (-ΔC_k)``. ``ΔC`` is recomputed
 after every removal because it depends on the widths of the neighbouring layers.
 
@@ -23,7 +23,7 @@ import torch
 
 from ..._validation import positive_int
 from ...exceptions import InputError
-from .fisher import FisherAccumulator
+from .fisher import EXAMPLES, FisherAccumulator
 from .flops import network_flops, removal_savings
 from .train import FixationData, make_optimizer, training_step
 
@@ -124,7 +124,7 @@ def pruning_scores(deltas, savings_gflop, *, criterion: str, beta: float | None 
     criterion : str
         One of :data:`CRITERIA`.
     beta : float, optional
-        Trade-off of ``"fisher"``: score ``Δ_k + β·ΔC_k`` (nats per example per GFLOP).
+        Trade-off of ``"fisher"``: score ``Δ_k + β·ΔC_k`` (nats per data point per GFLOP).
     magnitudes : list of numpy.ndarray, optional
         Per-map magnitudes for ``"weight_magnitude"`` and ``"activation_magnitude"``.
     generator : numpy.random.Generator, optional
@@ -156,7 +156,7 @@ def select_map(scores) -> tuple[int, int] | None:
 def prune(model, data: FixationData, *, criterion: str = "fisher_per_flop", beta: float | None = None,
           target_flops: float | None = None, removals: int | None = None, steps_per_removal: int = 10,
           batch_size: int = 8, lr: float = 0.0025, momentum: float = 0.9, input_size=None,
-          distillation_weight: float = 0.9, seed: int = 0,
+          distillation_weight: float = 0.9, fisher_examples: str = "fixations", seed: int = 0,
           callback: Callable | None = None) -> pd.DataFrame:
     """Prune ``model`` in place, one map every ``steps_per_removal`` training steps.
 
@@ -172,7 +172,8 @@ def prune(model, data: FixationData, *, criterion: str = "fisher_per_flop", beta
         producing filter, mean absolute activation over the last ``steps_per_removal`` steps, a
         uniformly random map).
     beta : float, optional
-        Required by ``"fisher"``: nats per example traded for one GFLOP per image at
+        Required by ``"fisher"``: nats per data point (per fixation with the default
+        ``fisher_examples``) traded for one GFLOP per image at
         ``input_size``.
     target_flops : float, optional
         Stop once the convolutions cost at most this many FLOPs per image at ``input_size``.
@@ -188,8 +189,13 @@ def prune(model, data: FixationData, *, criterion: str = "fisher_per_flop", beta
         Image size at which FLOPs are counted; default the size of the images in ``data``.
     distillation_weight : float
         As in :func:`~salbench.models.pruning.train.per_example_loss`.
+    fisher_examples : {"fixations", "images"}
+        What a data point of the Fisher signal is (:mod:`salbench.models.pruning.fisher`):
+        ``"fixations"``, the paper's definition, estimated from one fixation drawn per image and
+        step (one extra backward pass per step), or ``"images"``.
     seed : int
-        Seeds the batch order and the ``"random"`` criterion.
+        Seeds the batch order, the fixations drawn for the Fisher signal and the ``"random"``
+        criterion.
     callback : callable, optional
         ``callback(row)`` after every removal, with the row (a dict) that is added to the result.
 
@@ -204,6 +210,8 @@ def prune(model, data: FixationData, *, criterion: str = "fisher_per_flop", beta
     """
     if criterion not in CRITERIA:
         raise InputError(f"criterion must be one of {list(CRITERIA)}, got {criterion!r}")
+    if fisher_examples not in EXAMPLES:
+        raise InputError(f"fisher_examples must be one of {list(EXAMPLES)}, got {fisher_examples!r}")
     if criterion == "fisher":
         if beta is None or not math.isfinite(beta) or beta < 0:
             raise InputError(
@@ -222,15 +230,15 @@ def prune(model, data: FixationData, *, criterion: str = "fisher_per_flop", beta
     generator = torch.Generator().manual_seed(seed)
     rng = np.random.default_rng(seed)
     needs_fisher = criterion in ("fisher", "fisher_per_flop")
-    accumulator = FisherAccumulator(model, track_activations=criterion == "activation_magnitude")
+    # A separate stream for the drawn fixations, so every criterion sees the same batch order.
+    sampler = torch.Generator().manual_seed(seed + 1)
+    accumulator = FisherAccumulator(model, examples=fisher_examples, generator=sampler,
+                                    track_activations=criterion == "activation_magnitude")
     original_ids = [list(range(m.channels)) for m in model.masks]
     rows: list[dict] = []
     flops = network_flops(model, input_size)
     batches = iter(())
     step = 0
-
-    def set_scale(n):
-        accumulator.loss_scale = float(n)
 
     def done() -> bool:
         if removals is not None and len(rows) >= removals:
@@ -247,7 +255,7 @@ def prune(model, data: FixationData, *, criterion: str = "fisher_per_flop", beta
                     batches = data.batches(batch_size, generator=generator)
                     batch = next(batches)
                 losses.append(training_step(model, optimizer, batch, distillation_weight=distillation_weight,
-                                            before_backward=set_scale))
+                                            fisher=accumulator if needs_fisher else None))
                 step += 1
             savings = removal_savings(model, input_size)
             deltas = accumulator.deltas() if needs_fisher else [np.full(m.channels, np.nan) for m in model.masks]

@@ -186,18 +186,22 @@ def make_optimizer(model, *, optimizer: str = "sgd", lr: float = 0.0025, momentu
 
 
 def training_step(model, optimizer, batch: FixationData, *, distillation_weight: float = 0.9,
-                  before_backward: Callable | None = None) -> float:
+                  fisher=None) -> float:
     """One gradient step on the batch-mean loss; returns that loss.
 
-    ``before_backward(batch_size)`` is called after the forward pass, before the backward pass
-    (the Fisher accumulator uses it to learn that the loss is a mean over ``batch_size`` examples).
+    Parameters
+    ----------
+    fisher : FisherAccumulator, optional
+        If given (and attached), it observes the batch's data points between the forward and the
+        backward pass (see :meth:`~salbench.models.pruning.fisher.FisherAccumulator.observe`).
     """
     model.train()
     optimizer.zero_grad(set_to_none=True)
-    losses = per_example_loss(model(batch.images), batch, distillation_weight=distillation_weight)
+    log_density = model(batch.images)
+    losses = per_example_loss(log_density, batch, distillation_weight=distillation_weight)
+    if fisher is not None:
+        fisher.observe(log_density, batch, distillation_weight=distillation_weight)
     loss = losses.mean()
-    if before_backward is not None:
-        before_backward(len(batch))
     loss.backward()
     optimizer.step()
     return float(loss.detach())
