@@ -1,4 +1,4 @@
-"""The ``salbench`` command line: evaluate, leaderboard, datasets, demo (and crop, audit).
+"""The ``salbench`` command line: evaluate, leaderboard, plot, datasets, demo (and crop, audit).
 
 Thin by design: it parses arguments, calls the public API and prints. salbench's own errors
 (:class:`~salbench.exceptions.InputError`, :class:`~salbench.exceptions.DataError`) are printed as
@@ -202,9 +202,12 @@ def evaluate(model_spec, dataset_spec, out, metrics, convention, split, first, n
 @click.option("--permutations", "n_permutations", type=click.IntRange(min=1), default=10000,
               show_default=True, help="Sign flips of the paired test.")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--plot", "plot_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              callback=lambda ctx, param, value: _figure_file(value),
+              help="Also draw the sort metric with its intervals to this .png, .svg or .pdf.")
 @_friendly
 def leaderboard_command(directories, fmt, output, metrics, sort_by, images, n_bootstrap,
-                        n_permutations, seed):
+                        n_permutations, seed, plot_file):
     """Compare results directories: one row per model, intervals and paired tests.
 
     Each DIRECTORY is a results folder or a run folder holding several.
@@ -219,6 +222,287 @@ def leaderboard_command(directories, fmt, output, metrics, sort_by, images, n_bo
         click.echo(f"wrote {output}", err=True)
     else:
         click.echo(board.render(fmt), nl=False)
+    if plot_file is not None:
+        _use_agg()
+        from .plotting import plot_leaderboard
+
+        _write_figure(plot_leaderboard(board, board.meta["sort_by"]), plot_file)
+
+
+# ------------------------------------------------------------------------------------ plot
+FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
+
+
+def _figure_file(path):
+    """Check a figure path's extension before any work (a usage error, exit status 2)."""
+    if path is not None and path.suffix.lower() not in FIGURE_SUFFIXES:
+        raise click.BadParameter(f"{path}: the file name must end in .png, .svg or .pdf (the "
+                                 "figure format follows the extension)")
+    return path
+
+
+def _write_figure(figure_or_axes, path, *, dpi=150):
+    import matplotlib.pyplot as plt
+
+    from .plotting import save_figure
+
+    figure = getattr(figure_or_axes, "figure", figure_or_axes)
+    try:
+        save_figure(figure, path, dpi=dpi)
+    finally:
+        plt.close(figure)
+    click.echo(f"wrote {path}", err=True)
+
+
+def _use_agg():
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only: never open a window
+
+
+def _figure_options(function):
+    function = click.option("--dpi", type=click.IntRange(min=10), default=150, show_default=True,
+                            help="Resolution of a PNG.")(function)
+    return click.option("--out", "-o", required=True,
+                        type=click.Path(dir_okay=False, path_type=Path),
+                        callback=lambda ctx, param, value: _figure_file(value),
+                        help="Figure file: .png, .svg or .pdf (format from the extension).")(function)
+
+
+def _statistics_options(function):
+    for option in (
+        click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True),
+        click.option("--permutations", "n_permutations", type=click.IntRange(min=1), default=10000,
+                     show_default=True, help="Sign flips of the paired test."),
+        click.option("--bootstrap", "n_bootstrap", type=click.IntRange(min=1), default=1000,
+                     show_default=True, help="Bootstrap resamples for the intervals."),
+    ):
+        function = option(function)
+    return function
+
+
+def _dataset_options(function):
+    for option in (
+        click.option("--fit-on", type=click.Choice(["all", "train"]), default="all",
+                     show_default=True,
+                     help="Images that fitted models (baseline:centre|gold, fastgaze:, density:) "
+                          "are fitted on: every image, or the dataset's training split."),
+        click.option("--data-root", type=click.Path(file_okay=False, path_type=Path),
+                     default=None, envvar="SALBENCH_DATA",
+                     help="Folder holding the datasets [env: SALBENCH_DATA]."),
+        click.option("--dataset", "dataset_spec", required=True, metavar="NAME|PATH",
+                     help="A registered dataset, a folder in its layout, or a folder with "
+                          "pysaliency stimuli.hdf5 + fixations.hdf5."),
+    ):
+        function = option(function)
+    return function
+
+
+def _plot_models(specs, dataset, fit_on):
+    from .models.spec import from_spec
+
+    train = None
+    if fit_on == "train":
+        from .datasets.splits import split_images
+
+        train = list(split_images(dataset).train)
+    return [from_spec(spec, dataset=dataset, train=train) for spec in specs]
+
+
+def _image_indices(values, dataset):
+    from .exceptions import InputError
+
+    indices = []
+    for value in values:
+        for part in value.replace(",", " ").split():
+            try:
+                indices.append(int(part))
+            except ValueError:
+                raise InputError(f"--images: {part!r} is not an image index") from None
+    bad = [i for i in indices if not 0 <= i < len(dataset)]
+    if bad:
+        raise InputError(f"image indices {bad} are outside 0..{len(dataset) - 1} ({dataset.name} "
+                         f"has {len(dataset)} images)")
+    return indices
+
+
+@main.group()
+def plot():
+    """Figures: leaderboard, paired scores, ROC curves, image grid, speed-accuracy.
+
+    Each writes one file (--out); PNG, SVG or PDF by its extension.
+    """
+
+
+@plot.command(name="leaderboard")
+@click.argument("directories", nargs=-1, required=True,
+                type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--metric", default=None,
+              help="Metric to draw (default: the leaderboard's sort metric).")
+@_figure_options
+@click.option("--images", type=click.Choice(["same", "common"]), default="same", show_default=True,
+              help="Require the same images in every result, or use the common ones.")
+@click.option("--baselines/--no-baselines", default=True, show_default=True)
+@_statistics_options
+@_friendly
+def plot_leaderboard_command(directories, metric, out, dpi, images, baselines, n_bootstrap,
+                             n_permutations, seed):
+    """Means of one metric with 95% intervals.
+
+    Best model highlighted, near-ties (paired test) marked, baselines in grey.
+
+    Example: salbench plot leaderboard results/ --metric auc --out auc.png
+    """
+    _use_agg()
+    from .leaderboard import leaderboard
+    from .plotting import plot_leaderboard
+
+    board = leaderboard(list(directories), images=images, n_bootstrap=n_bootstrap,
+                        n_permutations=n_permutations, seed=seed)
+    _write_figure(plot_leaderboard(board, metric, baselines=baselines), out, dpi=dpi)
+
+
+@plot.command(name="paired")
+@click.argument("dir_a", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("dir_b", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--metric", required=True, help="Metric to compare.")
+@_figure_options
+@_statistics_options
+@_friendly
+def plot_paired_command(dir_a, dir_b, metric, out, dpi, n_bootstrap, n_permutations, seed):
+    """Two models' per-image scores, paired test.
+
+    Model B's score against model A's on every image, with the mean difference B - A, its
+    bootstrap interval and a sign-flip permutation test over images.
+
+    Example: salbench plot paired results/model-a results/model-b --metric nss --out nss.png
+    """
+    _use_agg()
+    from .plotting import plot_paired
+
+    _write_figure(plot_paired(dir_a, dir_b, metric, n_bootstrap=n_bootstrap,
+                              n_permutations=n_permutations, seed=seed), out, dpi=dpi)
+
+
+@plot.command(name="roc")
+@click.option("--model", "model_specs", required=True, multiple=True, metavar="SPEC",
+              help="Model spec (as for `salbench evaluate`); repeat to compare models.")
+@_dataset_options
+@click.option("--image", "image_values", required=True, multiple=True, metavar="I",
+              help="Image index; repeat (or give 0,1,2) for the mean curve over several images.")
+@click.option("--negatives", type=click.Choice(["all", "unfixated", "shuffled"]), default="all",
+              show_default=True,
+              help="Negatives: every pixel, the unfixated pixels, or the fixations on the other "
+                   "images (shuffled AUC).")
+@_figure_options
+@_friendly
+def plot_roc_command(model_specs, dataset_spec, data_root, fit_on, image_values, negatives, out,
+                     dpi):
+    """ROC curves with the AUC in the legend.
+
+    One curve per model on one image, or the mean curve over several images (its area is the
+    mean per-image AUC); every saliency value is a threshold, so the curve is exact.
+
+    Example: salbench plot roc --model maps/ --dataset osie --image 0 --out roc.png
+    """
+    _use_agg()
+    from .plotting import model_map, plot_roc
+
+    dataset = load_dataset(dataset_spec, root=data_root)
+    indices = _image_indices(image_values, dataset)
+    ax = None
+    for model in _plot_models(model_specs, dataset, fit_on):
+        maps, xs, ys, negs = [], [], [], []
+        for i in indices:
+            f = dataset.fixations.for_image(i)
+            maps.append(model_map(model, dataset, i)[0])
+            xs.append(f.x)
+            ys.append(f.y)
+            negs.append(_shuffled_negatives(dataset, i) if negatives == "shuffled" else negatives)
+        one = len(indices) == 1
+        ax = plot_roc(maps[0] if one else maps, xs[0] if one else xs, ys[0] if one else ys,
+                      negatives=negs[0] if one else negs, ax=ax,
+                      label=getattr(model, "name", None))
+    where = (f"image {indices[0]} ({dataset.stimuli.names[indices[0]]})" if len(indices) == 1
+             else f"{len(indices)} images")
+    ax.set_title(f"ROC on {dataset.name}, {where}", loc="left")
+    _write_figure(ax, out, dpi=dpi)
+
+
+def _shuffled_negatives(dataset, i):
+    """Fixations on every other image, scaled to image ``i``'s size (the Tübingen sAUC)."""
+    import numpy as np
+
+    shapes = dataset.stimuli.shapes
+    f = dataset.fixations
+    other = f.n != i
+    height, width = (int(v) for v in shapes[i])
+    scale_x = width / shapes[f.n[other], 1]
+    scale_y = height / shapes[f.n[other], 0]
+    # scaled coordinates stay inside the image despite rounding
+    return (np.minimum(f.x[other] * scale_x, np.nextafter(width, 0)),
+            np.minimum(f.y[other] * scale_y, np.nextafter(height, 0)))
+
+
+@plot.command(name="grid")
+@_dataset_options
+@click.option("--images", "image_values", required=True, multiple=True, metavar="I,J,...",
+              help="Image indices, one row each: --images 0,1,2 (or repeat --images).")
+@click.option("--model", "model_specs", required=True, multiple=True, metavar="SPEC",
+              help="Model spec; repeat for one column per model.")
+@click.option("--score", type=click.Choice(["auc", "nss", "auc_unfixated"]), default=None,
+              help="Print this metric of each map on its panel.")
+@click.option("--colorbar", is_flag=True, help="A colourbar beside every map.")
+@click.option("--fixations-on-maps", is_flag=True, help="Also draw the fixations on the maps.")
+@_figure_options
+@_friendly
+def plot_grid_command(dataset_spec, data_root, fit_on, image_values, model_specs, score, colorbar,
+                      fixations_on_maps, out, dpi):
+    """Images, fixations and each model's map.
+
+    One row per image: the image with its fixations, then each model's map (a probabilistic
+    model's density, otherwise its saliency map).
+
+    Example: salbench plot grid --dataset osie --images 0,1,2 --model maps/ --out grid.png
+    """
+    _use_agg()
+    from .plotting import plot_image_grid
+
+    dataset = load_dataset(dataset_spec, root=data_root)
+    indices = _image_indices(image_values, dataset)
+    models = _plot_models(model_specs, dataset, fit_on)
+    _write_figure(plot_image_grid(dataset, indices, models, colorbar=colorbar, score=score,
+                                  fixations_on_maps=fixations_on_maps), out, dpi=dpi)
+
+
+@plot.command(name="speed")
+@click.argument("directories", nargs=-1, required=True,
+                type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--metric", default="information_gain", show_default=True)
+@click.option("--cost", type=click.Choice(["gflops", "ms"]), default="gflops", show_default=True,
+              help="GFLOP per image as each model reports it, or the model's measured ms per "
+                   "image from the evaluation.")
+@_figure_options
+@click.option("--images", type=click.Choice(["same", "common"]), default="same", show_default=True,
+              help="Require the same images in every result, or use the common ones.")
+@_statistics_options
+@_friendly
+def plot_speed_command(directories, metric, cost, out, dpi, images, n_bootstrap, n_permutations,
+                       seed):
+    """Score against cost with the Pareto front.
+
+    The speed-accuracy trade-off: each model's score against its GFLOP or ms per image (log
+    scale); the models no cheaper model beats are joined by the front.
+
+    Example: salbench plot speed results/ --metric auc --cost ms --out speed.png
+    """
+    _use_agg()
+    from .leaderboard import leaderboard
+    from .plotting import plot_speed_accuracy
+
+    board = leaderboard(list(directories), images=images, n_bootstrap=n_bootstrap,
+                        n_permutations=n_permutations, seed=seed)
+    _write_figure(plot_speed_accuracy(board, metric, cost), out, dpi=dpi)
 
 
 # ------------------------------------------------------------------------------------ datasets

@@ -934,9 +934,10 @@ def speed_accuracy_table(leaderboard_or_table, metric="information_gain", cost="
     left_out = models.loc[~usable, "model"].tolist()
     models = models[usable].reset_index(drop=True)
     if models.empty:
-        raise InputError(f"no model has both a {metric} score and a positive cost ({cost}); "
-                         + ("models report GFLOPs through a gflops attribute or method"
-                            if cost == "gflops" else "timings come from the results manifests"))
+        raise InputError(f"no model has both a score for {metric} and a positive cost ({cost}); "
+                         + ("a model reports its GFLOPs through a gflops attribute or method "
+                            "(or use the measured time: cost='ms')" if cost == "gflops"
+                            else "timings come from the results manifests"))
     models["on_front"] = pareto_front(models["cost"], models["score"],
                                       higher_is_better=direction == "higher")
     models.attrs.update(direction=direction, unit=unit, left_out=left_out, dataset=dataset,
