@@ -11,16 +11,23 @@ order, mean subtraction, input resolution) this script
    fixation), AUC of the model's density, and AUC of the network's raw logit map alone.
 
 Split: ``salbench.datasets.splits.split_images(osie, seed=0)`` (70 / 10 / 20 %). The test part
-is never touched. Stage 1 compares photometric choices at OSIE's native 600×800; stage 2 compares
-input resolutions for the best photometric choice of stage 1.
+is never touched. Stage 1 compares photometric choices (at native 600×800 unless
+``--stage1-size``); stage 2 compares input resolutions for the best photometric choice of stage 1
+(or BGR 0–255 minus the ImageNet mean with ``--stage 2``). ``--final-blur`` says where the
+network's last layer, a Gaussian blur, runs (see ``FastGazeModel``; ``fastgaze_blur_padding.py``
+compares the options).
 
-Run (from the repository root)::
+Run (from the repository root); the model card's tables come from::
 
-    .venv/bin/python benchmarks/fastgaze_preprocessing.py [--train-images 100] [--out table.md]
+    .venv/bin/python benchmarks/fastgaze_preprocessing.py --final-blur network
+    .venv/bin/python benchmarks/fastgaze_preprocessing.py --final-blur image --stage 2 \
+        --resolutions 240x320 288x384 336x448 384x512 432x576 480x640 600x800 672x896 768x1024 900x1200
+    .venv/bin/python benchmarks/fastgaze_preprocessing.py --final-blur image --stage 1 \
+        --stage1-size 480x640
 
 Network logits are cached in ``--cache`` (default: a folder in the system temp dir) so a rerun
-only refits. Runtime: about 50 minutes on the (shared, loaded) 2-core development machine;
-a rerun with a warm cache takes a few minutes.
+only refits. Runtime of the first command: about 50 minutes on the (shared, loaded) 2-core
+development machine; the others 10–20 minutes; a rerun with a warm cache a few minutes.
 """
 
 from __future__ import annotations
@@ -207,6 +214,8 @@ def main(argv=None):
     parser.add_argument("--final-blur", choices=["network", "image"], default="network",
                         help="where the network's final blur runs (see FastGazeModel)")
     parser.add_argument("--resolutions", nargs="+", help="stage 2 sizes, e.g. 600x800 768x1024")
+    parser.add_argument("--stage1-size", help="input size of stage 1, e.g. 480x640 (default: "
+                        "native)")
     args = parser.parse_args(argv)
     study = Study(args)
     print(f"OSIE split seed 0: fitting s, w on {len(study.train)} of {len(study.split.train)} "
@@ -216,13 +225,17 @@ def main(argv=None):
     output = []
     rows1 = []
     choices = photometric_choices()
+    stage1_size = tuple(int(v) for v in args.stage1_size.split("x")) if args.stage1_size else None
     if args.stage in ("1", "both"):
         for name, p in choices.items():
+            p = with_size(p, stage1_size)
             rows1.append(study.run(name, p))
             r = rows1[-1]
             print(f"  {name:32s} IG {r['ig_bits']:+.4f}  AUC {r['auc']:.4f}  "
                   f"({r['seconds']:.0f} s)", flush=True)
-        output.append(table(rows1, "Stage 1: photometric choices at native 600×800"))
+        where = f"{stage1_size[0]}×{stage1_size[1]}" if stage1_size else "native 600×800"
+        output.append(table(rows1, f"Stage 1: photometric choices at {where} (final blur: "
+                                   f"{args.final_blur})"))
         best = max(rows1, key=lambda r: r["ig_bits"])["name"]
     else:
         best = "bgr 0-255 - ImageNet mean"
