@@ -1,6 +1,5 @@
 """Export of trained / pruned GazeNets: ONNX (checked with onnxruntime) and the framework-free runtime."""
 
-
 import numpy as np
 import onnxruntime as ort
 import pytest
