@@ -704,7 +704,8 @@ _GRID_SCORES = ("auc", "nss", "auc_unfixated")
 
 
 def plot_image_grid(dataset, images, models, *, fig=None, colorbar=False, score=None,
-                    fixations_on_maps=False, cmap="magma", panel_width=2.6):
+                    fixations_on_maps=False, cmap="magma", panel_width=2.6,
+                    interpolation="auto"):
     """A grid of images: each with its fixations, then each model's map.
 
     Rows are images; the first column shows the image with its fixations (white dots, dark
@@ -728,6 +729,10 @@ def plot_image_grid(dataset, images, models, *, fig=None, colorbar=False, score=
     cmap : str, default="magma"
     panel_width : float, default=2.6
         Width of one panel in inches.
+    interpolation : str, default="auto"
+        How images and maps are resampled for display (any of ``imshow``'s). ``"auto"``: pixels
+        as squares (``"nearest"``) when an image is shown larger than its size at the figure's
+        resolution, matplotlib's ``"antialiased"`` when it is shrunk.
 
     Returns
     -------
@@ -763,14 +768,20 @@ def plot_image_grid(dataset, images, models, *, fig=None, colorbar=False, score=
     for r, i in enumerate(images):
         f = dataset.fixations.for_image(i)
         image = dataset.stimuli.load(i)
+        if interpolation == "auto":
+            # enlarged pixels stay sharp squares (smoothing them only invents detail); shrunk
+            # images are low-pass filtered so they do not alias
+            resample = "nearest" if image.shape[1] < panel_width * fig.dpi else "antialiased"
+        else:
+            resample = interpolation
         ax = axes[r, 0]
-        ax.imshow(image, cmap="gray" if image.ndim == 2 else None, interpolation="antialiased")
+        ax.imshow(image, cmap="gray" if image.ndim == 2 else None, interpolation=resample)
         _draw_fixations(ax, f.x, f.y, image.shape[:2])
         ax.set_ylabel(f"{dataset.stimuli.names[i]}\n{len(f)} fixations", fontsize="small")
         for c, model in enumerate(models, start=1):
             values, kind = model_map(model, dataset, i)
             ax = axes[r, c]
-            shown = ax.imshow(values, cmap=cmap, interpolation="antialiased",
+            shown = ax.imshow(values, cmap=cmap, interpolation=resample,
                               vmin=0.0 if kind == "probabilistic" else float(values.min()),
                               vmax=float(values.max()) if values.max() > values.min() else None)
             if fixations_on_maps:
@@ -995,6 +1006,7 @@ def plot_speed_accuracy(leaderboard_or_table, metric="information_gain", cost="g
     ax.step(fc, fs, where="post", color=FRONT_COLOUR, linewidth=1.6, alpha=0.8, zorder=2,
             gid="pareto-front", label="Pareto front")
     notes = []
+    shown_baselines = []
     if table.attrs["left_out"]:
         notes.append(f"no {cost}: {', '.join(table.attrs['left_out'])}")
     if baselines:
@@ -1008,6 +1020,7 @@ def plot_speed_accuracy(leaderboard_or_table, metric="information_gain", cost="g
             if not low - reach <= value <= high + reach:
                 far.append(f"{name} {_format(value, metric)}")
                 continue
+            shown_baselines.append(value)
             ax.axhline(value, color=BASELINE_COLOUR, linewidth=1, linestyle=styles[k % 3],
                        zorder=1)
             ax.annotate(name, (1.0, value), xycoords=("axes fraction", "data"), xytext=(4, 0),
@@ -1028,11 +1041,24 @@ def plot_speed_accuracy(leaderboard_or_table, metric="information_gain", cost="g
     if direction == "lower":
         ax.invert_yaxis()  # better is up, as in every speed-accuracy plot
     if labels:
-        _place_labels(ax, c, s, table["model"].tolist(), front)
+        # labels avoid the intervals, the front and the baseline lines
+        obstacles = [[(x, a), (x, b)] for x, a, b in zip(c[has_ci], lo[has_ci], hi[has_ci])]
+        obstacles.append(_step_vertices(fc, fs))
+        obstacles += [[(ax.get_xlim()[0], value), (ax.get_xlim()[1], value)]
+                      for value in shown_baselines]
+        _place_labels(ax, c, s, table["model"].tolist(), front, obstacles)
     if notes:
         ax.annotate("; ".join(notes), (0, 0), xycoords="axes fraction", xytext=(0, -40),
                     textcoords="offset points", fontsize="x-small", color="0.45", va="top")
     return ax
+
+
+def _step_vertices(x, y):
+    """Vertices of the ``where="post"`` staircase through the points (x sorted)."""
+    vertices = [(x[0], y[0])]
+    for k in range(1, len(x)):
+        vertices += [(x[k], y[k - 1]), (x[k], y[k])]
+    return vertices
 
 
 def _plain_log_ticks(axis):
@@ -1045,46 +1071,75 @@ def _plain_log_ticks(axis):
     axis.set_minor_formatter(NullFormatter())
 
 
-def _place_labels(ax, xs, ys, texts, emphasis):
-    """Name each point, trying positions around it until the label overlaps no other label, no
-    point and stays inside the axes (greedy; the first candidate if none fits)."""
+def _place_labels(ax, xs, ys, texts, emphasis, obstacles=()):
+    """Name each point where its label covers the fewest other things.
+
+    Greedy, most important points first: every candidate position around the point (near, then
+    farther with a leader line) is scored by what the label would cover — other labels and
+    points (badly), ``obstacles`` (polylines in data coordinates, e.g. error bars and the
+    front), leaving the axes — and the cheapest wins.
+    """
+    from matplotlib.text import Text
+
     figure = ax.figure
-    try:
-        renderer = figure.canvas.get_renderer()
-    except AttributeError:  # a backend without a renderer: place labels to the right
-        renderer = None
     ax.autoscale_view()
-    candidates = [((7, 5), "left", "bottom"), ((7, -5), "left", "top"),
-                  ((-7, 5), "right", "bottom"), ((-7, -5), "right", "top"),
-                  ((0, 9), "center", "bottom"), ((0, -9), "center", "top"),
-                  ((12, 0), "left", "center"), ((-12, 0), "right", "center")]
+    ax.set_xlim(ax.get_xlim())  # freeze the limits: positions are measured in display units
+    ax.set_ylim(ax.get_ylim())
+    try:
+        figure.draw_without_rendering()  # run the layout engine first, so positions are final
+        renderer = figure.canvas.get_renderer()
+    except AttributeError:  # a backend without a renderer: labels to the right
+        renderer = None
+    near = [((6, 4), "left", "bottom"), ((6, -4), "left", "top"), ((-6, 4), "right", "bottom"),
+            ((-6, -4), "right", "top"), ((0, 8), "center", "bottom"),
+            ((0, -8), "center", "top"), ((9, 0), "left", "center"), ((-9, 0), "right", "center")]
+    far = [((dx * 3, dy * 4), ha, va) for (dx, dy), ha, va in near]
+    candidates = near + far
     points = ax.transData.transform(np.column_stack([xs, ys]))
+    samples = _polyline_samples(ax, obstacles)
     axes_box = ax.get_window_extent(renderer) if renderer is not None else None
     placed = []
-    # most important (front) points first, then by score, so they get the best positions
     for k in sorted(range(len(texts)), key=lambda i: (not emphasis[i], -ys[i])):
         best = None
-        for offset, ha, va in candidates if renderer is not None else candidates[:1]:
-            label = ax.annotate(texts[k], (xs[k], ys[k]), xytext=offset,
-                                textcoords="offset points", ha=ha, va=va, fontsize="small",
-                                color="0.1" if emphasis[k] else "0.3", zorder=5)
+        for rank, (offset, ha, va) in enumerate(candidates if renderer is not None else near[:1]):
+            leader = rank >= len(near)
+            label = ax.annotate(
+                texts[k], (xs[k], ys[k]), xytext=offset, textcoords="offset points", ha=ha,
+                va=va, fontsize="small", color="0.1" if emphasis[k] else "0.3", zorder=5,
+                arrowprops=dict(arrowstyle="-", color="0.6", linewidth=0.6, shrinkA=1,
+                                shrinkB=4) if leader else None)
             if renderer is None:
-                best = label
                 break
-            box = label.get_window_extent(renderer).expanded(1.04, 1.1)
-            overlaps = sum(box.overlaps(other) for other in placed)
-            hits = sum(1 for j, (px, py) in enumerate(points)
-                       if j != k and box.x0 - 4 <= px <= box.x1 + 4 and box.y0 - 4 <= py <= box.y1 + 4)
+            label.get_window_extent(renderer)  # updates the position; includes the leader
+            box = Text.get_window_extent(label, renderer).padded(2)  # the text alone
+            covered_labels = sum(box.overlaps(other) for other in placed)
+            covered_points = sum(1 for j, (px, py) in enumerate(points)
+                                 if j != k and box.x0 - 5 <= px <= box.x1 + 5
+                                 and box.y0 - 5 <= py <= box.y1 + 5)
+            covered_lines = int(((samples[:, 0] >= box.x0) & (samples[:, 0] <= box.x1)
+                                 & (samples[:, 1] >= box.y0) & (samples[:, 1] <= box.y1)).sum()) \
+                if samples.size else 0
             outside = not (axes_box.x0 <= box.x0 and box.x1 <= axes_box.x1
                            and axes_box.y0 <= box.y0 and box.y1 <= axes_box.y1)
-            cost = 3 * overlaps + 2 * hits + outside
+            cost = (100 * outside + 30 * covered_labels + 20 * covered_points
+                    + min(covered_lines, 15) + 2 * leader + 0.1 * rank)
             if best is None or cost < best[0]:
                 if best is not None:
                     best[1].remove()
                 best = (cost, label, box)
             else:
                 label.remove()
-            if cost == 0:
-                break
         if renderer is not None:
             placed.append(best[2])
+
+
+def _polyline_samples(ax, polylines, step=3.0):
+    """Points every ``step`` display pixels along polylines given in data coordinates."""
+    out = []
+    for line in polylines:
+        vertices = ax.transData.transform(np.asarray(line, dtype=float))
+        for (x0, y0), (x1, y1) in zip(vertices[:-1], vertices[1:]):
+            n = max(int(np.hypot(x1 - x0, y1 - y0) / step), 1)
+            u = np.linspace(0.0, 1.0, n + 1)
+            out.append(np.column_stack([x0 + u * (x1 - x0), y0 + u * (y1 - y0)]))
+    return np.concatenate(out) if out else np.empty((0, 2))

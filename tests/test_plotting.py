@@ -281,6 +281,11 @@ def test_roc_curve_area_matches_auc_on_random_maps(seed, levels, negatives):
     rng = np.random.default_rng(seed)
     s, x, y = _random_case(rng, shape=(int(rng.integers(2, 7)), int(rng.integers(2, 7))),
                            levels=levels, n=int(rng.integers(1, 8)))
+    every_pixel_fixated = np.unique(np.floor(y) * s.shape[1] + np.floor(x)).size == s.size
+    if negatives == "unfixated" and every_pixel_fixated:
+        with pytest.raises(InputError, match="no negatives"):
+            plotting.roc_curve(s, x, y, negatives=negatives)
+        return
     curve = plotting.roc_curve(s, x, y, negatives=negatives)
     assert abs(curve.area - auc(s, x, y, negatives=negatives)) <= 1e-12
 
