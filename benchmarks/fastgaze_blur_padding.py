@@ -3,7 +3,7 @@
 The ``.vxm`` file gives the blur's kernel size (19) and std (3) but not its border handling. The
 runtime pads with zeros. This script runs the network *without* its blur layer on the same OSIE
 images as ``fastgaze_preprocessing.py`` (settled preprocessing: BGR 0–255 minus the ImageNet mean,
-768×1024, the settled resolution), then applies the blur with each border mode — or not at all, or at full image resolution after upsampling
+480×640, the settled resolution, by default), then applies the blur with each border mode — or not at all, or at full image resolution after upsampling
 (std 3 *pixels* instead of 3 map cells) — fits ``s`` and ``w`` on the
 training subsample and scores the validation images.
 
@@ -28,7 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fastgaze_preprocessing import SHARED, Study  # noqa: E402
 
 from salbench import metrics  # noqa: E402
-from salbench.models.fastgaze.model import FastGazeModel, upsample_logits  # noqa: E402
+from salbench.models.fastgaze.model import (  # noqa: E402
+    DEFAULT_INPUT_PIXELS, FastGazeModel, upsample_logits,
+)
 from salbench.models.fastgaze.network import GaussianBlur, Network  # noqa: E402
 from salbench.models.fastgaze.vxm import read_vxm  # noqa: E402
 
@@ -46,6 +48,8 @@ def blur(map_, taps, mode):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--train-images", type=int, default=100)
+    parser.add_argument("--input-pixels", type=int, default=DEFAULT_INPUT_PIXELS,
+                        help="network input size in pixels (default: the settled 480×640)")
     parser.add_argument("--validation-images", type=int, default=0)
     parser.add_argument("--vxm", default=str(SHARED / "models" / "fastgaze" / "fastgaze.vxm"))
     parser.add_argument("--cache", default=str(Path(tempfile.gettempdir())
@@ -56,12 +60,13 @@ def main(argv=None):
     blur_layer = full.layers[-1]
     assert isinstance(blur_layer, GaussianBlur)
     unblurred = Network(full.layers[:-1])
-    model = FastGazeModel(unblurred, centre_bias=study.centre_bias, input_pixels=768 * 1024)
+    model = FastGazeModel(unblurred, centre_bias=study.centre_bias, input_pixels=args.input_pixels)
     indices = list(study.train) + list(study.validation)
-    raw, _ = study.logits(model, "unblurred-bgr-mean-native", indices)
+    raw, _ = study.logits(model, f"unblurred-bgr-mean-{args.input_pixels}px", indices)
     raw = {i: r.astype(np.float64) for i, r in zip(indices, raw)}
     taps = blur_layer.kernel().astype(np.float64)
-    print(f"{len(study.train)} training images for s, w; {len(study.validation)} validation images")
+    print(f"{len(study.train)} training images for s, w; {len(study.validation)} validation "
+          f"images; network input {model.input_size((600, 800))}")
     print()
     print("| blur border | IG over CB (bits/fix) | LL (bits/fix) | AUC | s | w |")
     print("|---|---|---|---|---|---|")
@@ -77,7 +82,7 @@ def main(argv=None):
                 upsampled = blur(upsampled, taps, "constant" if "zeros" in mode else "nearest")
             return upsampled
 
-        fitted = FastGazeModel(unblurred, centre_bias=study.centre_bias, input_pixels=768 * 1024)
+        fitted = FastGazeModel(unblurred, centre_bias=study.centre_bias, input_pixels=args.input_pixels)
         fitted.fit(study.dataset, images=study.train, logit_maps=[up(i) for i in study.train])
         ll, ig, auc, n = [], [], [], []
         for i in study.validation:

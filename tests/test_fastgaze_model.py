@@ -159,7 +159,7 @@ def test_input_resolution_policy():
     assert native.input_size((10, 300)) == (16, 300)  # at least one output cell
     fixed = FastGazeModel(TWITTER, preprocessing=Preprocessing(input_size=(384, 512)))
     assert fixed.input_size((100, 900)) == (384, 512)
-    assert FastGazeModel(TWITTER).input_size((600, 800)) == (768, 1024)  # the settled default
+    assert FastGazeModel(TWITTER).input_size((600, 800)) == (480, 640)  # the settled default
     with pytest.raises(InputError, match="input_pixels"):
         FastGazeModel(TWITTER, input_pixels=100)
 

@@ -47,7 +47,7 @@ TWITTER_PREPROCESSING = Preprocessing(input_size=None, channel_order="bgr", scal
 #: Every image is resized (up or down, aspect ratio kept) to about this many pixels before the
 #: network: the resolution the OSIE study found best (MODEL_CARD: "Preprocessing"), and a bound on
 #: the cost of large photographs. ``None`` runs the network at each image's own size.
-DEFAULT_INPUT_PIXELS = 768 * 1024
+DEFAULT_INPUT_PIXELS = 480 * 640
 
 
 def load(path) -> Network:
