@@ -191,6 +191,8 @@ def plot_leaderboard(leaderboard, metric=None, *, ax=None, baselines=True, value
     >>> ax = plot_leaderboard(board, "auc")  # doctest: +SKIP
     >>> ax.figure.savefig("leaderboard.png")  # doctest: +SKIP
     """
+    from matplotlib.transforms import offset_copy
+
     board = _as_leaderboard(leaderboard)
     metric = _pick_metric(board, metric)
     fact = next(m for m in board.metric_facts if m["name"] == metric)
@@ -207,7 +209,7 @@ def plot_leaderboard(leaderboard, metric=None, *, ax=None, baselines=True, value
     _style_axes(ax)
 
     best = rows[rows["is_best"].astype(bool)]
-    if len(best):
+    if len(best) and np.isfinite(best[["ci_low", "ci_high"]].to_numpy(float)).all():
         low, high = float(best["ci_low"].iloc[0]), float(best["ci_high"].iloc[0])
         ax.axvspan(low, high, color=BEST_COLOUR, alpha=0.10, linewidth=0, zorder=0)
     first_baseline = None
@@ -278,8 +280,11 @@ def plot_leaderboard(leaderboard, metric=None, *, ax=None, baselines=True, value
                                                 f"{meta.get('alpha', 0.05):g})",
                      "model": "model", "baseline": "baseline"}
     shown = [k for k in order if k in handles]
+    # a fixed distance below the axes, clear of the tick labels and the axis label whatever the
+    # number of rows
+    below = offset_copy(ax.transAxes, fig=ax.figure, y=-38, units="points")
     ax.legend([handles[k] for k in shown], [legend_labels[k] for k in shown], loc="upper left",
-              bbox_to_anchor=(0.0, -0.13 - 0.25 / max(n, 1)), ncol=len(shown), frameon=False,
+              bbox_to_anchor=(0.0, 0.0), bbox_transform=below, ncol=len(shown), frameon=False,
               fontsize="small", handletextpad=0.3, columnspacing=1.2,
               title=f"{level}% bootstrap intervals over images", title_fontsize="small",
               alignment="left")
@@ -882,7 +887,8 @@ def pareto_front(cost, score, *, higher_is_better=True) -> np.ndarray:
     return front
 
 
-def speed_accuracy_table(leaderboard_or_table, metric="information_gain", cost="gflops"):
+def speed_accuracy_table(leaderboard_or_table, metric="information_gain", cost="gflops", *,
+                         direction=None):
     """Score and cost per model, from a leaderboard or a table, with the Pareto front marked.
 
     Parameters
@@ -894,6 +900,9 @@ def speed_accuracy_table(leaderboard_or_table, metric="information_gain", cost="
         (``gflops``) or its measured model time (``ms``, ``model_ms_per_image``).
     metric : str, default="information_gain"
     cost : {"gflops", "ms"}, default="gflops"
+    direction : {"higher", "lower"}, optional
+        Which way is better, for a table whose metric is not a registered one (a leaderboard
+        knows its metrics' directions).
 
     Returns
     -------
@@ -922,7 +931,7 @@ def speed_accuracy_table(leaderboard_or_table, metric="information_gain", cost="
             "ci_low": frame["ci_low"].astype(float) if "ci_low" in frame.columns else np.nan,
             "ci_high": frame["ci_high"].astype(float) if "ci_high" in frame.columns else np.nan,
             "cost": frame[cost].astype(float)})
-        direction, unit, dataset = _metric_direction(metric), "", None
+        direction, unit, dataset = _metric_direction(metric, direction), "", None
         if metric != "explained_ig":
             from .metrics import _registry
 
@@ -959,7 +968,7 @@ def speed_accuracy_table(leaderboard_or_table, metric="information_gain", cost="
 
 
 def plot_speed_accuracy(leaderboard_or_table, metric="information_gain", cost="gflops", *,
-                        ax=None, baselines=True, labels=True, title=None):
+                        ax=None, baselines=True, labels=True, title=None, direction=None):
     """Score against cost (log scale) for each model, with the Pareto front drawn.
 
     Each model is a point (with its confidence interval when known); the models no other model
@@ -979,6 +988,8 @@ def plot_speed_accuracy(leaderboard_or_table, metric="information_gain", cost="g
     labels : bool, default=True
         Name every point (placed so that labels do not overlap where possible).
     title : str, optional
+    direction : {"higher", "lower"}, optional
+        For a table with an unregistered metric (see :func:`speed_accuracy_table`).
 
     Returns
     -------
@@ -986,7 +997,7 @@ def plot_speed_accuracy(leaderboard_or_table, metric="information_gain", cost="g
         The model points are ``ax.collections[0]`` (in the order of
         :func:`speed_accuracy_table`); the front is the line with gid ``"pareto-front"``.
     """
-    table = speed_accuracy_table(leaderboard_or_table, metric, cost)
+    table = speed_accuracy_table(leaderboard_or_table, metric, cost, direction=direction)
     metric, direction = table.attrs["metric"], table.attrs["direction"]
     ax = _new_axes(ax, (6.8, 4.6))
     _style_axes(ax, grid_axis="both")

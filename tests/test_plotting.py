@@ -448,6 +448,19 @@ def test_speed_accuracy_from_a_leaderboard(board):
         "alpha": True, "beta": True, "gamma": True, "delta": False}
 
 
+def test_speed_accuracy_of_a_table_with_an_unregistered_metric():
+    table = pd.DataFrame({"model": ["a", "b", "c"], "ms": [1.0, 5.0, 3.0],
+                          "error": [0.3, 0.1, 0.2]})
+    with pytest.raises(InputError, match="direction='higher' or 'lower'"):
+        plotting.speed_accuracy_table(table, "error", "ms")
+    result = plotting.speed_accuracy_table(table, "error", "ms", direction="lower")
+    assert result["on_front"].tolist() == [True, True, True]
+    ax = plotting.plot_speed_accuracy(table, "error", "ms", direction="lower")
+    assert "lower is better" in ax.get_ylabel() and ax.yaxis_inverted()
+    front = next(line for line in ax.lines if line.get_gid() == "pareto-front")
+    assert list(front.get_xdata()) == [1.0, 3.0, 5.0]
+
+
 def test_speed_accuracy_without_costs_says_so():
     table = pd.DataFrame({"model": ["a"], "ms": [np.nan], "auc": [0.7]})
     with pytest.raises(InputError, match="no model has both"):
