@@ -793,7 +793,8 @@ def plot_image_grid(dataset, images, models, *, fig=None, colorbar=False, score=
                 _draw_fixations(ax, f.x, f.y, values.shape, size=6)
             if colorbar:
                 # plain tick labels: an offset text ("1e-4") would collide with the titles
-                bar = fig.colorbar(shown, ax=ax, fraction=0.046, pad=0.02,
+                # as tall as the map itself (an inset in axes coordinates follows its aspect)
+                bar = fig.colorbar(shown, cax=ax.inset_axes([1.03, 0.0, 0.045, 1.0]),
                                    format=FuncFormatter(lambda v, _: f"{v:.2g}"))
                 bar.ax.tick_params(labelsize="x-small")
             if score is not None and len(f):
