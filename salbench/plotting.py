@@ -742,7 +742,8 @@ def plot_image_grid(dataset, images, models, *, fig=None, colorbar=False, score=
     Returns
     -------
     matplotlib.figure.Figure
-        ``fig.axes`` holds the panels row by row (colourbars, if any, after them).
+        ``fig.axes`` holds the panels row by row; a colourbar is an inset of its panel
+        (``ax.child_axes``).
     """
     import matplotlib.pyplot as plt
     from matplotlib.ticker import FuncFormatter

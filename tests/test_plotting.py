@@ -505,7 +505,9 @@ def test_image_grid_with_colourbars_and_fixations_on_maps(synthetic):
 
     fig = plotting.plot_image_grid(synthetic.dataset, [1], [TrueDensityModel(synthetic)],
                                    colorbar=True, fixations_on_maps=True, score="nss")
-    assert len(fig.axes) == 3  # two panels and one colourbar
+    assert len(fig.axes) == 2 and len(fig.axes[1].child_axes) == 1  # the colourbar: an inset
+    bar = fig.axes[1].child_axes[0]
+    assert bar.get_ylim() == pytest.approx((0.0, synthetic.true_density(1).max()))
     f = synthetic.dataset.fixations.for_image(1)
     assert fig.axes[1].texts[0].get_text() == \
         f"NSS {nss(synthetic.true_density(1), f.x, f.y):.3f}"
