@@ -511,7 +511,7 @@ def roc_curve(saliency_map, x, y, *, negatives="all") -> RocCurve:
     >>> import numpy as np
     >>> curve = roc_curve(np.array([[0.0, 1.0], [2.0, 3.0]]), [1.5], [1.5])
     >>> curve.fpr.tolist(), curve.tpr.tolist(), curve.area
-    ([0.0, 0.0, 0.25, 1.0], [0.0, 1.0, 1.0, 1.0], 0.875)
+    ([0.0, 0.25, 1.0], [0.0, 1.0, 1.0], 0.875)
     """
     s = as_map(saliency_map)
     check_finite(s, "saliency_map")
