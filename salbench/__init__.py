@@ -22,6 +22,7 @@ _LAZY = {
     "density_map": ("salbench.datasets", "density_map"),
     "evaluate": ("salbench.evaluate", "evaluate"),
     "leaderboard": ("salbench.leaderboard", "leaderboard"),
+    "plotting": ("salbench.plotting", None),
     "crop": ("salbench.crop", None),
     "audit": ("salbench.audit", None),
 }
