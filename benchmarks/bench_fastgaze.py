@@ -146,7 +146,7 @@ def time_side_by_side(network, size, repeats, threads):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default=str(DEFAULT_MODEL))
-    parser.add_argument("--sizes", nargs="+", default=["384x512", "600x800"])
+    parser.add_argument("--sizes", nargs="+", default=["384x512", "480x640", "600x800"])
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--probe", choices=["ours", "torch"], help=argparse.SUPPRESS)

@@ -173,8 +173,9 @@ class FastGazeModel(ProbabilisticModel):
         Where a trailing :class:`GaussianBlur` of the network runs: ``"network"`` — as stored, on
         the ``1 / output_stride`` logit map; ``"image"`` — after upsampling, on the image's pixel
         grid, its kernel size and std read as pixels. ``"auto"`` (default) is ``"image"`` for
-        Twitter's ``.vxm`` networks, where OSIE showed the map-resolution blur costs 0.18
-        bits/fixation (models/fastgaze.md, "Blur"), and ``"network"`` otherwise.
+        Twitter's ``.vxm`` networks, where on OSIE the map-resolution blur cost 0.18 (768×1024
+        input) to 0.52 (480×640) bits/fixation (models/fastgaze.md, "Blur"), and ``"network"``
+        otherwise.
     threads : int, optional
         Worker threads of the runtime.
 
