@@ -17,3 +17,6 @@ def shared_dir() -> Path:
             f"the shared data folder {SHARED} is missing; set SALBENCH_SHARED to its location"
         )
     return SHARED
+
+# Scripts that generated test fixtures (they need pysaliency, which is not a dependency).
+collect_ignore_glob = ["data/*"]
