@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 from salbench.exceptions import DataError, InputError
-from salbench.models.fastgaze import network as network_module
 from salbench.models.fastgaze.network import (
     Conv2d, GaussianBlur, MaxPool2d, Network, Preprocessing, load_network,
 )
@@ -24,9 +23,13 @@ def small_network(rng=np.random.default_rng(0)):
         metadata={"source": "test"})
 
 
-def test_doctests():
+@pytest.mark.parametrize("module", ["network", "flops", "runtime", "model"])
+def test_doctests(module):
     import doctest
-    failures, tried = doctest.testmod(network_module)
+    import importlib
+
+    mod = importlib.import_module(f"salbench.models.fastgaze.{module}")
+    failures, tried = doctest.testmod(mod)
     assert tried > 0 and failures == 0
 
 
