@@ -224,3 +224,15 @@ def test_final_blur_placement():
     assert on_image.describe()["parameters"]["final_blur"] == "image"
     with pytest.raises(InputError, match="final_blur"):
         FastGazeModel(net, final_blur="upsampled")
+
+
+def test_gflops_without_a_size_is_the_cost_at_the_models_own_input():
+    from salbench.models.fastgaze import FastGazeModel
+    from salbench.models.fastgaze.flops import conv_flops
+
+    small = FastGazeModel(VXM_PATH, input_pixels=96 * 128)
+    assert small.input_size((3, 4)) == (96, 128)
+    assert small.gflops() == conv_flops(small.network, 96, 128) / 1e9
+    assert small.gflops(384, 512) == conv_flops(small.network, 384, 512) / 1e9
+    native = FastGazeModel(VXM_PATH, input_pixels=None)
+    assert native.gflops() == native.gflops(384, 512)

@@ -387,8 +387,21 @@ class FastGazeModel(ProbabilisticModel):
         return self
 
     # -- facts -------------------------------------------------------------------------------
-    def gflops(self, height: int = 384, width: int = 512) -> float:
-        """Convolution GFLOP of one forward pass at a ``height × width`` network input."""
+    def gflops(self, height: int | None = None, width: int | None = None) -> float:
+        """Convolution GFLOP of one forward pass at a ``height × width`` network input.
+
+        Without a size: the input this model actually uses — its fixed input size, or, with an
+        ``input_pixels`` budget (about the same pixel count for every image), the input it
+        chooses for a 4:3 image; at native resolution 384 × 512 is the reference.
+        """
+        if height is None or width is None:
+            p = self.preprocessing
+            if p.input_size:
+                height, width = p.input_size
+            elif self.input_pixels:
+                height, width = self.input_size((3, 4))
+            else:
+                height, width = 384, 512
         return conv_flops(self.network, height, width) / 1e9
 
     def describe(self) -> dict:
