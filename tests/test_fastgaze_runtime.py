@@ -215,12 +215,11 @@ def test_blur_kernel_matches_reference(seed, channels, height, width, kernel_siz
 
 
 def test_threads_give_identical_results_and_restore_blas_threads():
-    from salbench.models.fastgaze import _blas
+    from salbench import _blas
 
     x = np.random.default_rng(5).normal(size=(3, 70, 90)).astype(np.float32) * 50
-    controller = _blas.controller()
-    assert controller is not None  # numpy's bundled OpenBLAS is found on the supported platforms
-    before = controller.get()
+    assert _blas.available()  # numpy's bundled OpenBLAS is found on the supported platforms
+    before = _blas.thread_counts()
     one = Runtime(TWITTER, threads=1, tile_values=4000).forward(x)
     two = Runtime(TWITTER, threads=2, tile_values=4000).forward(x)
     three = Runtime(TWITTER, threads=3, tile_values=4000).forward(x)
@@ -229,9 +228,9 @@ def test_threads_give_identical_results_and_restore_blas_threads():
     # ...while another tile size changes BLAS's blocking, hence the float32 rounding only.
     other = Runtime(TWITTER, threads=2, tile_values=100_000).forward(x)
     assert_close_float32(other, one.astype(np.float64))
-    assert controller.get() == before
-    with controller.limit_to_one():
-        with controller.limit_to_one():
-            assert controller.get() == 1
-        assert controller.get() == 1
-    assert controller.get() == before
+    assert _blas.thread_counts() == before
+    with _blas.single_threaded():
+        with _blas.single_threaded():
+            assert set(_blas.thread_counts()) == {1}
+        assert set(_blas.thread_counts()) == {1}
+    assert _blas.thread_counts() == before

@@ -43,7 +43,7 @@ from scipy.optimize import minimize, minimize_scalar
 
 from .._validation import positive_int
 from ..exceptions import InputError
-from ._blas_threads import single_threaded
+from .._blas import single_threaded
 from .base import ProbabilisticModel, SaliencyMapModel
 
 LN2 = math.log(2.0)
@@ -345,7 +345,7 @@ class SaliencyMapDensityModel(ProbabilisticModel):
                     warm[0] = out.x
             return results[sigma][0]
 
-        # Many tiny BLAS calls (L-BFGS-B on ~20 parameters): threads only cost (see _blas_threads).
+        # Many tiny BLAS calls (L-BFGS-B on ~20 parameters): threads only cost (see salbench/_blas.py).
         with single_threaded():
             losses = [fit_sigma(s) for s in self.sigmas]
             best = int(np.argmin(losses))

@@ -46,7 +46,7 @@ import numpy as np
 
 from .._validation import keyword_choice, positive_int
 from ..exceptions import InputError
-from ._blas_threads import single_threaded
+from .._blas import single_threaded
 from .base import ProbabilisticModel, SaliencyMapModel
 
 #: metric name -> which map maximises its expected score.
@@ -180,7 +180,7 @@ def sim_optimal_map(density, *, sigma: float, n_fixations: int, samples: int = 2
     # density_map's default): E_m = Ky[:, rows_m] @ Kx[:, cols_m].T, batched over the samples.
     ky = _kernel_matrix(cells.shape[0], sigma / d)
     kx = _kernel_matrix(cells.shape[1], sigma / d)
-    with single_threaded():  # many small products: BLAS threads only cost (see _blas_threads)
+    with single_threaded():  # many small products: BLAS threads only cost (see salbench/_blas.py)
         empirical = np.matmul(np.ascontiguousarray(ky[:, rows].transpose(1, 0, 2)),
                               np.ascontiguousarray(kx[:, cols].transpose(1, 2, 0)))
     empirical /= empirical.sum(axis=(1, 2), keepdims=True)

@@ -36,7 +36,7 @@ import numpy as np
 from ..._numba import kernel
 from ..._validation import positive_int
 from ...exceptions import InputError
-from . import _blas
+from ..._blas import available as _blas_controllable, single_threaded
 from .network import Conv2d, GaussianBlur, MaxPool2d, Network
 
 #: Target size of the im2col tile in float32 values (≈ 2 MiB): large enough that each GEMM call has
@@ -245,12 +245,11 @@ class Runtime:
         self.tile_values = TILE_VALUES if tile_values is None else positive_int(tile_values,
                                                                                 "tile_values")
         # Parallel over row tiles with single-threaded BLAS when numpy's OpenBLAS can be
-        # controlled; otherwise one worker and BLAS's own threads (see _blas.py for why).
-        self._blas = _blas.controller()
+        # controlled; otherwise one worker and BLAS's own threads (see salbench/_blas.py).
         if threads is None:
             threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
                 else (os.cpu_count() or 1)
-        self._threads = positive_int(threads, "threads") if self._blas is not None else 1
+        self._threads = positive_int(threads, "threads") if _blas_controllable() else 1
         layers = network.layers
         self._matrices = {}
         for index, layer in enumerate(layers):
@@ -285,7 +284,7 @@ class Runtime:
         """
         x = self._validate(image)
         if self._threads > 1:
-            with self._blas.limit_to_one():
+            with single_threaded():
                 return self._forward(x, stats)
         return self._forward(x, stats)
 

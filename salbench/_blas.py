@@ -1,13 +1,18 @@
-"""Single-threaded BLAS around many small linear-algebra calls (numpy's *and* SciPy's OpenBLAS).
+"""Single-threaded BLAS inside a block: numpy's and SciPy's bundled OpenBLAS, via ctypes.
 
-numpy and SciPy wheels each bundle their own OpenBLAS (``numpy.libs``, ``scipy.libs``), and both
-start a thread pool that busy-waits. For tiny operations — L-BFGS-B's updates on 20 parameters,
-dot products inside an objective — the threads cost far more than they save, and on a shared
-machine (2 cores, several processes) a descheduled BLAS thread stalls every call: measured on the
-development machine under load, one L-BFGS-B iteration on 20 parameters took 4 ms of CPU with
-threaded BLAS and 0.03 ms single-threaded. :func:`single_threaded` finds both libraries the way
-threadpoolctl does (ctypes, by their exported ``*openblas_set_num_threads*`` symbols) and limits
-them to one thread inside a ``with`` block; where none is found it does nothing.
+numpy and SciPy wheels each bundle their own OpenBLAS (``numpy.libs``, ``scipy.libs``), and each
+starts a thread pool that busy-waits. Two places in salbench are better off with one BLAS thread:
+
+* many tiny linear-algebra calls (L-BFGS-B on 20 parameters in the saliency-to-density fit): on
+  the 2-core development machine under load one iteration took 4 ms of CPU with threaded BLAS and
+  0.03 ms single-threaded;
+* the FastGaze runtime, which parallelises over row tiles itself: OpenBLAS splitting every ~1 ms
+  GEMM over its own threads made the forward pass 2–5× slower when the cores were shared
+  (``benchmarks/bench_fastgaze.py``).
+
+The libraries are found the way threadpoolctl finds them (by their exported
+``*openblas_set_num_threads*`` symbols). Where none is found, :func:`single_threaded` does nothing
+and :func:`available` is False.
 """
 
 from __future__ import annotations
@@ -51,9 +56,23 @@ def _libraries():
     return tuple(found)
 
 
+def available() -> bool:
+    """Whether numpy's or SciPy's OpenBLAS was found (so the thread count can be controlled)."""
+    return bool(_libraries())
+
+
+def thread_counts() -> list[int]:
+    """The current thread count of each controllable OpenBLAS."""
+    return [int(get()) for get, _ in _libraries()]
+
+
 @contextlib.contextmanager
 def single_threaded():
-    """Limit numpy's and SciPy's OpenBLAS to one thread inside the block (re-entrant)."""
+    """Limit numpy's and SciPy's OpenBLAS to one thread inside the block.
+
+    Re-entrant and thread-safe: the counts are saved when the outermost block starts and restored
+    when the last one ends.
+    """
     global _depth, _saved
     libraries = _libraries()
     with _lock:
