@@ -1,7 +1,6 @@
 """Baseline models: uniform, cross-validated centre bias, leave-one-subject-out gold standard."""
 
 import math
-import warnings
 
 import numpy as np
 import pytest

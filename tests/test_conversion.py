@@ -163,7 +163,7 @@ def test_never_worse_than_the_centre_bias_on_held_out_images(centred):
 
 def test_train_test_separation(tmp_path, centred):
     dataset, maps = centred
-    train, test = list(range(0, 30)), list(range(30, 60))
+    train = list(range(0, 30))
     stored = StoredMaps(maps)
     sigmas = (0.0, 0.02, 0.05)
     model = SaliencyMapDensityModel(stored, centre_bias="fit", sigmas=sigmas).fit(dataset, train=train)

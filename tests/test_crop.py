@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 import naive_crop as naive
 from salbench.crop import (
     CropBox, Crops, SummedAreaTable, argmax_crop, best_window, centre_crop, crop, crop_boxes,
-    crop_size, mass_crop, model_crops, salient_point, window_sums,
+    crop_size, mass_crop, model_crops, window_sums,
 )
 from salbench.exceptions import InputError
 from salbench.models.base import ProbabilisticModel, SaliencyMapModel

@@ -8,7 +8,6 @@ import hashlib
 import http.server
 import os
 import threading
-from pathlib import Path
 
 import pytest
 

@@ -12,7 +12,7 @@ from salbench.evaluate import default_baseline, evaluate, evaluate_baselines
 from salbench.exceptions import DegenerateInputWarning, InputError
 from salbench.metrics import PER_FIXATION_METRICS, names, score_fixations, score_maps
 from salbench.models.base import SaliencyMapModel
-from salbench.models.baselines import CentreBiasModel, GoldStandardModel, UniformModel
+from salbench.models.baselines import GoldStandardModel, UniformModel
 
 from _evaluate_support import PixelMeanModel, SmoothRandomModel, mixed_size_dataset
 

@@ -51,8 +51,6 @@ from __future__ import annotations
 import io
 import json
 import math
-import os
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,6 +58,7 @@ from typing import Union
 
 import numpy as np
 
+from ...datasets._atomic import write_bytes_atomic
 from ...exceptions import DataError, InputError
 
 FORMAT_NAME = "salbench-network"
@@ -362,21 +361,8 @@ class Network:
                 arrays[f"layer{index}.bias"] = layer.bias
         buffer = io.BytesIO()
         np.savez(buffer, **arrays)
-        _atomic_write(path, buffer.getvalue())
+        write_bytes_atomic(path, buffer.getvalue())
         return path
-
-
-def _atomic_write(path: Path, data: bytes):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(temp, path)
-    except BaseException:
-        if os.path.exists(temp):
-            os.unlink(temp)
-        raise
 
 
 def load_network(path) -> Network:

@@ -29,15 +29,15 @@ import functools
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
+from ..._blas import available as _blas_controllable, single_threaded
 from ..._numba import kernel
 from ..._validation import positive_int
 from ...exceptions import InputError
-from ..._blas import available as _blas_controllable, single_threaded
-from .network import Conv2d, GaussianBlur, MaxPool2d, Network
+from .network import Conv2d, MaxPool2d, Network
 
 #: Target size of the im2col tile in float32 values (≈ 2 MiB): large enough that each GEMM call has
 #: plenty of work for every BLAS thread, small enough to stay in the 4 MiB L2 cache of a core.

@@ -41,7 +41,8 @@ from pathlib import Path
 import numpy as np
 
 from ...exceptions import DataError, InputError
-from .network import Conv2d, GaussianBlur, MaxPool2d, Network, _atomic_write
+from ...datasets._atomic import write_bytes_atomic
+from .network import Conv2d, GaussianBlur, MaxPool2d, Network
 
 MAGIC = b"\x01tPM"
 MODEL_TYPE = 2
@@ -335,5 +336,5 @@ def write_vxm(network: Network, path) -> Path:
     if not isinstance(network, Network):
         raise InputError(f"write_vxm needs a Network, got {type(network).__name__}")
     path = Path(path)
-    _atomic_write(path, vxm_bytes(network))
+    write_bytes_atomic(path, vxm_bytes(network))
     return path

@@ -18,32 +18,17 @@ from __future__ import annotations
 
 import io
 import math
-import os
-import tempfile
 import warnings
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from ...datasets._atomic import write_bytes_atomic
 from ...exceptions import InputError
 from ..base import ProbabilisticModel
 
 _OUTPUTS = ("log_density", "logits")
-
-
-def _atomic_write(path: Path, data: bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(temp, path)
-    except BaseException:
-        if os.path.exists(temp):
-            os.unlink(temp)
-        raise
-    return path
 
 
 def centre_bias_parameters(model) -> dict | None:
@@ -277,4 +262,4 @@ def export_onnx(model, path, *, output: str = "log_density", example_size=(64, 6
             torch.onnx.export(wrapper, (example,), buffer, dynamo=False, input_names=["images"],
                               output_names=[output], dynamic_axes=dynamic, opset_version=opset_version)
     model.train(was_training)
-    return _atomic_write(Path(path), buffer.getvalue())
+    return write_bytes_atomic(Path(path), buffer.getvalue())

@@ -11,7 +11,7 @@ import torch
 from ...exceptions import DataError, InputError
 from ..base import ProbabilisticModel
 from .architecture import GazeNet
-from .export import _atomic_write
+from ...datasets._atomic import write_bytes_atomic
 
 _FORMAT = "salbench-gazenet"
 _VERSION = 1
@@ -30,7 +30,7 @@ def save_model(model: GazeNet, path, *, metadata: dict | None = None) -> Path:
     }
     buffer = io.BytesIO()
     torch.save(payload, buffer)
-    return _atomic_write(Path(path), buffer.getvalue())
+    return write_bytes_atomic(Path(path), buffer.getvalue())
 
 
 def load_model(path) -> GazeNet:
