@@ -20,3 +20,14 @@ def shared_dir() -> Path:
 
 # Scripts that generated test fixtures (they need pysaliency, which is not a dependency).
 collect_ignore_glob = ["data/*"]
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """Tiny tensors: one torch thread is fastest and avoids oversubscription under pytest -n 2."""
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)

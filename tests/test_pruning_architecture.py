@@ -13,12 +13,7 @@ from salbench.models.pruning import GazeNet, SeparableGaussianBlur
 from salbench.models.pruning.architecture import gaussian_kernel1d, upsample_logits
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def images(n, h, w, seed=0):

@@ -18,13 +18,7 @@ from salbench.models.pruning import (
 )
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    # Tiny tensors: one thread is fastest and avoids oversubscription under pytest -n 2.
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def counted_flops(model, size):

@@ -23,12 +23,7 @@ from salbench.models.pruning import (
 from salbench.models.pruning.train import make_optimizer, training_step
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def random_images(n, h, w, seed=0):
