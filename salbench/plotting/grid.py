@@ -7,6 +7,7 @@ import numpy as np
 from .._validation import check_finite, keyword_choice
 from ..exceptions import InputError
 
+
 def model_map(model, dataset, image: int):
     """The map a figure shows for one dataset image: a model's density or its saliency map.
 

@@ -12,6 +12,7 @@ from ._style import (
     _new_axes, _pick_metric, _style_axes,
 )
 
+
 def plot_leaderboard(leaderboard, metric=None, *, ax=None, baselines=True, values=True,
                      sort=True, title=None):
     """One metric of a leaderboard: each model's mean with its confidence interval.

@@ -11,6 +11,7 @@ from .._validation import positive_int
 from ..exceptions import InputError
 from ._style import A_COLOUR, BASELINE_COLOUR, B_COLOUR, _new_axes, _style_axes
 
+
 @dataclass(frozen=True)
 class PairedDifference:
     """Paired comparison of two models over the images both scored (``b - a``)."""

@@ -10,6 +10,7 @@ from .._validation import as_coordinates, as_map, check_finite, keyword_choice
 from ..exceptions import InputError
 from ._style import _new_axes, _style_axes
 
+
 @dataclass(frozen=True)
 class RocCurve:
     """An ROC curve of fixated against negative saliency values.

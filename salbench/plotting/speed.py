@@ -13,6 +13,7 @@ from ._style import (
     _format, _metric_direction, _new_axes, _pick_metric, _style_axes,
 )
 
+
 def pareto_front(cost, score, *, higher_is_better=True) -> np.ndarray:
     """Which points are not dominated: no other point is at most as costly and at least as good,
     and strictly cheaper or better.
