@@ -14,13 +14,15 @@ What it does (deterministic for a given ``--seed``; CPU only, ``--threads`` torc
    (teacher term only) at the student input size ``--size``; the step count with the best
    validation information gain over the centre bias (OSIE validation images, checked every
    ``--eval-every`` steps) is kept.
-3. **Fisher pruning** (``salbench.models.pruning.prune``, criterion ``fisher``, one map every 10
-   SGD steps) for each ``--betas``, down through the FLOP levels ``--levels`` (fractions of the
-   unpruned cost); at each level a copy is fine-tuned briefly (Adam) and scored on validation.
-4. **Export**: every variant goes to ``--out`` as a framework-free ``.npz`` network
+3. **Fisher pruning** (``salbench.models.pruning.prune``, criterion ``fisher``, one map every
+   ``--steps-per-removal`` SGD steps, default 5) for each ``--betas``, down through the FLOP
+   levels ``--levels`` (fractions of the unpruned cost); at each level a copy is fine-tuned
+   briefly (Adam) and scored on validation.
+4. **Export**: every variant goes to the cache as a framework-free ``.npz`` network
    (:func:`salbench.models.pruning.export_runtime`, centre bias included) plus ``training.json``
-   (settings, validation scores, timings). The variant named by ``--default`` (best validation
-   information gain among the pruned levels that meet the speed target) becomes ``default.npz``.
+   (settings, validation scores, timings). With ``--out``, the unpruned network and, per level,
+   the β with the best validation information gain are packaged (:func:`package`); the default is
+   the most pruned level that keeps ≥ 90 % of the teacher's validation information gain.
 
 Run from the repository root (the command the model card quotes)::
 

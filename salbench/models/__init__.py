@@ -12,6 +12,7 @@ _LAZY = {
     "MapDirectoryModel": "adapters", "HDF5SaliencyMapModel": "adapters",
     "CallableModel": "adapters", "OnnxModel": "adapters", "TorchModel": "adapters",
     "CommandModel": "adapters",
+    "default_model": "default",
 }
 
 __all__ = ["ProbabilisticModel", "SaliencyMapModel", *_LAZY]
