@@ -287,8 +287,9 @@ def run_demo(*, data: str = "auto", n_images: int | None = None, out=None, n_thr
     """Run the whole pipeline and return ``(leaderboard, description)``.
 
     ``data="synthetic"`` always uses synthetic data; ``"auto"`` uses OSIE when it is available
-    locally (its first ``n_images`` images, default 40: uniform, centre bias, the
-    leave-one-subject-out gold standard and the spectral-residual model), otherwise synthetic data
+    locally (the first ``n_images``, default 40, of its default test split — images the built-in
+    model never saw: uniform, centre bias, the leave-one-subject-out gold standard, the
+    spectral-residual model and salbench's built-in pruned gaze model), otherwise synthetic data
     (``n_images`` default 24).
     """
     import tempfile
@@ -304,13 +305,18 @@ def run_demo(*, data: str = "auto", n_images: int | None = None, out=None, n_thr
     workdir = Path(tempfile.mkdtemp(prefix="salbench-demo-")) if out is None else Path(out)
     options = dict(n_threads=n_threads, progress=progress, seed=seed)
     if real is not None:
-        k = min(n_images or 40, len(real))
-        dataset = real.subset(range(k))
-        description = (f"OSIE (found locally), first {k} of {len(real)} images, "
-                       f"{len(dataset.fixations)} fixations")
+        from .datasets import split_images
+        from .models.default import default_model
+
+        # The built-in model was trained on OSIE's default training split: score held-out images.
+        test = split_images(real, seed=0).test
+        k = min(n_images or 40, len(test))
+        dataset = real.subset(test[:k])
+        description = (f"OSIE (found locally), first {k} of the {len(test)} test images of "
+                       f"split_images(osie, seed=0), {len(dataset.fixations)} fixations")
         models = [UniformModel(), default_baseline(dataset),
                   GoldStandardModel(prior=default_baseline(dataset)).fit(dataset),
-                  SpectralResidualModel()]
+                  SpectralResidualModel(), default_model()]
     else:
         synthetic = synthetic_dataset(n_images=n_images or 24, seed=seed,
                                       root=workdir / "synthetic-data")

@@ -185,6 +185,8 @@ def test_demo_uses_osie_when_it_is_on_this_machine(monkeypatch):
     monkeypatch.setenv("SALBENCH_DATA", str(SHARED_DATASETS))
     result = _run("demo", "--images", "5")
     assert result.exit_code == 0, result.output
-    assert "OSIE (found locally), first 5 of 700 images" in result.stderr
-    rows = [line.split(" | ")[0].lstrip("| ") for line in result.stdout.splitlines()[2:6]]
-    assert rows == ["spectral residual", "gold standard", "centre bias", "uniform"]
+    assert "OSIE (found locally), first 5 of the 140 test images" in result.stderr
+    rows = [line.split(" | ")[0].lstrip("| ") for line in result.stdout.splitlines()[2:7]]
+    assert set(rows) == {"salbench GazeNet", "spectral residual", "gold standard", "centre bias",
+                         "uniform"}
+    assert rows[:2] == ["salbench GazeNet", "spectral residual"]  # models first, best first
