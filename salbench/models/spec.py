@@ -14,6 +14,9 @@ spec                            model
 ``command:CMD``                 :class:`~salbench.models.adapters.CommandModel`
 ``fastgaze:FILE`` (``.vxm``)    :class:`~salbench.models.fastgaze.FastGazeModel` (fitted on the
                                 training images when ``dataset=`` is given)
+``builtin:default``             salbench's built-in pruned gaze model,
+                                :func:`~salbench.models.default_model`; ``builtin:VARIANT`` for
+                                ``unpruned``, ``pruned-50``, ``pruned-25`` or ``pruned-12``
 ``baseline:uniform``            :class:`~salbench.models.baselines.UniformModel`
 ``baseline:centre``             :class:`~salbench.models.baselines.CentreBiasModel` (needs
                                 ``dataset=``; fitted on ``train=``, default every image, which it
@@ -39,7 +42,8 @@ import numpy as np
 
 from ..exceptions import DataError, InputError
 
-SCHEMES = ("maps", "hdf5", "onnx", "torch", "python", "command", "fastgaze", "baseline", "density")
+SCHEMES = ("maps", "hdf5", "onnx", "torch", "python", "command", "fastgaze", "builtin", "baseline",
+           "density")
 BASELINES = {"uniform": "uniform", "centre": "centre", "center": "centre", "centre-bias": "centre",
              "center-bias": "centre", "centre_bias": "centre", "gold": "gold",
              "gold-standard": "gold", "gold_standard": "gold"}
@@ -47,7 +51,8 @@ _EXTENSIONS = {".h5": "hdf5", ".hdf5": "hdf5", ".onnx": "onnx", ".pt": "torch", 
                ".ts": "torch", ".torchscript": "torch", ".vxm": "fastgaze"}
 
 USAGE = ("a folder of maps, or maps:DIR, hdf5:FILE, onnx:FILE, torch:FILE, python:MODULE:ATTR, "
-         "command:CMD, fastgaze:FILE.vxm, baseline:uniform|centre|gold, density:SPEC")
+         "command:CMD, fastgaze:FILE.vxm, builtin:default, baseline:uniform|centre|gold, "
+         "density:SPEC")
 
 
 def _train_indices(dataset, train):
@@ -141,6 +146,11 @@ def from_spec(spec: str, *, dataset=None, train=None, kind: str | None = None, *
         raise InputError(f"kind= applies to file and network adapters, not to {scheme}: specs")
     if scheme == "fastgaze":
         return _fastgaze(rest, dataset, train, options)
+    if scheme == "builtin":
+        from .default import default_model
+
+        # Trained on OSIE's default training split; nothing is fitted to the user's dataset.
+        return default_model(None if rest.lower() == "default" else rest, **options)
     if scheme == "baseline":
         return _baseline(rest, dataset, train, options)
     return _density(rest, dataset, train, options)
