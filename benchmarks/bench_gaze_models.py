@@ -257,9 +257,10 @@ def write_docs(args, board, table, target_lines, twitter_ig, twitter_384, timing
         "`GFLOP`: its convolution FLOPs there; `ms`: median wall time of `log_density` for one "
         "384×512 RGB image (resize to the model's input, framework-free numpy/Numba runtime with "
         f"{args.threads} threads, upsampling, prior, normalisation; {args.repeats} runs after "
-        "warm-up); `net ms`: the network alone. Timed on the 2-core development machine, which "
-        f"other jobs shared (load average {loads[0]:.1f} before, {loads[1]:.1f} after the timing), "
-        "so times are upper bounds.",
+        "warm-up); `net ms`: the network alone. Timed on the 2-core development machine; 1-minute "
+        f"load average {loads[0]:.1f} before and {loads[1]:.1f} after the timing, the benchmark's "
+        "own threads included (a load well above 2 would mean other jobs shared the cores and the "
+        "times are upper bounds).",
         "",
         *table,
         "",
