@@ -237,8 +237,14 @@ def write_docs(args, board, table, target_lines, twitter_ig, twitter_384, timing
     from salbench.datasets._atomic import write_text_atomic
     from salbench.models.default import default_variant, variants
 
+    import json
+
+    from salbench.models.default import INDEX_FILE, MODELS_DIR, default_network
+
     facts = variants()
     default = default_variant()
+    input_text = "×".join(map(str, default_network(default).metadata["input_size"]))
+    rule = json.loads((MODELS_DIR / INDEX_FILE).read_text())["rule"]
     lines = [
         "# Gaze models on OSIE: Twitter's FastGaze and salbench's pruned GazeNet",
         "",
@@ -279,8 +285,9 @@ def write_docs(args, board, table, target_lines, twitter_ig, twitter_384, timing
         "## What salbench's GazeNet is, and is not",
         "",
         f"`salbench.models.default_model()` returns the `{default}` variant "
-        f"({facts[default]['gflop_at_input']:.3f} GFLOP at its "
-        f"{'×'.join(map(str, facts[default].get('input_size', [])))} input). It is a small "
+        f"({facts[default]['gflop_at_input']:.3f} GFLOP at its {input_text} input), chosen on "
+        "the OSIE validation images by the rule in `salbench/data/models/index.json` ("
+        f"{rule}) — never on these test images. It is a small "
         "VGG-style network (3×3 convolutions, max pooling to 1/8, a 1×1 readout before "
         "upsampling, a Gaussian blur, a learned Gaussian centre bias), trained from random "
         "initialisation on the 490 images of OSIE's training split and distilled from Twitter's "
