@@ -36,10 +36,25 @@ def _key_to_float(key):
 
 
 @kernel
+def _chan_merge(count, mean, m2, size, block_mean, block_m2):
+    """Running ``(count, mean, m2)`` after merging a block (Chan, Golub & LeVeque)."""
+    merged = count + size
+    delta = block_mean - mean
+    mean += delta * size / merged
+    m2 += block_m2 + delta * delta * count * size / merged
+    return merged, mean, m2
+
+
+@kernel
 def map_moments(a):
     """``(mean, m2, minimum, maximum)`` of the flat array ``a``; ``m2 = sum((a - mean)**2)``.
 
     A NaN or inf anywhere makes ``mean`` non-finite; callers check that (min/max may skip NaN).
+
+    Pipelined: while block ``k`` streams in from memory (its sum, min and max), the squared
+    deviations of block ``k - 1``, still in L1 cache, are summed in the same loop, so the
+    arithmetic overlaps the memory traffic instead of following it (measured 1.49 -> 1.10 ms for
+    a 768x1024 map read from DRAM by one thread; a plain sum takes 0.76 ms).
     """
     n_total = a.shape[0]
     bits = a.view(np.int64)
@@ -48,31 +63,48 @@ def map_moments(a):
     lo = _INT64_MAX
     hi = _INT64_MIN
     count = 0
+    prev_begin = 0
+    prev_size = 0
+    prev_mean = 0.0
     for begin in range(0, n_total, BLOCK):
-        end = min(begin + BLOCK, n_total)
-        size = end - begin
+        size = min(BLOCK, n_total - begin)
         block_sum = 0.0
-        for p in range(begin, end):
-            block_sum += a[p]
-            key = _order_key(bits[p])
+        prev_m2 = 0.0
+        shared = min(size, prev_size)
+        for j in range(shared):
+            block_sum += a[begin + j]
+            key = _order_key(bits[begin + j])
             lo = min(lo, key)
             hi = max(hi, key)
-        block_mean = block_sum / size
-        block_m2 = 0.0
-        for p in range(begin, end):
-            d = a[p] - block_mean
-            block_m2 += d * d
-        merged = count + size
-        delta = block_mean - mean
-        mean += delta * size / merged
-        m2 += block_m2 + delta * delta * count * size / merged
-        count = merged
+            d = a[prev_begin + j] - prev_mean
+            prev_m2 += d * d
+        for j in range(shared, size):
+            block_sum += a[begin + j]
+            key = _order_key(bits[begin + j])
+            lo = min(lo, key)
+            hi = max(hi, key)
+        for j in range(shared, prev_size):
+            d = a[prev_begin + j] - prev_mean
+            prev_m2 += d * d
+        if prev_size > 0:
+            count, mean, m2 = _chan_merge(count, mean, m2, prev_size, prev_mean, prev_m2)
+        prev_begin, prev_size, prev_mean = begin, size, block_sum / size
+    if prev_size > 0:
+        prev_m2 = 0.0
+        for j in range(prev_size):
+            d = a[prev_begin + j] - prev_mean
+            prev_m2 += d * d
+        count, mean, m2 = _chan_merge(count, mean, m2, prev_size, prev_mean, prev_m2)
     return mean, m2, _key_to_float(lo), _key_to_float(hi)
 
 
 @kernel
 def joint_moments(a, b):
-    """``(mean_a, mean_b, m2_a, m2_b, cross, min_a, max_a, min_b, max_b)`` of two flat arrays."""
+    """``(mean_a, mean_b, m2_a, m2_b, cross, min_a, max_a, min_b, max_b)`` of two flat arrays.
+
+    Pipelined like :func:`map_moments`: block ``k`` of both arrays streams in while block
+    ``k - 1`` gives its deviations and cross products from L1.
+    """
     n_total = a.shape[0]
     bits_a = a.view(np.int64)
     bits_b = b.view(np.int64)
@@ -86,41 +118,63 @@ def joint_moments(a, b):
     lo_b = _INT64_MAX
     hi_b = _INT64_MIN
     count = 0
-    for begin in range(0, n_total, BLOCK):
-        end = min(begin + BLOCK, n_total)
-        size = end - begin
+    prev_begin = 0
+    prev_size = 0
+    prev_mean_a = 0.0
+    prev_mean_b = 0.0
+    for begin in range(0, n_total + BLOCK, BLOCK):
+        # one extra round (size 0) finishes the last block
+        size = max(0, min(BLOCK, n_total - begin))
         sum_a = 0.0
         sum_b = 0.0
-        for p in range(begin, end):
-            sum_a += a[p]
-            sum_b += b[p]
-            key_a = _order_key(bits_a[p])
-            key_b = _order_key(bits_b[p])
+        block_m2_a = 0.0
+        block_m2_b = 0.0
+        block_cross = 0.0
+        shared = min(size, prev_size)
+        for j in range(shared):
+            sum_a += a[begin + j]
+            sum_b += b[begin + j]
+            key_a = _order_key(bits_a[begin + j])
+            key_b = _order_key(bits_b[begin + j])
             lo_a = min(lo_a, key_a)
             hi_a = max(hi_a, key_a)
             lo_b = min(lo_b, key_b)
             hi_b = max(hi_b, key_b)
-        block_mean_a = sum_a / size
-        block_mean_b = sum_b / size
-        block_m2_a = 0.0
-        block_m2_b = 0.0
-        block_cross = 0.0
-        for p in range(begin, end):
-            da = a[p] - block_mean_a
-            db = b[p] - block_mean_b
+            da = a[prev_begin + j] - prev_mean_a
+            db = b[prev_begin + j] - prev_mean_b
             block_m2_a += da * da
             block_m2_b += db * db
             block_cross += da * db
-        merged = count + size
-        weight = count * size / merged
-        delta_a = block_mean_a - mean_a
-        delta_b = block_mean_b - mean_b
-        mean_a += delta_a * size / merged
-        mean_b += delta_b * size / merged
-        m2_a += block_m2_a + delta_a * delta_a * weight
-        m2_b += block_m2_b + delta_b * delta_b * weight
-        cross += block_cross + delta_a * delta_b * weight
-        count = merged
+        for j in range(shared, size):
+            sum_a += a[begin + j]
+            sum_b += b[begin + j]
+            key_a = _order_key(bits_a[begin + j])
+            key_b = _order_key(bits_b[begin + j])
+            lo_a = min(lo_a, key_a)
+            hi_a = max(hi_a, key_a)
+            lo_b = min(lo_b, key_b)
+            hi_b = max(hi_b, key_b)
+        for j in range(shared, prev_size):
+            da = a[prev_begin + j] - prev_mean_a
+            db = b[prev_begin + j] - prev_mean_b
+            block_m2_a += da * da
+            block_m2_b += db * db
+            block_cross += da * db
+        if prev_size > 0:
+            merged = count + prev_size
+            weight = count * prev_size / merged
+            delta_a = prev_mean_a - mean_a
+            delta_b = prev_mean_b - mean_b
+            mean_a += delta_a * prev_size / merged
+            mean_b += delta_b * prev_size / merged
+            m2_a += block_m2_a + delta_a * delta_a * weight
+            m2_b += block_m2_b + delta_b * delta_b * weight
+            cross += block_cross + delta_a * delta_b * weight
+            count = merged
+        if size == 0:
+            break
+        prev_begin, prev_size = begin, size
+        prev_mean_a, prev_mean_b = sum_a / size, sum_b / size
     return (mean_a, mean_b, m2_a, m2_b, cross, _key_to_float(lo_a), _key_to_float(hi_a),
             _key_to_float(lo_b), _key_to_float(hi_b))
 
