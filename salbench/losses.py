@@ -151,7 +151,8 @@ def cc(saliency, reference, *, validate: bool = True):
     sc = s - s.mean(dim=(1, 2), keepdim=True)
     rc = r - r.mean(dim=(1, 2), keepdim=True)
     cross = (sc * rc).flatten(1).sum(1)
-    scale = (sc.square().flatten(1).sum(1) * rc.square().flatten(1).sum(1)).sqrt()
+    # each root separately: the product of two sums of squares can underflow or overflow
+    scale = sc.square().flatten(1).sum(1).sqrt() * rc.square().flatten(1).sum(1).sqrt()
     safe = torch.where(scale > 0, scale, torch.ones_like(scale))
     return torch.where(scale > 0, cross / safe, torch.zeros_like(cross))
 

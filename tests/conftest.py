@@ -3,8 +3,15 @@ from pathlib import Path
 
 import matplotlib
 import pytest
+from hypothesis import settings
 
 matplotlib.use("Agg")
+
+# Property tests draw the same examples on every run, so a test run (and CI) never depends on
+# luck; SALBENCH_HYPOTHESIS=explore draws fresh random examples to hunt for new counterexamples.
+settings.register_profile("deterministic", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("SALBENCH_HYPOTHESIS", "deterministic"))
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("SALBENCH_SHARED", REPO.parent / "shared"))

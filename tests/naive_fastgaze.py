@@ -97,6 +97,25 @@ def forward(network, x):
     return x
 
 
+def magnitude(network, x):
+    """An upper bound of every value a float32 forward pass sums, per output: the forward pass of
+    the network with absolute weights and biases on ``|x|`` (all terms non-negative, so
+    activations are the identity and nothing cancels). Rounding errors scale with this, not with
+    the output, which may be small by cancellation."""
+    x = np.abs(np.asarray(x, np.float64))
+    for layer in network.layers:
+        kind = type(layer).__name__
+        if kind == "Conv2d":
+            x = conv2d(x, np.abs(layer.weight), np.abs(layer.bias), None, 0.0)
+        elif kind == "MaxPool2d":
+            x = max_pool(x, layer.size)
+        elif kind == "GaussianBlur":
+            x = blur(x, gaussian_taps(layer.kernel_size, layer.std))
+        else:
+            raise TypeError(kind)
+    return x
+
+
 # -- references for the runtime's individual kernels -------------------------------------------
 
 def store_tile(tile, rows, tile_width, width, bias, act, alpha, out, out_wp, out_ph, out_pw, row0):

@@ -377,3 +377,14 @@ def test_registry_functions_are_the_metric_definitions():
     s = np.add.outer(np.arange(4.0), np.arange(5.0))
     assert M.get("auc_unfixated").function(s, [4.5], [3.5]) == M.auc(
         s, [4.5], [3.5], negatives="unfixated")
+
+
+@pytest.mark.parametrize("scale", [1e-87, 1e-200, 1e120, 1e149])
+@pytest.mark.parametrize("convention", ["tuebingen", "mit"])
+def test_cc_of_tiny_and_huge_maps_equals_cc_at_unit_scale(scale, convention):
+    # Regression: sqrt(m2_s * m2_r) underflowed to 0 for maps of magnitude ~1e-87 (hypothesis).
+    rng = np.random.default_rng(3)
+    s, ref = rng.random((5, 7)), rng.random((5, 7))
+    expected = M.cc(s, ref, convention=convention)
+    assert M.cc(s * scale, ref, convention=convention) == pytest.approx(expected, abs=1e-12)
+    assert M.cc(s * scale, ref * scale, convention=convention) == pytest.approx(expected, abs=1e-12)

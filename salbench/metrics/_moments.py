@@ -135,8 +135,10 @@ def _cc(s, r, convention, *, context=None):
         if convention == "mit":
             return np.nan, "CC (MIT convention) is undefined for a constant saliency map"
         return 0.0, None  # pysaliency's guard: a constant prediction correlates 0
-    # Rounding can push |r| a hair past 1; the exact value cannot be.
-    return min(1.0, max(-1.0, cross / math.sqrt(m2_s * m2_r))), None
+    # sqrt(m2_s) * sqrt(m2_r), not sqrt(m2_s * m2_r): the product of two small (or large) sums
+    # of squares can underflow (overflow) although each is representable. Rounding can push |r|
+    # a hair past 1; the exact value cannot be.
+    return min(1.0, max(-1.0, cross / (math.sqrt(m2_s) * math.sqrt(m2_r)))), None
 
 
 def cc(saliency_map, reference_map, *, convention="tuebingen"):
