@@ -1,5 +1,6 @@
 """Models: the protocol, adapters that call saliency models, baselines and the pruned gaze nets."""
 
+from .._lazy import lazy_getattr
 from .base import ProbabilisticModel, SaliencyMapModel
 
 # Adapters, the spec parser, the saliency-to-density conversion and metric-specific maps load on
@@ -18,11 +19,4 @@ _LAZY = {
 __all__ = ["ProbabilisticModel", "SaliencyMapModel", *_LAZY]
 
 
-def __getattr__(name):
-    if name in _LAZY:
-        import importlib
-
-        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _LAZY, globals())

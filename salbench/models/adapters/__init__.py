@@ -15,6 +15,8 @@ Each takes ``kind="saliency"`` (a :class:`~salbench.models.SaliencyMapModel`) or
 onnxruntime, torch) are imported only when such a model is created.
 """
 
+from ..._lazy import lazy_getattr
+
 _LAZY = {
     "MapDirectoryModel": "directory", "LogDensityDirectoryModel": "directory", "MapCheck": "directory",
     "HDF5SaliencyMapModel": "hdf5", "HDF5LogDensityModel": "hdf5",
@@ -29,14 +31,7 @@ _LAZY = {
 __all__ = sorted(_LAZY)
 
 
-def __getattr__(name):
-    if name in _LAZY:
-        import importlib
-
-        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _LAZY, globals())
 
 
 def __dir__():

@@ -11,6 +11,7 @@ Only the IR is imported eagerly (numpy only); the other names load their modules
 ``import salbench.models`` stays cheap.
 """
 
+from ..._lazy import lazy_getattr
 from .network import Conv2d, GaussianBlur, MaxPool2d, Network, Preprocessing, load_network
 
 _LAZY = {
@@ -25,11 +26,4 @@ __all__ = ["Conv2d", "GaussianBlur", "MaxPool2d", "Network", "Preprocessing", "l
            *_LAZY]
 
 
-def __getattr__(name):
-    if name in _LAZY:
-        import importlib
-
-        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _LAZY, globals())
