@@ -22,6 +22,15 @@ DEMO_METRICS = ("information_gain", "explained_ig", "log_likelihood", "auc", "sa
                 "kld", "sim")
 
 
+def exit_with_error(error: SalbenchError):
+    """Print a salbench error as one ``error:`` line (details indented below) and exit 1."""
+    lines = str(error).strip().splitlines() or [type(error).__name__]
+    click.echo(f"error: {lines[0]}", err=True)
+    for line in lines[1:]:
+        click.echo(f"  {line.strip()}", err=True)
+    sys.exit(1)
+
+
 def _friendly(function):
     """Print salbench errors as one ``error:`` line (details indented below) and exit 1."""
 
@@ -30,11 +39,7 @@ def _friendly(function):
         try:
             return function(*args, **kwargs)
         except SalbenchError as error:
-            lines = str(error).strip().splitlines() or [type(error).__name__]
-            click.echo(f"error: {lines[0]}", err=True)
-            for line in lines[1:]:
-                click.echo(f"  {line.strip()}", err=True)
-            sys.exit(1)
+            exit_with_error(error)
         except KeyboardInterrupt:
             click.echo("interrupted; run the same command again to resume", err=True)
             sys.exit(130)
@@ -104,7 +109,7 @@ def _slug(name: str) -> str:
 @main.command()
 @click.option("--model", "model_spec", required=True, metavar="SPEC",
               help="A folder of maps, or maps:DIR, hdf5:FILE, onnx:FILE, torch:FILE, "
-                   "python:MODULE:ATTR, command:CMD, fastgaze:FILE.vxm, "
+                   "python:MODULE:ATTR, command:CMD, fastgaze:FILE.vxm, builtin:default, "
                    "baseline:uniform|centre|gold, density:SPEC.")
 @click.option("--dataset", "dataset_spec", required=True, metavar="NAME|PATH",
               help="A registered dataset (see `salbench datasets list`), a folder in its layout, "

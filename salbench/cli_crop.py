@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import os
-import sys
 import warnings
 from pathlib import Path
 
@@ -18,8 +17,9 @@ import click
 
 from .exceptions import SalbenchError
 
-MODEL_HELP = ("Model spec: fastgaze:FILE.vxm, python:FILE.py:ATTR or python:MODULE:ATTR, "
-              "onnx:FILE, torch:FILE, maps:DIR, hdf5:FILE, command:CMD, baseline:uniform.")
+MODEL_HELP = ("Model spec: builtin:default (salbench's own model), fastgaze:FILE.vxm, "
+              "python:FILE.py:ATTR or python:MODULE:ATTR, onnx:FILE, torch:FILE, maps:DIR, "
+              "hdf5:FILE, command:CMD, baseline:uniform.")
 
 
 def _one_line_errors(function):
@@ -36,11 +36,9 @@ def _one_line_errors(function):
                     for message in dict.fromkeys(str(w.message) for w in caught):
                         click.echo(f"warning: {message}", err=True)
         except SalbenchError as error:
-            lines = str(error).strip().splitlines() or [type(error).__name__]
-            click.echo(f"error: {lines[0]}", err=True)
-            for line in lines[1:]:
-                click.echo(f"  {line.strip()}", err=True)
-            sys.exit(1)
+            from .cli import exit_with_error
+
+            exit_with_error(error)
 
     return wrapper
 
