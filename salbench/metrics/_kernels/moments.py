@@ -46,6 +46,38 @@ def _chan_merge(count, mean, m2, size, block_mean, block_m2):
 
 
 @kernel
+def _sum_and_extremes(a, bits, start, stop, total, lo, hi):
+    """Add ``a[start:stop]`` to ``total`` and its order keys to the running ``lo``/``hi``."""
+    for p in range(start, stop):
+        total += a[p]
+        key = _order_key(bits[p])
+        lo = min(lo, key)
+        hi = max(hi, key)
+    return total, lo, hi
+
+
+@kernel
+def _squares(a, start, stop, mean, m2):
+    """Add ``sum((a[start:stop] - mean)**2)`` to ``m2``."""
+    for p in range(start, stop):
+        d = a[p] - mean
+        m2 += d * d
+    return m2
+
+
+@kernel
+def _pair_squares(a, b, start, stop, mean_a, mean_b, m2_a, m2_b, cross):
+    """Add the squared deviations of ``a`` and ``b`` and their cross products over a range."""
+    for p in range(start, stop):
+        da = a[p] - mean_a
+        db = b[p] - mean_b
+        m2_a += da * da
+        m2_b += db * db
+        cross += da * db
+    return m2_a, m2_b, cross
+
+
+@kernel
 def map_moments(a):
     """``(mean, m2, minimum, maximum)`` of the flat array ``a``; ``m2 = sum((a - mean)**2)``.
 
@@ -53,8 +85,8 @@ def map_moments(a):
 
     Pipelined: while block ``k`` streams in from memory (its sum, min and max), the squared
     deviations of block ``k - 1``, still in L1 cache, are summed in the same loop, so the
-    arithmetic overlaps the memory traffic instead of following it (measured 1.49 -> 1.10 ms for
-    a 768x1024 map read from DRAM by one thread; a plain sum takes 0.76 ms).
+    arithmetic overlaps the memory traffic instead of following it (15-30 % less time than two
+    separate loops per block for a 768x1024 map read from DRAM by one thread, over several runs).
     """
     n_total = a.shape[0]
     bits = a.view(np.int64)
@@ -66,11 +98,12 @@ def map_moments(a):
     prev_begin = 0
     prev_size = 0
     prev_mean = 0.0
-    for begin in range(0, n_total, BLOCK):
-        size = min(BLOCK, n_total - begin)
+    # One extra round (size 0) finishes the last block.
+    for begin in range(0, n_total + BLOCK, BLOCK):
+        size = max(0, min(BLOCK, n_total - begin))
+        shared = min(size, prev_size)
         block_sum = 0.0
         prev_m2 = 0.0
-        shared = min(size, prev_size)
         for j in range(shared):
             block_sum += a[begin + j]
             key = _order_key(bits[begin + j])
@@ -78,23 +111,15 @@ def map_moments(a):
             hi = max(hi, key)
             d = a[prev_begin + j] - prev_mean
             prev_m2 += d * d
-        for j in range(shared, size):
-            block_sum += a[begin + j]
-            key = _order_key(bits[begin + j])
-            lo = min(lo, key)
-            hi = max(hi, key)
-        for j in range(shared, prev_size):
-            d = a[prev_begin + j] - prev_mean
-            prev_m2 += d * d
+        # the first block has no predecessor; the last may be shorter than its predecessor
+        block_sum, lo, hi = _sum_and_extremes(a, bits, begin + shared, begin + size,
+                                              block_sum, lo, hi)
+        prev_m2 = _squares(a, prev_begin + shared, prev_begin + prev_size, prev_mean, prev_m2)
         if prev_size > 0:
             count, mean, m2 = _chan_merge(count, mean, m2, prev_size, prev_mean, prev_m2)
+        if size == 0:
+            break
         prev_begin, prev_size, prev_mean = begin, size, block_sum / size
-    if prev_size > 0:
-        prev_m2 = 0.0
-        for j in range(prev_size):
-            d = a[prev_begin + j] - prev_mean
-            prev_m2 += d * d
-        count, mean, m2 = _chan_merge(count, mean, m2, prev_size, prev_mean, prev_m2)
     return mean, m2, _key_to_float(lo), _key_to_float(hi)
 
 
@@ -123,14 +148,13 @@ def joint_moments(a, b):
     prev_mean_a = 0.0
     prev_mean_b = 0.0
     for begin in range(0, n_total + BLOCK, BLOCK):
-        # one extra round (size 0) finishes the last block
         size = max(0, min(BLOCK, n_total - begin))
+        shared = min(size, prev_size)
         sum_a = 0.0
         sum_b = 0.0
         block_m2_a = 0.0
         block_m2_b = 0.0
         block_cross = 0.0
-        shared = min(size, prev_size)
         for j in range(shared):
             sum_a += a[begin + j]
             sum_b += b[begin + j]
@@ -145,21 +169,13 @@ def joint_moments(a, b):
             block_m2_a += da * da
             block_m2_b += db * db
             block_cross += da * db
-        for j in range(shared, size):
-            sum_a += a[begin + j]
-            sum_b += b[begin + j]
-            key_a = _order_key(bits_a[begin + j])
-            key_b = _order_key(bits_b[begin + j])
-            lo_a = min(lo_a, key_a)
-            hi_a = max(hi_a, key_a)
-            lo_b = min(lo_b, key_b)
-            hi_b = max(hi_b, key_b)
-        for j in range(shared, prev_size):
-            da = a[prev_begin + j] - prev_mean_a
-            db = b[prev_begin + j] - prev_mean_b
-            block_m2_a += da * da
-            block_m2_b += db * db
-            block_cross += da * db
+        sum_a, lo_a, hi_a = _sum_and_extremes(a, bits_a, begin + shared, begin + size,
+                                              sum_a, lo_a, hi_a)
+        sum_b, lo_b, hi_b = _sum_and_extremes(b, bits_b, begin + shared, begin + size,
+                                              sum_b, lo_b, hi_b)
+        block_m2_a, block_m2_b, block_cross = _pair_squares(
+            a, b, prev_begin + shared, prev_begin + prev_size, prev_mean_a, prev_mean_b,
+            block_m2_a, block_m2_b, block_cross)
         if prev_size > 0:
             merged = count + prev_size
             weight = count * prev_size / merged
@@ -195,15 +211,8 @@ def sum_min_max(a):
     With a NaN present the sum is NaN and the minimum and maximum are meaningless; callers check
     the sum first.
     """
-    bits = a.view(np.int64)
-    total = 0.0
-    lo = _INT64_MAX
-    hi = _INT64_MIN
-    for p in range(a.shape[0]):
-        total += a[p]
-        key = _order_key(bits[p])
-        lo = min(lo, key)
-        hi = max(hi, key)
+    total, lo, hi = _sum_and_extremes(a, a.view(np.int64), 0, a.shape[0], 0.0, _INT64_MAX,
+                                      _INT64_MIN)
     return total, _key_to_float(lo), _key_to_float(hi)
 
 
