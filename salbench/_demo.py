@@ -314,8 +314,9 @@ def run_demo(*, data: str = "auto", n_images: int | None = None, out=None, n_thr
         dataset = real.subset(test[:k])
         description = (f"OSIE (found locally), first {k} of the {len(test)} test images of "
                        f"split_images(osie, seed=0), {len(dataset.fixations)} fixations")
-        models = [UniformModel(), default_baseline(dataset),
-                  GoldStandardModel(prior=default_baseline(dataset)).fit(dataset),
+        centre_bias = default_baseline(dataset)
+        models = [UniformModel(), centre_bias,
+                  GoldStandardModel(prior=centre_bias).fit(dataset),
                   SpectralResidualModel(), default_model()]
     else:
         synthetic = synthetic_dataset(n_images=n_images or 24, seed=seed,

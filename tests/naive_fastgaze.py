@@ -81,32 +81,23 @@ def blur(x, taps):
     return ndimage.correlate1d(out, np.asarray(taps, np.float64), axis=1, mode="constant", cval=0.0)
 
 
-def forward(network, x):
-    """Run a salbench Network (read only through its public attributes) in float64."""
+def forward(network, x, *, absolute=False):
+    """Run a salbench Network (read only through its public attributes) in float64.
+
+    ``absolute=True`` runs it with absolute weights and biases on ``|x|``: all terms are then
+    non-negative (activations act as the identity, nothing cancels), which bounds every value a
+    float32 forward pass sums for each output — rounding errors scale with that, not with an
+    output that is small by cancellation.
+    """
     x = np.asarray(x, np.float64)
+    x = np.abs(x) if absolute else x
     for layer in network.layers:
         kind = type(layer).__name__
         if kind == "Conv2d":
-            x = conv2d(x, layer.weight, layer.bias, layer.activation, layer.alpha)
-        elif kind == "MaxPool2d":
-            x = max_pool(x, layer.size)
-        elif kind == "GaussianBlur":
-            x = blur(x, gaussian_taps(layer.kernel_size, layer.std))
-        else:
-            raise TypeError(kind)
-    return x
-
-
-def magnitude(network, x):
-    """An upper bound of every value a float32 forward pass sums, per output: the forward pass of
-    the network with absolute weights and biases on ``|x|`` (all terms non-negative, so
-    activations are the identity and nothing cancels). Rounding errors scale with this, not with
-    the output, which may be small by cancellation."""
-    x = np.abs(np.asarray(x, np.float64))
-    for layer in network.layers:
-        kind = type(layer).__name__
-        if kind == "Conv2d":
-            x = conv2d(x, np.abs(layer.weight), np.abs(layer.bias), None, 0.0)
+            if absolute:
+                x = conv2d(x, np.abs(layer.weight), np.abs(layer.bias), None, 0.0)
+            else:
+                x = conv2d(x, layer.weight, layer.bias, layer.activation, layer.alpha)
         elif kind == "MaxPool2d":
             x = max_pool(x, layer.size)
         elif kind == "GaussianBlur":
