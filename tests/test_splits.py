@@ -112,3 +112,19 @@ def test_bad_kfold_arguments():
         kfold(NAMES)
     with pytest.raises(InputError, match="must be unique"):
         split_images(["a", "a"], name="d")
+
+
+def test_training_indices_accept_indices_or_a_split_and_reject_bad_selections():
+    from salbench.datasets.splits import training_indices
+
+    ds = load("osie", root=SHARED_DATASETS)
+    split = split_images(ds, seed=0)
+    assert training_indices(ds, split).tolist() == sorted(split.train)
+    assert training_indices(ds, [5, 3, 5]).tolist() == [3, 5]
+    with pytest.raises(InputError, match="train= is empty"):
+        training_indices(ds, [])
+    with pytest.raises(InputError, match=r"outside 0\.\.699"):
+        training_indices(ds, [700])
+    other = split_images(ds.subset(range(10)), seed=0)
+    with pytest.raises((InputError, DataError)):
+        training_indices(ds, other)  # a split of another dataset

@@ -119,6 +119,23 @@ class Split:
             raise DataError(f"{path}: {error}") from None
 
 
+def training_indices(dataset, train) -> np.ndarray:
+    """Sorted distinct image indices of ``train`` (a sequence of indices or a :class:`Split`).
+
+    A :class:`Split` is checked against ``dataset`` and its training part is used. An empty
+    selection or an index outside the dataset is an :class:`~salbench.exceptions.InputError`.
+    """
+    if hasattr(train, "train") and hasattr(train, "check"):
+        train.check(dataset)
+        train = train.train
+    idx = np.unique(np.asarray(list(train), dtype=np.int64))
+    if idx.size == 0:
+        raise InputError("train= is empty: it selects no image")
+    if idx.min() < 0 or idx.max() >= len(dataset):
+        raise InputError(f"train= has image indices outside 0..{len(dataset) - 1}")
+    return idx
+
+
 def split_images(dataset, *, fractions=DEFAULT_FRACTIONS, seed: int = 0,
                  name: str | None = None) -> Split:
     """Split images into train / validation / test.

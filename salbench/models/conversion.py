@@ -261,17 +261,11 @@ class SaliencyMapDensityModel(ProbabilisticModel):
         Only those images' maps and fixations are read; the centre bias (``"fit"``) is fitted on
         the same images.
         """
+        from ..datasets.splits import training_indices
         from .baselines import CentreBiasModel
 
         start = time.perf_counter()
-        if hasattr(train, "train") and hasattr(train, "check"):
-            train.check(dataset)
-            train = train.train
-        idx = np.unique(np.asarray(list(train), dtype=np.int64))
-        if idx.size == 0:
-            raise InputError("fit needs at least one training image (train= is empty)")
-        if idx.min() < 0 or idx.max() >= len(dataset):
-            raise InputError(f"train= has image indices outside 0..{len(dataset) - 1}")
+        idx = training_indices(dataset, train)
         idx = np.array([i for i in idx if len(dataset.fixations.for_image(int(i))) > 0], np.int64)
         if idx.size == 0:
             raise InputError("the training images have no fixations")

@@ -58,15 +58,9 @@ USAGE = ("a folder of maps, or maps:DIR, hdf5:FILE, onnx:FILE, torch:FILE, pytho
 def _train_indices(dataset, train):
     if train is None:
         return None
-    if hasattr(train, "train") and hasattr(train, "check"):  # a datasets.splits.Split
-        train.check(dataset)
-        train = train.train
-    idx = np.unique(np.asarray(list(train), dtype=np.int64))
-    if idx.size == 0:
-        raise InputError("train= selects no image")
-    if idx.min() < 0 or idx.max() >= len(dataset):
-        raise InputError(f"train= has image indices outside 0..{len(dataset) - 1}")
-    return idx
+    from ..datasets.splits import training_indices
+
+    return training_indices(dataset, train)
 
 
 def _scheme(spec: str):

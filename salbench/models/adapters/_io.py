@@ -114,15 +114,20 @@ def _read_npy(path) -> np.ndarray:
     return _to_2d(array, path)
 
 
-def _npz_key(names, path, key):
+def _pick_key(names, path, key, what):
+    """The one array (``what`` = "array" / "variable") a map file holds, or ``key`` if given."""
     if key is not None:
         if key not in names:
-            raise DataError(f"{path}: has no array {key!r} (it holds {sorted(names)})")
+            raise DataError(f"{path}: has no {what} {key!r} (it holds {sorted(names)})")
         return key
     if len(names) != 1:
-        raise DataError(f"{path}: holds {len(names)} arrays {sorted(names)}; a map file must hold "
-                        "exactly one (or pass key= to choose)")
+        raise DataError(f"{path}: holds {len(names)} {what}s {sorted(names)}; a map file must "
+                        "hold exactly one (or pass key= to choose)")
     return names[0]
+
+
+def _npz_key(names, path, key):
+    return _pick_key(names, path, key, "array")
 
 
 def _read_npz(path, key=None) -> np.ndarray:
@@ -188,14 +193,7 @@ def _npz_shape(path, key=None) -> tuple[int, int]:
 # ---------------------------------------------------------------------------------- MAT
 def _mat_key(names, path, key):
     names = [n for n in names if not n.startswith("__") and not n.startswith("#")]
-    if key is not None:
-        if key not in names:
-            raise DataError(f"{path}: has no variable {key!r} (it holds {sorted(names)})")
-        return key
-    if len(names) != 1:
-        raise DataError(f"{path}: holds {len(names)} variables {sorted(names)}; a map file must "
-                        "hold exactly one (or pass key= to choose)")
-    return names[0]
+    return _pick_key(names, path, key, "variable")
 
 
 def _read_mat_v73(path, key=None) -> np.ndarray:
