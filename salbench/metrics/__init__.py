@@ -8,20 +8,43 @@ Every metric is registered: :func:`names` lists them, :func:`get` gives a :class
 (the callable, the direction, what it needs, its conventions).
 """
 
-from ._batch import PER_FIXATION_METRICS, score_fixations, score_maps
+from ._batch import score_fixations, score_maps
 from ._distributions import emd, kld, sim
-from .resize import resize_map
-from ._likelihood import LOG_DENSITY_TOLERANCE, info_gain_mit, information_gain, log_likelihood
+from ._image import ImageInputs, ImageScores, ScoringOptions, resolve_conventions, score_image
+from ._likelihood import (
+    LOG_DENSITY_TOLERANCE,
+    check_log_density,
+    info_gain_mit,
+    information_gain,
+    log_likelihood,
+)
 from ._moments import cc, nss
-from ._registry import MetricInfo, get, names
-from ._streaming import StreamingScores
+from ._negatives import FixationsByImage, ShuffledNegatives
+from ._registry import NEEDS, MetricInfo, get, names, needing, per_fixation_names, register, \
+    unregister
 from ._roc import auc, auc_borji, auc_judd, auc_per_fixation, auc_unfixated, sauc, sauc_mit
-from . import _catalogue  # noqa: F401  (registers the metrics)
+from ._streaming import StreamingScores
+from .resize import resize_map
+from . import _catalogue  # noqa: F401,E402  (registers the metrics)
+
+
+def __getattr__(name):
+    # Computed from the registry on access, so a metric registered later is included.
+    if name == "PER_FIXATION_METRICS":
+        return per_fixation_names()
+    raise AttributeError(f"module 'salbench.metrics' has no attribute {name!r}")
+
 
 __all__ = [
     "LOG_DENSITY_TOLERANCE",
+    "NEEDS",
     "PER_FIXATION_METRICS",
+    "FixationsByImage",
+    "ImageInputs",
+    "ImageScores",
     "MetricInfo",
+    "ScoringOptions",
+    "ShuffledNegatives",
     "StreamingScores",
     "auc",
     "auc_borji",
@@ -29,6 +52,7 @@ __all__ = [
     "auc_per_fixation",
     "auc_unfixated",
     "cc",
+    "check_log_density",
     "emd",
     "get",
     "info_gain_mit",
@@ -36,11 +60,17 @@ __all__ = [
     "kld",
     "log_likelihood",
     "names",
+    "needing",
     "nss",
+    "per_fixation_names",
+    "register",
     "resize_map",
+    "resolve_conventions",
     "sauc",
     "sauc_mit",
     "score_fixations",
+    "score_image",
     "score_maps",
     "sim",
+    "unregister",
 ]

@@ -2,36 +2,29 @@
 
 from __future__ import annotations
 
-import os
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from .._cpus import default_threads
 from .._validation import as_coordinates, as_map, check_same_shape, positive_int
 from ..exceptions import DegenerateInputWarning, InputError
 from . import _registry
-from ._conventions import convention_argument
-from ._distributions import _emd, _kld, _sim
-from ._likelihood import (
-    LN2,
-    _info_gain_mit,
-    _information_gain,
-    _log_density_argument,
-    _log_likelihood,
-)
-from ._moments import _cc, _nss, _nss_per_fixation
-from ._roc import _borji, _judd, _rank_auc, _rank_auc_stats, _sauc_mit, _step
+from ._image import ImageInputs, ScoringOptions, score_image
+from ._likelihood import _log_density_argument
+from ._negatives import FixationsByImage, ShuffledNegatives
 
-_NO_FIXATIONS = "the image has no fixations"
-
-
-def default_threads() -> int:
-    """Threads used when ``n_threads`` is not given: the CPUs this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
+#: ``score_maps`` keyword -> the input (``MetricInfo.needs``) it provides.
+BATCH_INPUTS = {
+    "saliency_maps": "saliency_map",
+    "reference_maps": "reference_map",
+    "log_densities": "log_density",
+    "baseline_log_densities": "baseline_log_density",
+    "baseline_maps": "baseline_map",
+}
+#: Needs served by the other images' fixations of the same call.
+SHUFFLED_NEEDS = ("negatives", "other_map")
 
 
 def _map_count(maps, name):
@@ -60,72 +53,6 @@ def _metric_list(metrics):
     if len(set(names)) != len(names):
         raise InputError(f"metrics= lists a metric twice: {names}")
     return names
-
-
-class _Fixations:
-    """Fixations grouped by image (stable within an image), validated once."""
-
-    def __init__(self, x, y, n, n_images):
-        x = np.asarray(x, dtype=np.float64).reshape(-1)
-        y = np.asarray(y, dtype=np.float64).reshape(-1)
-        n_raw = np.asarray(n)
-        if not (x.shape == y.shape == n_raw.reshape(-1).shape):
-            raise InputError(
-                f"x, y and n must have the same length; got {x.size}, {y.size} and {n_raw.size}"
-            )
-        if n_raw.size and (n_raw.dtype.kind not in "iu" and not np.all(n_raw == np.round(n_raw))):
-            raise InputError("n must hold integer image indices")
-        n = n_raw.astype(np.int64).reshape(-1)
-        bad = (n < 0) | (n >= n_images)
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise InputError(
-                f"fixation {i} has image index n = {n[i]}, but there are {n_images} images "
-                f"(valid indices 0..{n_images - 1})"
-            )
-        order = np.argsort(n, kind="stable")
-        self.x, self.y, self.n, self.order = x[order], y[order], n[order], order
-        self.offsets = np.searchsorted(self.n, np.arange(n_images + 1))
-
-    def of(self, i):
-        a, b = self.offsets[i], self.offsets[i + 1]
-        return self.x[a:b], self.y[a:b]
-
-
-class _ShuffledNegatives:
-    """All images' fixations rescaled to a given image size, for the shuffled AUCs.
-
-    The negatives of image ``i`` are every fixation of every *other* image, its coordinates scaled
-    by ``(width_i / width_j, height_i / height_j)`` (the Tübingen convention). The flat pixel
-    indices for one size are computed once and sorted (so reading the map at them streams through
-    memory); an image's own fixations are subtracted afterwards.
-    """
-
-    def __init__(self, fixations, shapes):
-        self._fixations = fixations
-        self._shapes = shapes
-        self._cache = {}
-        self._source_size = np.array([shapes[i] for i in range(len(shapes))], dtype=np.float64)
-
-    def for_shape(self, shape):
-        if shape not in self._cache:
-            f = self._fixations
-            height, width = shape
-            sizes = self._source_size[f.n]
-            cols = np.minimum(np.floor(f.x * (width / sizes[:, 1])), width - 1).astype(np.int64)
-            rows = np.minimum(np.floor(f.y * (height / sizes[:, 0])), height - 1).astype(np.int64)
-            flat = np.sort(rows * width + cols)
-            pixels, counts = np.unique(flat, return_counts=True)
-            self._cache[shape] = (flat, pixels, counts)
-        return self._cache[shape]
-
-    def candidates_excluding(self, shape, own_flat):
-        """Distinct pixels fixated on other images (MIT ``otherMap > 0``)."""
-        _, pixels, counts = self.for_shape(shape)
-        remaining = counts.copy()
-        own, own_counts = np.unique(own_flat, return_counts=True)
-        remaining[np.searchsorted(pixels, own)] -= own_counts
-        return pixels[remaining > 0]
 
 
 def score_maps(
@@ -212,13 +139,8 @@ def score_maps(
     import pandas as pd
 
     names = _metric_list(metrics)
-    convention = _conventions_by_metric(names, convention)
-    options = {"n_splits": n_splits, "step": step, "seed": seed, "emd_downsize": emd_downsize}
-    if "auc_borji" in names or "sauc_mit" in names:
-        options["n_splits"] = positive_int(n_splits, "n_splits")
-        options["step"] = _step(step)
-    if "emd" in names:
-        options["emd_downsize"] = positive_int(emd_downsize, "emd_downsize")
+    options = ScoringOptions.for_metrics(names, convention=convention, n_splits=n_splits,
+                                         step=step, seed=seed, emd_downsize=emd_downsize)
     batch = _Batch(
         names,
         {
@@ -231,33 +153,18 @@ def score_maps(
         x, y, n,
         n_threads=n_threads,
         check_normalization=check_normalization,
-        shuffled={"sauc", "sauc_mit"} & set(names),
     )
 
-    def score_image(i):
-        maps, flat, context = batch.image(i)
-        row, reasons = {"n_fixations": 0 if flat is None else int(flat.shape[0])}, {}
-        for name in names:
-            if flat is None and "fixations" in _registry.get(name).needs:
-                value, reason = np.nan, _NO_FIXATIONS
-            else:
-                value, reason = _score_one(name, i, maps, flat, convention, batch.shuffled,
-                                           options, context)
-            row[name] = value
-            if reason:
-                reasons[name] = reason
-        return row, reasons
+    def score_one(i):
+        inputs = batch.image(i)
+        scores = score_image(names, inputs, options)
+        return {**scores.row, "n_fixations": inputs.n_fixations}, scores.reasons
 
-    results = batch.run(score_image)
+    results = batch.run(score_one)
     _warn_degenerate(results, names)
     table = pd.DataFrame([row for row, _ in results], columns=names + ["n_fixations"])
     table.index.name = "image"
     return table
-
-
-#: Metrics with a value per fixation (their per-image value is the mean over fixations).
-PER_FIXATION_METRICS = ("auc", "auc_unfixated", "sauc", "nss", "log_likelihood",
-                        "information_gain")
 
 
 def score_fixations(
@@ -301,12 +208,14 @@ def score_fixations(
     import pandas as pd
 
     names = _metric_list(metrics)
-    unsupported = [m for m in names if m not in PER_FIXATION_METRICS]
+    per_fixation_names = _registry.per_fixation_names()
+    unsupported = [m for m in names if m not in per_fixation_names]
     if unsupported:
         raise InputError(
             f"metric(s) {', '.join(unsupported)} have no per-fixation value; per-fixation "
-            f"metrics are {', '.join(PER_FIXATION_METRICS)}"
+            f"metrics are {', '.join(per_fixation_names)}"
         )
+    options = ScoringOptions.for_metrics(names)
     batch = _Batch(
         names,
         {
@@ -317,21 +226,16 @@ def score_fixations(
         x, y, n,
         n_threads=n_threads,
         check_normalization=check_normalization,
-        shuffled="sauc" in names,
     )
 
-    def score_image(i):
-        maps, flat, context = batch.image(i)
-        if flat is None:
+    def score_one(i):
+        inputs = batch.image(i)
+        if inputs.flat is None:
             return {}, {}
-        columns, reasons = {}, {}
-        for name in names:
-            columns[name], reason = _per_fixation(name, maps, flat, batch.shuffled, context)
-            if reason:
-                reasons[name] = reason
-        return columns, reasons
+        scores = score_image(names, inputs, options, per_fixation=True, per_image=False)
+        return scores.fixations, scores.reasons
 
-    results = batch.run(score_image)
+    results = batch.run(score_one)
     _warn_degenerate(results, names)
     f = batch.fixations
     table = pd.DataFrame({"image": np.empty(f.n.shape[0], dtype=np.int64)})
@@ -345,34 +249,13 @@ def score_fixations(
     return table
 
 
-def _per_fixation(name, maps, flat, shuffled, context):
-    s = maps.get("saliency_maps")
-    if name in ("auc", "auc_unfixated", "sauc"):
-        if name == "sauc":
-            negatives, _, _ = shuffled.for_shape(s.shape)
-            scores, count = _rank_auc_stats(s, flat, negatives, exclude=flat, context=context)
-        else:
-            negatives = "all" if name == "auc" else "unfixated"
-            scores, count = _rank_auc_stats(s, flat, negatives, context=context)
-        if count == 0:
-            return np.full(flat.shape[0], np.nan), "there are no negatives"
-        return scores / count, None
-    if name == "nss":
-        return _nss_per_fixation(s, flat, context=context), None
-    L = maps["log_densities"].reshape(-1)
-    if name == "log_likelihood":
-        return L[flat].copy(), None
-    B = maps["baseline_log_densities"].reshape(-1)
-    return (L[flat] - B[flat]) / LN2, None
-
-
 class _Batch:
     """The inputs of a batch call, validated once, and a way to run one function per image."""
 
-    def __init__(self, names, inputs, x, y, n, *, n_threads, check_normalization, shuffled):
+    def __init__(self, names, inputs, x, y, n, *, n_threads, check_normalization):
         counts = {}
         for key, value in inputs.items():
-            wanting = [m for m in names if _needs_input(m, key)]
+            wanting = [m for m in names if BATCH_INPUTS[key] in _registry.get(m).needs]
             if not wanting:
                 continue
             if value is None:
@@ -390,15 +273,16 @@ class _Batch:
         for i, shape in enumerate(self.shapes):
             if len(shape) != 2:
                 raise InputError(f"{self.primary} (image {i}) must be 2-D, got shape {shape}")
-        self.fixations = _Fixations(x, y, n, self.n_images)
-        self.shuffled = _ShuffledNegatives(self.fixations, self.shapes) if shuffled else None
+        self.fixations = FixationsByImage(x, y, n, self.n_images)
+        shuffled = any(_registry.get(m).uses(*SHUFFLED_NEEDS) for m in names)
+        self.shuffled = ShuffledNegatives(self.fixations, self.shapes) if shuffled else None
         self.n_threads = (
             default_threads() if n_threads is None else positive_int(n_threads, "n_threads")
         )
         self._checked = _CheckedOnce(check_normalization)
 
-    def image(self, i):
-        """Validated maps of image ``i``, its fixations' flat pixel indices (None if none)."""
+    def image(self, i) -> ImageInputs:
+        """The validated inputs of image ``i`` (``flat`` is None when it has no fixations)."""
         context = f"image {i}"
         maps = {key: as_map(seq[i], key, context=context) for key, seq in self.inputs.items()}
         primary = maps[self.primary]
@@ -414,7 +298,8 @@ class _Batch:
         flat = None
         if fx.size:
             _, _, flat = as_coordinates(fx, fy, self.shapes[i], context=context)
-        return maps, flat, context
+        return ImageInputs(flat=flat, negatives=self.shuffled, index=i, context=context,
+                           **{BATCH_INPUTS[key]: value for key, value in maps.items()})
 
     def run(self, function):
         """``[function(i) for i in images]``, on ``n_threads`` threads, in image order."""
@@ -442,91 +327,6 @@ class _CheckedOnce:
             return
         _log_density_argument(array, name, self._check, context=context)
         self._seen.add(key)
-
-
-def _needs_input(metric, key):
-    needs = _registry.get(metric).needs
-    return {
-        "saliency_maps": "log_density" not in needs,
-        "reference_maps": "reference_map" in needs,
-        "log_densities": "log_density" in needs,
-        "baseline_log_densities": "baseline_log_density" in needs,
-        "baseline_maps": "baseline_map" in needs,
-    }[key]
-
-
-def _score_one(name, i, maps, flat, convention, shuffled, options, context):
-    s = maps.get("saliency_maps")
-    n_splits, step, seed = options["n_splits"], options["step"], options["seed"]
-    if name == "auc":
-        return _rank_auc(s, flat, "all", context=context)
-    if name == "auc_unfixated":
-        return _rank_auc(s, flat, "unfixated", context=context)
-    if name == "sauc":
-        return _shuffled_auc(s, flat, shuffled, context)
-    if name == "auc_judd":
-        return _judd(s, flat, context=context)
-    if name == "auc_borji":
-        return _borji(s, flat, n_splits, step, np.random.default_rng(_seed(seed, i)),
-                      context=context)
-    if name == "sauc_mit":
-        candidates = shuffled.candidates_excluding(s.shape, flat)
-        return _sauc_mit(s, flat, candidates, n_splits, step,
-                         np.random.default_rng(_seed(seed, i)), context=context)
-    if name == "nss":
-        return _nss(s, flat, convention[name], context=context)
-    if name == "cc":
-        return _cc(s, maps["reference_maps"], convention[name], context=context)
-    if name == "kld":
-        return _kld(s, maps["reference_maps"], convention[name], context=context)
-    if name == "sim":
-        return _sim(s, maps["reference_maps"], convention[name], context=context)
-    if name == "emd":
-        return _emd(s, maps["reference_maps"], options["emd_downsize"], "none", context=context)
-    if name == "log_likelihood":
-        return _log_likelihood(maps["log_densities"], flat, context=context), None
-    if name == "information_gain":
-        return _information_gain(
-            maps["log_densities"], maps["baseline_log_densities"], flat, context=context
-        )
-    if name == "info_gain_mit":
-        return _info_gain_mit(s, maps["baseline_maps"], flat, context=context)
-    raise InputError(f"metric {name!r} cannot be computed by score_maps")  # pragma: no cover
-
-
-def _conventions_by_metric(names, convention):
-    """``{metric: convention}`` from one convention for all or a per-metric dict."""
-    if isinstance(convention, str):
-        convention = convention_argument(convention)
-        return {m: convention for m in names if _registry.get(m).conventions}
-    try:
-        items = dict(convention)
-    except (TypeError, ValueError):
-        raise InputError(
-            f"convention must be 'tuebingen', 'mit' or a dict metric -> convention, got "
-            f"{convention!r}"
-        ) from None
-    resolved = {m: "tuebingen" for m in names if _registry.get(m).conventions}
-    for metric, value in items.items():
-        allowed = _registry.get(metric).conventions
-        if metric not in names:
-            raise InputError(f"convention= names {metric!r}, which is not in metrics=")
-        if not allowed:
-            raise InputError(f"metric {metric!r} has no conventions to choose from")
-        resolved[metric] = convention_argument(value, allowed)
-    return resolved
-
-
-def _seed(seed, i):
-    return None if seed is None else [int(seed), int(i)]
-
-
-def _shuffled_auc(s, flat, shuffled, context):
-    negatives, _, _ = shuffled.for_shape(s.shape)
-    scores, n_negatives = _rank_auc_stats(s, flat, negatives, exclude=flat, context=context)
-    if n_negatives == 0:
-        return np.nan, "there are no fixations on other images to use as negatives"
-    return float(scores.sum() / (flat.shape[0] * n_negatives)), None
 
 
 def _warn_degenerate(results, names):

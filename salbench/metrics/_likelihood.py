@@ -45,6 +45,23 @@ def _log_density_argument(log_density, name, check_normalization, *, context=Non
     return a
 
 
+def check_log_density(log_density, name="log_density", *, check_normalization=True, context=None):
+    """Validate a log-density map: 2-D, finite or ``-inf``, and (by default) normalised.
+
+    Returns it as a float64 C-contiguous array. Raises ``InputError`` naming ``name`` and
+    ``context`` (e.g. the image) and the first bad pixel, or the mass when it is not within
+    :data:`LOG_DENSITY_TOLERANCE` of 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from salbench.metrics import check_log_density
+    >>> check_log_density(np.log(np.full((2, 2), 0.25))).shape
+    (2, 2)
+    """
+    return _log_density_argument(log_density, name, check_normalization, context=context)
+
+
 def _sum_at(a, name, flat, *, context=None):
     total = gather_sum(a.reshape(-1), flat)
     if np.isnan(total) or total == np.inf:

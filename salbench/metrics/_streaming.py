@@ -17,7 +17,8 @@ import numpy as np
 
 from .._validation import keyword_choice
 from ..exceptions import InputError
-from ._batch import PER_FIXATION_METRICS, _metric_list, score_maps
+from . import _registry
+from ._batch import _metric_list, score_maps
 
 AVERAGES = ("image", "fixation")
 
@@ -100,14 +101,14 @@ class StreamingScores:
 
         ``average="image"`` is the mean of the per-image values (images where a metric is
         undefined are left out); ``average="fixation"`` weights each image by its number of
-        fixations, which for the per-fixation metrics (:data:`PER_FIXATION_METRICS`) equals the
+        fixations, which for the per-fixation metrics (``MetricInfo.per_fixation``) equals the
         mean over all fixations of the dataset.
         """
         keyword_choice(average, "average", AVERAGES)
         out = {}
         for m in self.metrics:
             if average == "fixation":
-                if m not in PER_FIXATION_METRICS:
+                if not _registry.get(m).per_fixation:
                     raise InputError(
                         f"{m} is not a mean over fixations; use average='image' for it"
                     )
