@@ -66,7 +66,7 @@ def child(args):
     import warnings
 
     from salbench.datasets import load
-    from salbench.evaluate import evaluate
+    from salbench.evaluation import evaluate
     from salbench.exceptions import DegenerateInputWarning
     from salbench.metrics import names
     from salbench.models.adapters import MapDirectoryModel

@@ -43,8 +43,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from salbench.datasets import load, split_images  # noqa: E402
-from salbench.evaluate import evaluate, evaluate_baselines  # noqa: E402
-from salbench.leaderboard import leaderboard  # noqa: E402
+from salbench.evaluation import evaluate, evaluate_baselines  # noqa: E402
+from salbench.reports import leaderboard  # noqa: E402
 from salbench.models.base import ProbabilisticModel  # noqa: E402
 
 SHARED = Path(os.environ.get("SALBENCH_SHARED", ROOT.parent / "shared"))

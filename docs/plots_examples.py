@@ -42,7 +42,7 @@ def fastgaze(out: Path, n_images: int, n_train: int, threads: int | None) -> Non
     import salbench
     from salbench.datasets import load
     from salbench.datasets.splits import split_images
-    from salbench.evaluate import evaluate_baselines
+    from salbench.evaluation import evaluate_baselines
     from salbench.models.fastgaze import FastGazeModel
 
     dataset = load("osie", root=os.environ.get("SALBENCH_DATA", SHARED / "datasets"))

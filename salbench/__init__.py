@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import importlib
 
+from ._deprecation import install_aliases
+
 __version__ = "0.1.0"
 
 _LAZY = {
@@ -20,14 +22,19 @@ _LAZY = {
     "Dataset": ("salbench.datasets", "Dataset"),
     "fixation_map": ("salbench.datasets", "fixation_map"),
     "density_map": ("salbench.datasets", "density_map"),
-    "evaluate": ("salbench.evaluate", "evaluate"),
-    "leaderboard": ("salbench.leaderboard", "leaderboard"),
+    "evaluation": ("salbench.evaluation", None),
+    "evaluate": ("salbench.evaluation", "evaluate"),
+    "evaluate_baselines": ("salbench.evaluation", "evaluate_baselines"),
+    "reports": ("salbench.reports", None),
+    "leaderboard": ("salbench.reports", "leaderboard"),
     "plotting": ("salbench.plotting", None),
     "crop": ("salbench.crop", None),
     "audit": ("salbench.audit", None),
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]
+
+install_aliases()
 
 
 def __getattr__(name: str):

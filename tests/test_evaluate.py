@@ -8,7 +8,7 @@ import pytest
 
 import salbench
 from salbench.datasets import density_map
-from salbench.evaluate import default_baseline, evaluate, evaluate_baselines
+from salbench.evaluation import default_baseline, evaluate, evaluate_baselines
 from salbench.exceptions import DegenerateInputWarning, InputError
 from salbench.metrics import PER_FIXATION_METRICS, names, score_fixations, score_maps
 from salbench.models.base import SaliencyMapModel
@@ -278,7 +278,7 @@ def test_undefined_values_warn_once_per_reason_with_dataset_indices(mixed):
 
 
 def test_default_reference_sigma_is_one_degree_when_the_dataset_knows_it(mixed):
-    from salbench._scoring import ReferenceMaps
+    from salbench.evaluation import ReferenceMaps
 
     assert ReferenceMaps(pixels_per_degree=24.0).sigma_for((600, 800)) == 24.0
     assert ReferenceMaps().sigma_for((600, 800)) == 25.0

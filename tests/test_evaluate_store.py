@@ -7,9 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from salbench.evaluate import evaluate
+from salbench.evaluation import evaluate
 from salbench.exceptions import DataError, DegenerateInputWarning, InputError
-from salbench.results import Results, load_results
+from salbench.evaluation import Results, load_results
 
 from _evaluate_support import SmoothRandomModel, mixed_size_dataset
 

@@ -14,8 +14,8 @@ import pytest
 import salbench
 from salbench import _stats
 from salbench.exceptions import DegenerateInputWarning, InputError
-from salbench.leaderboard import LEADERBOARD_FORMAT, Leaderboard, leaderboard
-from salbench.results import Results
+from salbench.reports import LEADERBOARD_FORMAT, Leaderboard, leaderboard
+from salbench.evaluation import Results
 
 FINGERPRINT = "sha256:" + "0" * 64
 
@@ -252,7 +252,7 @@ def test_markdown_html_csv_json_outputs(tmp_path):
 
 def test_leaderboard_of_real_evaluations_and_directories(tmp_path):
     from salbench._demo import BlurredTruthModel, TrueDensityModel, synthetic_dataset
-    from salbench.evaluate import evaluate_baselines
+    from salbench.evaluation import evaluate_baselines
 
     data = synthetic_dataset(n_images=8, shape=(32, 40), root=tmp_path / "data")
     with warnings.catch_warnings():

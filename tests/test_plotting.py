@@ -22,7 +22,7 @@ from salbench import plotting  # noqa: E402
 from salbench.cli import main  # noqa: E402
 from salbench.exceptions import InputError  # noqa: E402
 from salbench.metrics import auc, nss  # noqa: E402
-from salbench.results import Results  # noqa: E402
+from salbench.evaluation import Results  # noqa: E402
 
 FINGERPRINT = "sha256:" + "1" * 64
 MAGIC = {".png": b"\x89PNG\r\n\x1a\n", ".pdf": b"%PDF-"}

@@ -21,6 +21,9 @@ from ._conventions import convention_argument
 from ._roc import _step
 
 NO_FIXATIONS = "the image has no fixations"
+#: Needs that are maps (attributes of :class:`ImageInputs` of the same name).
+MAP_NEEDS = ("saliency_map", "reference_map", "log_density", "baseline_log_density",
+             "baseline_map")
 
 
 @dataclass
@@ -191,7 +194,9 @@ def score_image(names, inputs: ImageInputs, options: ScoringOptions, *, per_fixa
     for name in names:
         info = _registry.get(name)
         if inputs.flat is None or inputs.flat.shape[0] == 0:
-            if info.uses("fixations"):
+            # without fixations there is nothing to score, and no empirical map to derive
+            missing = any(getattr(inputs, n) is None for n in info.needs if n in MAP_NEEDS)
+            if info.uses("fixations") or missing:
                 row[name], reasons[name] = math.nan, NO_FIXATIONS
                 continue
         values = None

@@ -1,6 +1,6 @@
 """Leaderboards: models as rows, metrics as columns, with confidence intervals and paired tests.
 
-:func:`leaderboard` takes the :class:`~salbench.results.Results` of several models on the same
+:func:`leaderboard` takes the :class:`~salbench.evaluation.Results` of several models on the same
 images of the same dataset (objects or results directories) and computes, per model and metric,
 
 * the mean over images and a 95 % percentile bootstrap interval (images resampled with
@@ -57,17 +57,16 @@ import html
 import io
 import json
 import math
-import sys
-import types
 import warnings
 from pathlib import Path
 
 import numpy as np
 
-from . import _stats
-from ._tables import to_json_value
-from .exceptions import InputError
-from .results import load_results
+from .. import _stats
+from .._tables import to_json_value
+from ..evaluation.results import load_results
+from ..exceptions import InputError
+from ..metrics import names as metric_names
 
 LEADERBOARD_FORMAT = "salbench.Leaderboard/1"
 FORMATS = ("md", "html", "csv", "json")
@@ -136,14 +135,12 @@ def leaderboard(results, *, metrics=None, sort_by=None, confidence=0.95, n_boots
     _check_compatible(runs)
     image_index = _common_images(runs, images)
 
-    from .metrics import _registry
-
     available = []
     for r in runs:
         for m in r.metrics:
             if m not in available:
                 available.append(m)
-    order = {name: k for k, name in enumerate(_registry.names())}
+    order = {name: k for k, name in enumerate(metric_names())}
     available.sort(key=lambda m: order.get(m, len(order)))
     gold = [r for r in runs if r.manifest["model"].get("baseline") == "gold_standard"]
     if len(gold) > 1:
@@ -399,7 +396,7 @@ class Leaderboard:
                    ".csv": "csv", ".json": "json"}.get(path.suffix.lower())
             if fmt is None:
                 raise InputError(f"cannot tell the format of {path} from its extension; pass fmt=")
-        from .datasets._atomic import write_text_atomic
+        from ..datasets._atomic import write_text_atomic
 
         write_text_atomic(path, self.render(fmt))
         return path
@@ -408,7 +405,7 @@ class Leaderboard:
     def _emit(text, path):
         if path is None:
             return text
-        from .datasets._atomic import write_text_atomic
+        from ..datasets._atomic import write_text_atomic
 
         write_text_atomic(path, text)
         return None
@@ -582,14 +579,3 @@ def _digits(metric):
 
 def _md_escape(text):
     return str(text).replace("|", "\\|")
-
-
-class _CallableModule(types.ModuleType):
-    """``salbench.leaderboard`` names both this module and its function (see
-    :mod:`salbench.evaluate`); calling the module calls :func:`leaderboard`."""
-
-    def __call__(self, *args, **kwargs):
-        return leaderboard(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

@@ -5,8 +5,9 @@ metrics: a worker holds one image's maps at a time (the model's prediction, the 
 reference density, the baseline), and only small per-image rows and per-fixation values are kept.
 Work is split into chunks of images that run on threads (default), on any
 ``concurrent.futures`` executor, or on a dask ``distributed`` cluster; results do not depend on
-the chunking, the thread count or the executor (see :mod:`salbench._scoring`). With ``out=`` the
-results go to a directory (format in :mod:`salbench.results`) chunk by chunk, so an interrupted
+the chunking, the thread count or the executor (see :mod:`salbench.evaluation.worker`). With
+``out=`` the results go to a directory (format in :mod:`salbench.evaluation.results`) chunk by
+chunk, so an interrupted
 run resumes where it stopped.
 
 What each metric receives
@@ -31,26 +32,26 @@ What each metric receives
 
 from __future__ import annotations
 
-import inspect
 import math
 import sys
 import time
-import types
 import warnings
 import weakref
 from pathlib import Path
 
 import numpy as np
 
-from . import _scoring
-from ._executors import check_executor, describe_executor, run_chunks
-from ._store import DirectoryStore, MemoryStore, now
-from ._tables import table_format as _table_format
-from ._validation import keyword_choice, positive_int
-from .exceptions import DegenerateInputWarning, InputError
-from .metrics import _registry
-from .metrics._batch import _conventions_by_metric, default_threads
+from .._cpus import default_threads
+from .._tables import table_format as _table_format
+from .._validation import positive_int
+from ..exceptions import DegenerateInputWarning, InputError
+from ..metrics import get as metric_info
+from . import worker
+from .executors import check_executor, describe_executor, run_chunks
+from .plan import model_kind
 from .results import RESULTS_FORMAT, Results
+from .settings import EvaluationSettings, describe_model
+from .store import DirectoryStore, MemoryStore, now
 
 __all__ = ["evaluate", "evaluate_baselines", "dataset_fingerprint", "default_baseline"]
 
@@ -152,19 +153,20 @@ def evaluate(model, dataset, *, metrics="all", convention="tuebingen", split=Non
     started = time.perf_counter()
     started_at = now()
     dataset = _dataset_argument(dataset)
-    kind = _scoring.model_kind(model)
+    kind = model_kind(model)
     model_name = str(name) if name is not None else str(getattr(model, "name", type(model).__name__))
     executor = check_executor(executor)
     n_threads = default_threads() if n_threads is None else positive_int(n_threads, "n_threads")
     chunk_size = DEFAULT_CHUNK if chunk_size is None else positive_int(chunk_size, "chunk_size")
     setup = time.perf_counter()
-    settings = _settings(dataset, kind, metrics=metrics, convention=convention, split=split,
-                         baseline=baseline, reference_sigma=reference_sigma,
-                         reference_method=reference_method, per_fixation=per_fixation, seed=seed,
-                         n_splits=n_splits, step=step, emd_downsize=emd_downsize,
-                         check_normalization=check_normalization, metric_maps=metric_maps)
+    settings = EvaluationSettings(
+        metrics=metrics, convention=convention, baseline=baseline,
+        reference_sigma=reference_sigma, reference_method=reference_method,
+        per_fixation=per_fixation, seed=seed, n_splits=n_splits, step=step,
+        emd_downsize=emd_downsize, check_normalization=check_normalization,
+        metric_maps=metric_maps).resolve(dataset, kind, split)
     setup_seconds = time.perf_counter() - setup
-    metric_names, images, parameters = settings["metrics"], settings["images"], settings["parameters"]
+    metric_names, images, parameters = list(settings.metrics), settings.images, settings.parameters
 
     check = getattr(model, "check", None)
     check_started = time.perf_counter()
@@ -173,17 +175,9 @@ def evaluate(model, dataset, *, metrics="all", convention="tuebingen", split=Non
         check(dataset, images=images.tolist())
     check_seconds = time.perf_counter() - check_started
 
-    plan = _scoring.ScoringPlan(
-        metrics=tuple(metric_names), kind=kind, convention=settings["conventions"],
-        options=settings["options"], reference=settings["reference"], images=images,
-        baseline=settings["baseline"], per_fixation=bool(per_fixation),
-        check_normalization=bool(check_normalization),
-        model_thread_safe=_scoring._is_thread_safe(model),
-        model_needs_pixels=_scoring._needs_pixels(model),
-        baseline_trusted=settings["baseline_trusted"], metric_maps=bool(metric_maps),
-    )
+    plan = settings.plan(model)
     model_info = _model_info(model, model_name, kind)
-    split_info = settings["split"]
+    split_info = settings.split
     dataset_info = {"name": dataset.name, "fingerprint": dataset_fingerprint(dataset),
                     **{k: v for k, v in dataset.describe().items() if k != "name"}}
     config = {"model": model_info, "dataset": dataset_info["fingerprint"],
@@ -221,7 +215,7 @@ def evaluate(model, dataset, *, metrics="all", convention="tuebingen", split=Non
             if bar is not None:
                 bar.update(len(results))
 
-        run_chunks(_scoring.score_chunk, (plan, model, model_name, dataset), chunks, on_result,
+        run_chunks(worker.score_chunk, (plan, model, model_name, dataset), chunks, on_result,
                    executor=executor, n_threads=n_threads)
     finally:
         if bar is not None:
@@ -250,7 +244,7 @@ def evaluate(model, dataset, *, metrics="all", convention="tuebingen", split=Non
     results = store.finish(manifest)
     results.manifest["summary"] = results.means()
     if isinstance(store, DirectoryStore):
-        from ._tables import write_json
+        from .._tables import write_json
 
         write_json(Path(out) / "manifest.json", results.manifest)
     _warn_undefined(store.notes, model_name)
@@ -258,62 +252,8 @@ def evaluate(model, dataset, *, metrics="all", convention="tuebingen", split=Non
 
 
 # ---------------------------------------------------------------------------------- helpers
-def _settings(dataset, kind, *, metrics, convention, split, baseline, reference_sigma,
-              reference_method, per_fixation, seed, n_splits, step, emd_downsize,
-              check_normalization, metric_maps) -> dict:
-    """Validated settings of an evaluation and the ``parameters`` its manifest records."""
-    metric_names = _metric_names(metrics, kind)
-    conventions = _conventions_by_metric(metric_names, convention)
-    keyword_choice(reference_method, "reference_method", ("gaussian", "mit"))
-    images, split_info = _images(dataset, split)
-    options = _options(metric_names, seed, n_splits, step, emd_downsize)
-    if reference_sigma is not None:
-        try:
-            reference_sigma = float(reference_sigma)
-        except (TypeError, ValueError):
-            reference_sigma = math.nan
-        if not (math.isfinite(reference_sigma) and reference_sigma > 0):
-            raise InputError(f"reference_sigma must be a positive number of pixels, got "
-                             f"{reference_sigma!r}")
-    reference = _scoring.ReferenceMaps(reference_method, reference_sigma,
-                                       dataset.facts.pixels_per_degree)
-    if metric_maps and kind != "probabilistic":
-        raise InputError("metric_maps=True needs a probabilistic model (metric-specific maps are "
-                         "derived from its density)")
-    needs_baseline = any(m in _scoring.BASELINE_METRICS for m in metric_names) or (
-        metric_maps and ("sauc" in metric_names or "sauc_mit" in metric_names))
-    trusted = False
-    if needs_baseline:
-        trusted = baseline is None
-        baseline = default_baseline(dataset) if baseline is None else baseline
-        if _scoring.model_kind(baseline) != "probabilistic":
-            raise InputError("baseline must be a probabilistic model (it needs log_density)")
-    else:
-        baseline = None
-    parameters = {
-        "convention": _convention_label(conventions), "conventions": conventions,
-        "reference": reference.describe(),
-        "baseline": None if baseline is None else _describe(baseline),
-        "seed": seed, "n_splits": options["n_splits"], "step": options["step"],
-        "emd_downsize": options["emd_downsize"], "per_fixation": bool(per_fixation),
-        "check_normalization": bool(check_normalization),
-        "metric_maps": ("metric-specific maps (Kümmerer et al. 2018)" if metric_maps
-                        else "density exp(log_density)" if kind == "probabilistic"
-                        else "saliency map"),
-    }
-    return {"metrics": metric_names, "conventions": conventions, "images": images,
-            "split": split_info, "options": options, "reference": reference,
-            "baseline": baseline, "baseline_trusted": trusted, "parameters": parameters}
-
-
-#: evaluate() keywords that change what is computed (the rest change how or where).
-_SETTING_KEYS = ("metrics", "convention", "baseline", "reference_sigma", "reference_method",
-                 "per_fixation", "seed", "n_splits", "step", "emd_downsize",
-                 "check_normalization", "metric_maps")
-
-
 def _dataset_argument(dataset):
-    from .datasets import Dataset, load
+    from ..datasets import Dataset, load
 
     if isinstance(dataset, str):
         return load(dataset)
@@ -321,81 +261,6 @@ def _dataset_argument(dataset):
         raise InputError(f"dataset must be a salbench Dataset or a registered dataset name, got "
                          f"{type(dataset).__name__}")
     return dataset
-
-
-def _metric_names(metrics, kind):
-    if isinstance(metrics, str) and metrics == "all":
-        return _scoring.metrics_for(kind)
-    names = [metrics] if isinstance(metrics, str) else list(metrics)
-    if not names:
-        raise InputError("metrics= is empty")
-    for m in names:
-        _registry.get(m)
-    if len(set(names)) != len(names):
-        raise InputError(f"metrics= lists a metric twice: {names}")
-    if kind == "saliency":
-        wrong = [m for m in names if m in _scoring.LOG_DENSITY_METRICS]
-        if wrong:
-            raise InputError(
-                f"{', '.join(wrong)} need a probabilistic model (a log-density per image), but "
-                "this model only gives saliency maps; convert it first (fit a saliency-to-density "
-                "mapping on the training split, salbench.models.conversion) or drop these metrics"
-            )
-    return names
-
-
-def _convention_label(conventions) -> str:
-    """One name when every metric uses the same convention, else ``"mixed"``."""
-    values = set(conventions.values())
-    return values.pop() if len(values) == 1 else ("tuebingen" if not values else "mixed")
-
-
-def _options(metrics, seed, n_splits, step, emd_downsize):
-    from .metrics._roc import _step
-
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
-                             or seed < 0):
-        raise InputError(f"seed must be a non-negative integer or None, got {seed!r}")
-    return {"n_splits": positive_int(n_splits, "n_splits"), "step": _step(step),
-            "seed": None if seed is None else int(seed),
-            "emd_downsize": positive_int(emd_downsize, "emd_downsize")}
-
-
-def _images(dataset, split):
-    """``(sorted unique dataset indices, description)`` of the images to score."""
-    from .datasets.splits import Split, split_images
-
-    n = len(dataset)
-    if split is None:
-        return np.arange(n, dtype=np.int64), {"kind": "all"}
-    if isinstance(split, str):
-        if split not in ("train", "validation", "test"):
-            raise InputError(f"split must be 'train', 'validation', 'test', a Split or image "
-                             f"indices, got {split!r}")
-        s = split_images(dataset)
-        return np.asarray(s.part(split), dtype=np.int64), {
-            "kind": "part", "part": split, "dataset": s.dataset, "seed": s.seed,
-            "fractions": list(s.fractions)}
-    if isinstance(split, Split):
-        split.check(dataset)
-        return np.asarray(split.test, dtype=np.int64), {
-            "kind": "part", "part": "test", "dataset": split.dataset, "seed": split.seed,
-            "fractions": list(split.fractions)}
-    try:
-        idx = np.asarray(list(split))
-    except TypeError:
-        raise InputError(f"split must be None, a part name, a Split or image indices, got "
-                         f"{type(split).__name__}") from None
-    if idx.size == 0:
-        raise InputError("split selects no image")
-    if idx.dtype.kind not in "iu":
-        raise InputError(f"image indices must be integers, got dtype {idx.dtype}")
-    bad = idx[(idx < 0) | (idx >= n)]
-    if bad.size:
-        raise InputError(f"image index {int(bad[0])} is out of range for {n} images")
-    if np.unique(idx).size != idx.size:
-        raise InputError("split lists an image twice")
-    return np.sort(idx).astype(np.int64), {"kind": "images"}
 
 
 def dataset_fingerprint(dataset) -> str:
@@ -418,7 +283,7 @@ def dataset_fingerprint(dataset) -> str:
 def default_baseline(dataset):
     """The centre bias fitted on all images of ``dataset`` (10-fold cross-validated; cached
     per dataset object, so every evaluation on it shares one baseline)."""
-    from .models.baselines import CentreBiasModel
+    from ..models.baselines import CentreBiasModel
 
     model = _CENTRE_BIAS.get(dataset)
     if model is None:
@@ -432,18 +297,10 @@ _BASELINE_CLASSES = {"UniformModel": "uniform", "CentreBiasModel": "centre_bias"
                      "GoldStandardModel": "gold_standard"}
 
 
-def _describe(model) -> dict:
-    describe = getattr(model, "describe", None)
-    info = dict(describe()) if callable(describe) else {}
-    info.setdefault("name", str(getattr(model, "name", type(model).__name__)))
-    info.setdefault("class", type(model).__qualname__)
-    return info
-
-
 def _model_info(model, model_name, kind) -> dict:
-    from .models import baselines
+    from ..models import baselines
 
-    info = {"name": model_name, "kind": kind, "description": _describe(model)}
+    info = {"name": model_name, "kind": kind, "description": describe_model(model)}
     role = getattr(model, "baseline_role", None)
     for cls_name, baseline_role in _BASELINE_CLASSES.items():
         if isinstance(model, getattr(baselines, cls_name)):
@@ -465,13 +322,13 @@ def _model_info(model, model_name, kind) -> dict:
 
 
 def _metric_facts(name) -> dict:
-    info = _registry.get(name)
+    info = metric_info(name)
     return {"name": name, "direction": info.direction, "higher_is_better": info.higher_is_better,
             "unit": info.unit, "family": info.family, "summary": info.summary}
 
 
 def _version() -> str:
-    from . import __version__
+    from .. import __version__
 
     return __version__
 
@@ -512,7 +369,7 @@ def evaluate_baselines(dataset, *, which=("uniform", "centre_bias", "gold_standa
     dataset, images and parameters is read back without refitting. ``options`` go to
     :func:`evaluate`.
     """
-    from .models.baselines import GoldStandardModel, UniformModel
+    from ..models.baselines import GoldStandardModel, UniformModel
 
     dataset = _dataset_argument(dataset)
     known = ("uniform", "centre_bias", "gold_standard")
@@ -520,9 +377,7 @@ def evaluate_baselines(dataset, *, which=("uniform", "centre_bias", "gold_standa
     for w in which:
         if w not in known:
             raise InputError(f"unknown baseline {w!r}; the baselines are {', '.join(known)}")
-    defaults = inspect.signature(evaluate).parameters
-    settings = _settings(dataset, "probabilistic", split=split, **{
-        key: options.get(key, defaults[key].default) for key in _SETTING_KEYS})
+    settings = EvaluationSettings.from_keywords(options).resolve(dataset, "probabilistic", split)
     results = []
     for w in which:
         target = None if out is None else Path(out) / w.replace("_", "-")
@@ -536,14 +391,14 @@ def evaluate_baselines(dataset, *, which=("uniform", "centre_bias", "gold_standa
             model = default_baseline(dataset)
         else:
             model = GoldStandardModel(prior=default_baseline(dataset)).fit(
-                dataset, images=settings["images"])
+                dataset, images=settings.images)
         results.append(evaluate(model, dataset, split=split, out=target, **options))
     return results
 
 
 def _complete_for(target, dataset, settings, which) -> bool:
     """Whether ``target`` holds complete results of baseline ``which`` with these settings."""
-    from ._tables import canonical_json, read_json
+    from .._tables import canonical_json, read_json
 
     manifest_path = Path(target) / "manifest.json"
     if not manifest_path.is_file():
@@ -556,18 +411,6 @@ def _complete_for(target, dataset, settings, which) -> bool:
     return (manifest.get("status") == "complete"
             and manifest.get("model", {}).get("baseline") == which
             and config.get("dataset") == dataset_fingerprint(dataset)
-            and config.get("images") == [int(i) for i in settings["images"]]
-            and config.get("metrics") == settings["metrics"]
-            and canonical_json(config.get("parameters")) == canonical_json(settings["parameters"]))
-
-
-class _CallableModule(types.ModuleType):
-    """``salbench.evaluate`` names both this module and its function: importing the module (e.g.
-    ``from salbench.evaluate import evaluate``) rebinds the package attribute to the module, so
-    the module itself forwards calls to :func:`evaluate`."""
-
-    def __call__(self, *args, **kwargs):
-        return evaluate(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
+            and config.get("images") == [int(i) for i in settings.images]
+            and config.get("metrics") == list(settings.metrics)
+            and canonical_json(config.get("parameters")) == canonical_json(settings.parameters))

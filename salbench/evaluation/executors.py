@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 
-from .exceptions import InputError
+from ..exceptions import InputError
 
 
 def is_dask_client(executor) -> bool:
