@@ -99,7 +99,7 @@ def bench_folder(dataset, folder: Path):
     for stem, shape in zip(dataset.stimuli.stems, dataset.stimuli.shapes):
         Image.fromarray((255 * smooth_map(tuple(shape), rng)).astype(np.uint8)).save(folder / f"{stem}.png")
     size = sum(p.stat().st_size for p in folder.iterdir()) / 1e6
-    dataset.stimuli.ids  # hash the stimuli once (not part of the check's cost)
+    _ = dataset.stimuli.ids  # hash the stimuli once (not part of the check's cost)
     rows = []
     for label, options in [("check, decode, 1 thread", {"threads": 1}),
                            ("check, decode, 2 threads", {"threads": 2}),

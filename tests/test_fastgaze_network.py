@@ -12,7 +12,8 @@ from salbench.models.fastgaze.network import (
 )
 
 
-def small_network(rng=np.random.default_rng(0)):
+def small_network(seed=0):
+    rng = np.random.default_rng(seed)
     return Network(
         [Conv2d(rng.normal(size=(4, 3, 3, 3)), rng.normal(size=4), "relu"),
          MaxPool2d(2),

@@ -22,9 +22,9 @@ def image_fixations(draw, max_side=40, max_fix=25):
     w = draw(st.integers(1, max_side))
     k = draw(st.integers(1, max_fix))
     # include exact integers and values just below the border
-    coord = lambda limit: st.one_of(st.floats(0, limit, exclude_max=True, allow_nan=False),
-                                    st.integers(0, limit - 1).map(float),
-                                    st.just(np.nextafter(limit, 0)))
+    def coord(limit):
+        return st.one_of(st.floats(0, limit, exclude_max=True, allow_nan=False),
+                         st.integers(0, limit - 1).map(float), st.just(np.nextafter(limit, 0)))
     x = draw(st.lists(coord(w), min_size=k, max_size=k))
     y = draw(st.lists(coord(h), min_size=k, max_size=k))
     return (h, w), np.array(x), np.array(y)

@@ -27,7 +27,7 @@ def test_lazy_top_level_names():
     assert salbench.metrics.auc is __import__("salbench.metrics", fromlist=["auc"]).auc
     assert "metrics" in dir(salbench)
     try:
-        salbench.no_such_name
+        salbench.no_such_name  # noqa: B018 - the attribute access is the test
     except AttributeError as error:
         assert "no_such_name" in str(error)
     else:  # pragma: no cover

@@ -101,7 +101,10 @@ def score_dataset_image(plan: ScoringPlan, model, model_name: str, dataset, i: i
     f = dataset.fixations.for_image(i)
     started = time.perf_counter()
     image = stimuli.load(i) if plan.model_needs_pixels else shape
-    call = (lambda fn, *a, **k: _call_model(plan, fn, *a, **k))
+
+    def call(fn, *a, **k):
+        return _call_model(plan, fn, *a, **k)
+
 
     log_density = saliency = None
     if plan.kind == "probabilistic":

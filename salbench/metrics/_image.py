@@ -102,7 +102,10 @@ class ScoringOptions:
         evaluation engine records them all in its manifest).
         """
         used = {o for name in names for o in _registry.get(name).options}
-        check = (lambda option: validate_all or option in used)
+
+        def check(option):
+            return validate_all or option in used
+
         if check("n_splits"):
             n_splits = positive_int(n_splits, "n_splits")
         if check("step"):
