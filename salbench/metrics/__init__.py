@@ -16,12 +16,14 @@ from ._moments import cc, nss
 from ._registry import MetricInfo, get, names
 from ._streaming import StreamingScores
 from ._roc import auc, auc_borji, auc_judd, auc_per_fixation, auc_unfixated, sauc, sauc_mit
+from ._roc import RocCurve, mean_roc_curve, roc_curve
 from . import _catalogue  # noqa: F401  (registers the metrics)
 
 __all__ = [
     "LOG_DENSITY_TOLERANCE",
     "PER_FIXATION_METRICS",
     "MetricInfo",
+    "RocCurve",
     "StreamingScores",
     "auc",
     "auc_borji",
@@ -35,9 +37,11 @@ __all__ = [
     "information_gain",
     "kld",
     "log_likelihood",
+    "mean_roc_curve",
     "names",
     "nss",
     "resize_map",
+    "roc_curve",
     "sauc",
     "sauc_mit",
     "score_fixations",
