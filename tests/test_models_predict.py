@@ -4,10 +4,14 @@ import numpy as np
 import pytest
 
 from salbench import _scoring, plotting
-from salbench.datasets import Stimuli
 from salbench.exceptions import InputError
 from salbench.models import (
-    ProbabilisticModel, SaliencyMapModel, check_prediction, model_kind, needs_pixels, predict_map,
+    ProbabilisticModel,
+    SaliencyMapModel,
+    check_prediction,
+    model_kind,
+    needs_pixels,
+    predict_map,
 )
 from salbench.models.baselines import CentreBiasModel, UniformModel
 

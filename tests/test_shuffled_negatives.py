@@ -5,7 +5,13 @@ import pytest
 
 import salbench
 from salbench import metrics
-from salbench.datasets import Dataset, DatasetFacts, Fixations, Stimuli, shuffled_negatives
+from salbench.datasets import (
+    Dataset,
+    DatasetFacts,
+    Fixations,
+    Stimuli,
+    shuffled_negatives,
+)
 from salbench.exceptions import InputError
 from salbench.models.base import SaliencyMapModel
 

@@ -160,9 +160,9 @@ def test_paired_difference_edge_cases():
 
 
 def test_leaderboard_and_paired_figure_report_stats_paired_difference():
-    from salbench import leaderboard, plotting
-
     from test_leaderboard import make_results
+
+    from salbench import leaderboard, plotting
 
     rng = np.random.default_rng(12)
     a_values = rng.uniform(0.5, 0.8, 30)

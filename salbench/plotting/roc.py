@@ -11,7 +11,7 @@ import numpy as np
 from ..exceptions import InputError
 from ._style import _new_axes, _style_axes
 
-__all__ = ["RocCurve", "mean_roc_curve", "plot_roc", "roc_curve"]
+__all__ = ["RocCurve", "mean_roc_curve", "plot_roc", "roc_curve"]  # noqa: F822 (lazy, below)
 #: Names of salbench.metrics re-exported here, imported on first use (the metrics load Numba).
 _FROM_METRICS = ("RocCurve", "mean_roc_curve", "roc_curve")
 
