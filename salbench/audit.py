@@ -51,10 +51,10 @@ from pathlib import Path
 import numpy as np
 
 from ._validation import positive_int
-from .cropping._stats import INTERVALS, binomial_summary, check_confidence
 from .cropping.join import join_side_by_side
 from .cropping.rules import model_name, predict_map
 from .exceptions import DataError, InputError
+from .stats import INTERVALS, binomial_summary, bootstrap_blocks, check_confidence
 
 RULES = ("argmax", "mass")
 ORDERS = ("a-left", "b-left")
@@ -434,9 +434,8 @@ def _bootstrap_bias(cat_argmax, cat_mass, *, n_boot, seed, confidence):
     sm = np.array([sign.get(c, 0) for c in cat_mass])
     rng = np.random.default_rng(seed)
     diffs = np.empty(n_boot)
-    for start in range(0, n_boot, 250):
-        stop = min(start + 250, n_boot)
-        idx = rng.integers(0, n, size=(stop - start, n))
+    for start, idx in bootstrap_blocks(n, n_boot, rng, block=250):
+        stop = start + idx.shape[0]
         shares = []
         for s in (sa, sm):
             picked = s[idx]

@@ -11,7 +11,7 @@ from scipy import stats
 from salbench.audit import (
     RECORD_COLUMNS, AuditResult, audit, make_pairs, plot_audit, read_groups, summarise_audit,
 )
-from salbench.cropping._stats import binomial_summary
+from salbench.stats import binomial_summary
 from salbench.cropping.join import join_side_by_side
 from salbench.exceptions import DataError, DegenerateInputWarning, InputError
 

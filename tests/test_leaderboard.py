@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import salbench
-from salbench import _stats
+from salbench import stats
 from salbench.exceptions import DegenerateInputWarning, InputError
 from salbench.reports import LEADERBOARD_FORMAT, Leaderboard, leaderboard
 from salbench.evaluation import Results
@@ -43,8 +43,8 @@ def test_masked_bootstrap_means_match_a_plain_loop():
     rng = np.random.default_rng(1)
     values = rng.normal(size=23)
     values[[3, 7]] = np.nan
-    indices = _stats.bootstrap_indices(23, 300, np.random.default_rng(5))
-    fast = _stats.masked_means(values, indices)
+    indices = stats.bootstrap_indices(23, 300, np.random.default_rng(5))
+    fast = stats.masked_means(values, indices)
     slow = [np.nanmean(values[row]) if np.isfinite(values[row]).any() else np.nan
             for row in indices]
     np.testing.assert_allclose(fast, slow, rtol=1e-12)
@@ -56,8 +56,8 @@ def test_bootstrap_interval_covers_the_true_mean_about_95_percent_of_the_time():
     repeats = 300
     for _ in range(repeats):
         sample = rng.normal(loc=2.0, scale=1.0, size=60)
-        indices = _stats.bootstrap_indices(60, 400, rng)
-        low, high = _stats.percentile_interval(_stats.masked_means(sample, indices), 0.95)
+        indices = stats.bootstrap_indices(60, 400, rng)
+        low, high = stats.percentile_interval(stats.masked_means(sample, indices), 0.95)
         covered += low <= 2.0 <= high
     assert 0.89 <= covered / repeats <= 0.99
 
@@ -75,7 +75,7 @@ def test_sign_flip_test_agrees_with_exact_enumeration(seed):
     rng = np.random.default_rng(seed)
     d = rng.normal(loc=0.4, size=11)
     exact = _exact_sign_flip(d)
-    estimate = _stats.sign_flip_test(d, 20000, np.random.default_rng(seed + 10))
+    estimate = stats.sign_flip_test(d, 20000, np.random.default_rng(seed + 10))
     assert abs(estimate - exact) < 4 * math.sqrt(exact * (1 - exact) / 20000) + 1e-4
 
 
@@ -83,23 +83,23 @@ def test_shared_sign_flips_cached_or_blockwise_give_the_same_p_and_ignore_nan():
     rng = np.random.default_rng(4)
     d = rng.normal(loc=0.3, size=12)
     d[[2, 9]] = np.nan
-    cached = _stats.SignFlips(12, 5000, np.random.default_rng(1))
-    streamed = _stats.SignFlips(12, 5000, np.random.default_rng(1), cache_bytes=0)
-    p = _stats.sign_flip_test(d, 5000, None, flips=cached)
-    assert p == _stats.sign_flip_test(d, 5000, None, flips=streamed)
+    cached = stats.SignFlips(12, 5000, np.random.default_rng(1))
+    streamed = stats.SignFlips(12, 5000, np.random.default_rng(1), cache_bytes=0)
+    p = stats.sign_flip_test(d, 5000, None, flips=cached)
+    assert p == stats.sign_flip_test(d, 5000, None, flips=streamed)
     exact = _exact_sign_flip(d[~np.isnan(d)])
     assert abs(p - exact) < 4 * math.sqrt(exact * (1 - exact) / 5000) + 2e-4
 
 
 def test_sign_flip_test_edge_cases():
     rng = np.random.default_rng(0)
-    assert _stats.sign_flip_test(np.zeros(5), 100, rng) == 1.0
-    assert math.isnan(_stats.sign_flip_test(np.full(3, np.nan), 100, rng))
+    assert stats.sign_flip_test(np.zeros(5), 100, rng) == 1.0
+    assert math.isnan(stats.sign_flip_test(np.full(3, np.nan), 100, rng))
     # four images all in one direction: the smallest two-sided p is 2 / 16
-    p = _stats.sign_flip_test(np.array([1.0, 1.0, 1.0, 1.0]), 20000, rng)
+    p = stats.sign_flip_test(np.array([1.0, 1.0, 1.0, 1.0]), 20000, rng)
     assert abs(p - 0.125) < 0.01
     # with many consistent images p reaches its floor 1 / (1 + permutations)
-    assert _stats.sign_flip_test(np.full(40, 0.1), 999, rng) == 1 / 1000
+    assert stats.sign_flip_test(np.full(40, 0.1), 999, rng) == 1 / 1000
 
 
 # ------------------------------------------------------------------------------ the table

@@ -24,7 +24,7 @@ import numpy as np
 
 from .._validation import positive_int
 from ..exceptions import DegenerateInputWarning, InputError
-from ._stats import bootstrap_means, check_confidence
+from ..stats import bootstrap_means, check_confidence
 from .boxes import SummedAreaTable, best_window, check_ratios, crop_size
 from .rules import METHODS, _check_mass_map, argmax_crop, centre_crop, check_methods, model_name, \
     predict_map, salient_point
@@ -196,7 +196,7 @@ def summarise_crop_scores(table, *, baseline: str = "centre", confidence: float 
             columns = [values]
             if baseline is not None:
                 columns.append(values - values[:, [methods.index(baseline)]])
-            mean, low, high = bootstrap_means(np.hstack(columns), n_boot=n_boot, seed=seed,
+            mean, low, high = bootstrap_means(np.hstack(columns), n_bootstrap=n_boot, seed=seed,
                                               confidence=confidence)
             k = len(methods)
             for j, method in enumerate(methods):

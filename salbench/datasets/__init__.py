@@ -16,6 +16,7 @@ from .download import fetch
 from .fixations import FIELDS, Fixations, ImageFixations
 from .hdf5 import load_pysaliency, read_pysaliency, save_pysaliency, write_pysaliency
 from .maps import density_map, fixation_map
+from .negatives import shuffled_negatives
 from .registry import load, names, spec, verify
 from .splits import Folds, Split, kfold, split_images
 from .stimuli import Stimuli
@@ -24,6 +25,6 @@ from .tabular import read_fixations
 __all__ = [
     "FIELDS", "Dataset", "DatasetFacts", "DatasetImage", "Fixations", "Folds", "ImageFixations",
     "Split", "Stimuli", "density_map", "fetch", "fixation_map", "kfold", "load", "load_pysaliency",
-    "names", "read_fixations", "read_pysaliency", "save_pysaliency", "spec", "split_images",
-    "verify", "write_pysaliency",
+    "names", "read_fixations", "read_pysaliency", "save_pysaliency", "shuffled_negatives", "spec",
+    "split_images", "verify", "write_pysaliency",
 ]

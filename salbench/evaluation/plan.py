@@ -12,40 +12,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..exceptions import InputError
 from ..metrics import FixationsByImage, ScoringOptions, ShuffledNegatives, get, needing, names
-from ..models.base import ProbabilisticModel, SaliencyMapModel
+from ..models.base import ProbabilisticModel
+from ..models.predict import model_kind, needs_pixels
 
-
-def model_kind(model) -> str:
-    """``"probabilistic"`` (has ``log_density``) or ``"saliency"`` (has ``saliency_map``)."""
-    if isinstance(model, ProbabilisticModel) or callable(getattr(model, "log_density", None)):
-        return "probabilistic"
-    if isinstance(model, SaliencyMapModel) or callable(getattr(model, "saliency_map", None)):
-        return "saliency"
-    raise InputError(
-        f"model must have a saliency_map(image, *, image_id=None) or a log_density(image, *, "
-        f"image_id=None) method (see salbench.models.base); got {type(model).__name__}"
-    )
+__all__ = ["ReferenceMaps", "ScoringPlan", "is_thread_safe", "metrics_for", "model_kind",
+           "needs_pixels"]
 
 
 def metrics_for(kind: str) -> list[str]:
     """Every registered metric a model of this kind can be scored on, in registry order."""
     log_density = set(needing("log_density"))
     return [m for m in names() if kind == "probabilistic" or m not in log_density]
-
-
-def needs_pixels(model) -> bool:
-    """Whether the model looks at pixels (maps read from disk and baselines only need the size).
-
-    A model says it does not with a ``needs_pixels = False`` attribute; salbench's baselines
-    accept an ``(H, W)`` tuple for ``image``.
-    """
-    from ..models.baselines import CentreBiasModel, GoldStandardModel, UniformModel
-
-    if isinstance(model, (UniformModel, CentreBiasModel, GoldStandardModel)):
-        return False
-    return bool(getattr(model, "needs_pixels", True))
 
 
 def is_thread_safe(model) -> bool:

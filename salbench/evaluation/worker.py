@@ -23,10 +23,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import as_coordinates, as_map
+from .._validation import as_coordinates
 from ..exceptions import InputError
 from ..metrics import ImageInputs, check_log_density, get, score_image
 from ..models.base import ProbabilisticModel
+from ..models.predict import check_prediction
 from .plan import ScoringPlan
 
 
@@ -52,18 +53,6 @@ def _baseline_call(plan, function, *args, **kwargs):
     # Baselines are small and cached; serialising their calls keeps any cache consistent.
     with plan._lock:
         return function(*args, **kwargs)
-
-
-def check_prediction(array, name, shape, model_name, context):
-    """A model's map for one image, validated: 2-D, finite, of the image's shape."""
-    a = as_map(array, name, context=f"{context}, model {model_name!r}")
-    if a.shape != shape:
-        raise InputError(
-            f"model {model_name!r} returned a {name} of shape {a.shape} for {context}, but the "
-            f"image is {shape[0]}x{shape[1]} (height x width); resize explicitly with "
-            "salbench.metrics.resize_map"
-        )
-    return a
 
 
 def _overrides_log_likelihoods(model) -> bool:

@@ -23,6 +23,7 @@ from ._negatives import FixationsByImage, ShuffledNegatives
 from ._registry import NEEDS, MetricInfo, get, names, needing, per_fixation_names, register, \
     unregister
 from ._roc import auc, auc_borji, auc_judd, auc_per_fixation, auc_unfixated, sauc, sauc_mit
+from ._roc import RocCurve, mean_roc_curve, roc_curve
 from ._streaming import StreamingScores
 from .resize import resize_map
 from . import _catalogue  # noqa: F401,E402  (registers the metrics)
@@ -43,6 +44,7 @@ __all__ = [
     "ImageInputs",
     "ImageScores",
     "MetricInfo",
+    "RocCurve",
     "ScoringOptions",
     "ShuffledNegatives",
     "StreamingScores",
@@ -59,6 +61,7 @@ __all__ = [
     "information_gain",
     "kld",
     "log_likelihood",
+    "mean_roc_curve",
     "names",
     "needing",
     "nss",
@@ -66,6 +69,7 @@ __all__ = [
     "register",
     "resize_map",
     "resolve_conventions",
+    "roc_curve",
     "sauc",
     "sauc_mit",
     "score_fixations",

@@ -14,6 +14,8 @@ _LAZY = {
     "CallableModel": "adapters", "OnnxModel": "adapters", "TorchModel": "adapters",
     "CommandModel": "adapters",
     "default_model": "default",
+    "model_kind": "predict", "needs_pixels": "predict", "check_prediction": "predict",
+    "predict_map": "predict",
 }
 
 __all__ = ["ProbabilisticModel", "SaliencyMapModel", *_LAZY]

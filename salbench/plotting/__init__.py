@@ -20,7 +20,9 @@ function                     draws
 
 Helpers that the figures are built from, usable and tested on their own: :func:`roc_curve`,
 :func:`mean_roc_curve`, :func:`pareto_front`, :func:`paired_difference` and
-:func:`speed_accuracy_table`.
+:func:`speed_accuracy_table`. The ROC curves are computed by :mod:`salbench.metrics`
+(``roc_curve``, ``mean_roc_curve``, ``RocCurve`` are its names, re-exported here and imported on
+first use) and paired statistics by :mod:`salbench.stats`.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from ._style import (
 )
 from .leaderboard import plot_leaderboard
 from .paired import PairedDifference, paired_difference, plot_paired
-from .roc import RocCurve, mean_roc_curve, plot_roc, roc_curve
+from .roc import plot_roc
 from .grid import model_map, plot_image_grid
 from .speed import pareto_front, plot_speed_accuracy, speed_accuracy_table
 
@@ -59,3 +61,13 @@ __all__ = [
     "save_figure",
     "speed_accuracy_table",
 ]
+
+
+def __getattr__(name):
+    from . import roc
+
+    if name in roc._FROM_METRICS:
+        value = getattr(roc, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

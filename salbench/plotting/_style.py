@@ -87,10 +87,10 @@ def _metric_direction(metric, direction=None):
         return keyword_choice(direction, "direction", ("higher", "lower"))
     if metric == "explained_ig":
         return "higher"
-    from ..metrics import _registry
+    from ..metrics import get
 
     try:
-        return _registry.get(metric).direction
+        return get(metric).direction
     except Exception:  # noqa: BLE001 - any lookup failure means: unknown, ask the caller
         raise InputError(f"{metric!r} is not a registered metric; say which way is better with "
                          "direction='higher' or 'lower'") from None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_finite, keyword_choice
+from .._validation import keyword_choice
 from ..exceptions import InputError
 
 
@@ -12,27 +12,14 @@ def model_map(model, dataset, image: int):
     """The map a figure shows for one dataset image: a model's density or its saliency map.
 
     A probabilistic model gives ``exp(log_density)`` (the map the saliency metrics score); any
-    other model its ``saliency_map``. Returns ``(map, kind)``.
+    other model its ``saliency_map`` (both validated by :func:`salbench.models.predict_map`).
+    Returns ``(map, kind)``.
     """
-    from .._scoring import _check_prediction, _needs_pixels, model_kind
+    from ..models import model_kind, predict_map
 
-    stimuli = dataset.stimuli
-    shape = stimuli.shape(image)
-    pixels = stimuli.load(image) if _needs_pixels(model) else shape
-    image_id = stimuli.ids[image]
-    name = getattr(model, "name", type(model).__name__)
-    context = f"image {image} ({stimuli.names[image]})"
     kind = model_kind(model)
-    if kind == "probabilistic":
-        log_density = _check_prediction(model.log_density(pixels, image_id=image_id),
-                                        "log_density", shape, name, context)
-        check_finite(np.where(np.isneginf(log_density), 0.0, log_density), "log_density",
-                     context=context)
-        return np.exp(log_density), kind
-    saliency = _check_prediction(model.saliency_map(pixels, image_id=image_id), "saliency map",
-                                 shape, name, context)
-    check_finite(saliency, "saliency map", context=context)
-    return saliency, kind
+    prediction = predict_map(model, dataset, image, kind=kind)
+    return (np.exp(prediction) if kind == "probabilistic" else prediction), kind
 
 
 _GRID_SCORES = ("auc", "nss", "auc_unfixated")
@@ -159,7 +146,7 @@ def _draw_fixations(ax, x, y, shape, *, size=10):
 
 
 def _models_argument(models, dataset):
-    from .._scoring import model_kind
+    from ..models import model_kind
 
     if isinstance(models, str) or not isinstance(models, (list, tuple)):
         models = [models]
@@ -168,7 +155,7 @@ def _models_argument(models, dataset):
     out = []
     for m in models:
         if isinstance(m, str):
-            from ..models.spec import from_spec
+            from ..models import from_spec
 
             m = from_spec(m, dataset=dataset)
         model_kind(m)  # a clear error for an object that is not a model

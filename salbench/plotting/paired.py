@@ -7,8 +7,8 @@ import math
 
 import numpy as np
 
-from .._validation import positive_int
 from ..exceptions import InputError
+from ..stats import paired_difference as paired_stats
 from ._style import A_COLOUR, BASELINE_COLOUR, B_COLOUR, _new_axes, _style_axes
 
 
@@ -38,9 +38,9 @@ def paired_difference(results_a, results_b, metric, *, confidence=0.95, n_bootst
     """Per-image scores of two models on the same images, their mean difference and a test.
 
     The interval is a percentile bootstrap over images of the mean of ``b - a``; the p-value a
-    two-sided sign-flip permutation test over images (:mod:`salbench._stats`, as the
-    leaderboard uses). Images where either value is NaN are left out. "Better" follows the
-    metric's direction.
+    two-sided sign-flip permutation test over images: :func:`salbench.stats.paired_difference`,
+    as the leaderboard uses. Images where either value is NaN are left out. "Better" follows
+    the metric's direction.
 
     Parameters
     ----------
@@ -50,8 +50,6 @@ def paired_difference(results_a, results_b, metric, *, confidence=0.95, n_bootst
     confidence, n_bootstrap, n_permutations, seed
         As for :func:`salbench.leaderboard`.
     """
-    from .. import _stats
-
     a_run, b_run = _one_results(results_a, "results_a"), _one_results(results_b, "results_b")
     if a_run.dataset.get("fingerprint") != b_run.dataset.get("fingerprint"):
         raise InputError(f"{a_run.model!r} and {b_run.model!r} were scored on different datasets "
@@ -70,15 +68,13 @@ def paired_difference(results_a, results_b, metric, *, confidence=0.95, n_bootst
         raise InputError(f"{a_run.model!r} and {b_run.model!r} have no image where both have a "
                          f"{metric} value")
     a, b, images = a[both], b[both], merged["image"].to_numpy()[both]
+    pair = paired_stats(a, b, confidence=confidence, n_bootstrap=n_bootstrap,
+                        n_permutations=n_permutations, seed=seed)
     d = b - a
-    rng = np.random.default_rng(seed)
-    indices = _stats.bootstrap_indices(d.size, positive_int(n_bootstrap, "n_bootstrap"), rng)
-    low, high = _stats.percentile_interval(_stats.masked_means(d, indices), confidence)
-    p = _stats.sign_flip_test(d, positive_int(n_permutations, "n_permutations"), rng)
     sign = 1.0 if direction == "higher" else -1.0
-    return PairedDifference(metric, a_run.model, b_run.model, images, a, b, float(d.mean()),
-                            low, high, p, int((sign * d > 0).sum()), int((sign * d < 0).sum()),
-                            int((d == 0).sum()), direction, confidence)
+    return PairedDifference(metric, a_run.model, b_run.model, images, a, b, pair.mean,
+                            pair.ci_low, pair.ci_high, pair.p_value, int((sign * d > 0).sum()),
+                            int((sign * d < 0).sum()), int((d == 0).sum()), direction, confidence)
 
 
 def _one_results(item, name):

@@ -102,9 +102,9 @@ def speed_accuracy_table(leaderboard_or_table, metric="information_gain", cost="
             "cost": frame[cost].astype(float)})
         direction, unit, dataset = _metric_direction(metric, direction), "", None
         if metric != "explained_ig":
-            from ..metrics import _registry
+            from ..metrics import get, names
 
-            unit = _registry.get(metric).unit if metric in _registry.names() else ""
+            unit = get(metric).unit if metric in names() else ""
     else:
         board = _as_leaderboard(leaderboard_or_table)
         metric = _pick_metric(board, metric)

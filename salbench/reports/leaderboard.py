@@ -62,7 +62,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import _stats
+from .. import stats
 from .._tables import to_json_value
 from ..evaluation.results import load_results
 from ..exceptions import InputError
@@ -164,8 +164,8 @@ def leaderboard(results, *, metrics=None, sort_by=None, confidence=0.95, n_boots
             if m in frame.columns:
                 values[(r.model, m)] = frame.loc[image_index, m].to_numpy(dtype=float)
     rng = np.random.default_rng(seed)
-    indices = _stats.bootstrap_indices(len(image_index), int(n_bootstrap), rng)
-    flips = _stats.SignFlips(len(image_index), int(n_permutations), rng)
+    indices = stats.bootstrap_indices(len(image_index), int(n_bootstrap), rng)
+    flips = stats.SignFlips(len(image_index), int(n_permutations), rng)
     if gold_ig:
         g = values[(gold[0].model, "information_gain")]
         for r in runs:
@@ -189,11 +189,11 @@ def leaderboard(results, *, metrics=None, sort_by=None, confidence=0.95, n_boots
             if metric == EXPLAINED_IG:
                 g = values[(gold[0].model, "information_gain")]
                 mean = _ratio_percent(v, g)
-                samples = 100.0 * _stats.ratio_of_means(v, g, indices)
+                samples = 100.0 * stats.ratio_of_means(v, g, indices)
             else:
                 mean = float(v[defined].mean()) if defined.any() else math.nan
-                samples = _stats.masked_means(v, indices)
-            low, high = _stats.percentile_interval(samples, confidence)
+                samples = stats.masked_means(v, indices)
+            low, high = stats.percentile_interval(samples, confidence)
             cells[name] = {"mean": mean, "ci_low": low, "ci_high": high,
                            "n_images": int(defined.sum()), "samples": samples}
         best = _best(cells, by_name, higher, gold[0].model if gold else None)
@@ -531,16 +531,11 @@ def _paired(values, metric, name, best, indices, confidence, flips, gold):
         # differences of explained IG are differences of IG scaled by the same denominator
         g = values[(gold, "information_gain")]
         scale = 100.0 / np.nanmean(np.where(np.isnan(v) | np.isnan(b), np.nan, g))
-        d = (v - b) * scale
     else:
-        d = v - b
-    defined = ~np.isnan(d)
-    if not defined.any():
-        return (math.nan, math.nan, math.nan, math.nan)
-    mean = float(d[defined].mean())
-    low, high = _stats.percentile_interval(_stats.masked_means(d, indices), confidence)
-    p = _stats.sign_flip_test(d, flips.n_permutations, None, flips=flips)
-    return (mean, low, high, p)
+        scale = 1.0
+    pair = stats.paired_difference(b, v, scale=scale, confidence=confidence, indices=indices,
+                                   flips=flips)
+    return (pair.mean, pair.ci_low, pair.ci_high, pair.p_value)
 
 
 def _sort_metric(sort_by, shown, values, rows):
