@@ -222,9 +222,9 @@ class Runtime:
         float32 rounding (BLAS blocks the sums differently).
     threads : int, optional
         Worker threads over row tiles (default: the CPUs this process may use). numpy's OpenBLAS
-        is made single-threaded during the forward pass and restored afterwards; if it cannot be
-        controlled, one worker is used and BLAS keeps its own threads. Results are bit-identical
-        for any number of threads.
+        is made single-threaded during the forward pass (whatever ``threads`` is, 1 included) and
+        restored afterwards; if it cannot be controlled, one worker is used and BLAS keeps its own
+        threads. Results are bit-identical for any number of threads.
 
     Examples
     --------
@@ -249,7 +249,8 @@ class Runtime:
         if threads is None:
             threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
                 else (os.cpu_count() or 1)
-        self._threads = positive_int(threads, "threads") if _blas_controllable() else 1
+        self._blas_controlled = _blas_controllable()
+        self._threads = positive_int(threads, "threads") if self._blas_controlled else 1
         layers = network.layers
         self._matrices = {}
         for index, layer in enumerate(layers):
@@ -283,7 +284,9 @@ class Runtime:
         ``stats``, when given, is filled with the multiply-adds performed (see :class:`GemmStats`).
         """
         x = self._validate(image)
-        if self._threads > 1:
+        if self._blas_controlled:
+            # Single-threaded BLAS for every worker count, one included: OpenBLAS's threaded GEMM
+            # splits the matrix differently, so its float32 sums depend on its own thread count.
             with single_threaded():
                 return self._forward(x, stats)
         return self._forward(x, stats)
