@@ -69,7 +69,7 @@ def _readable(path: Path) -> Path:
 
 
 def _save_figure(figure, path: Path, *, dpi: int):
-    from .datasets._atomic import atomic_path
+    from ._io import atomic_path
 
     with atomic_path(path, suffix=path.suffix) as tmp:
         figure.savefig(tmp, dpi=dpi, bbox_inches="tight", format=path.suffix.lstrip(".") or "png")
@@ -79,7 +79,7 @@ def _save_figure(figure, path: Path, *, dpi: int):
 def _save_png(array, path: Path):
     from PIL import Image
 
-    from .datasets._atomic import atomic_path
+    from ._io import atomic_path
 
     with atomic_path(path, suffix=".png") as tmp:
         Image.fromarray(array).save(tmp, format="PNG")
@@ -118,7 +118,7 @@ def crop_command(model_spec, images, ratios, methods, out, no_crops, saliency_al
     import matplotlib.pyplot as plt
     import pandas as pd
 
-    from ._tables import write_table
+    from ._io import write_table
     from .crop import model_crops, plot_crops
     from .cropping.boxes import ratio_label
     from .datasets.stimuli import read_image
@@ -227,7 +227,7 @@ def audit_command(model_spec, groups_csv, pairs, out, comparisons, disjoint, hei
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ._tables import write_json, write_table
+    from ._io import write_json, write_table
     from .audit import audit, read_groups
 
     n_pairs = _pairs(pairs)

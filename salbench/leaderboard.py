@@ -65,7 +65,7 @@ from pathlib import Path
 import numpy as np
 
 from . import _stats
-from ._tables import to_json_value
+from ._io import to_json_value
 from .exceptions import InputError
 from .results import load_results
 
@@ -399,7 +399,7 @@ class Leaderboard:
                    ".csv": "csv", ".json": "json"}.get(path.suffix.lower())
             if fmt is None:
                 raise InputError(f"cannot tell the format of {path} from its extension; pass fmt=")
-        from .datasets._atomic import write_text_atomic
+        from ._io import write_text_atomic
 
         write_text_atomic(path, self.render(fmt))
         return path
@@ -408,7 +408,7 @@ class Leaderboard:
     def _emit(text, path):
         if path is None:
             return text
-        from .datasets._atomic import write_text_atomic
+        from ._io import write_text_atomic
 
         write_text_atomic(path, text)
         return None

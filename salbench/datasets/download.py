@@ -28,8 +28,8 @@ import time
 import urllib.parse
 from pathlib import Path
 
+from .._io import write_text_atomic
 from ..exceptions import DataError, InputError
-from ._atomic import write_text_atomic
 from .cache import data_root, ensure_writable
 from .manifest import verify_files
 

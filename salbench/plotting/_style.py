@@ -36,7 +36,7 @@ def save_figure(figure, path, *, dpi: int = 150):
     -------
     pathlib.Path
     """
-    from ..datasets._atomic import atomic_path
+    from .._io import atomic_path
 
     path = Path(path)
     fmt = FIGURE_FORMATS.get(path.suffix.lower())

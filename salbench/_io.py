@@ -1,0 +1,165 @@
+"""File I/O infrastructure: atomic writes, result tables (Parquet, or CSV without pyarrow), JSON.
+
+Every file is written to a temporary file in the target's folder and renamed over the target
+(``os.replace``), so a reader — or a resumed run after a crash — sees either the old file or the
+complete new one, never a half-written file, and an interrupted write leaves no file under the
+target name.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from .exceptions import DataError, InputError
+
+
+# ------------------------------------------------------------------------------ atomic writes
+def _umask() -> int:
+    """The process umask, read without changing it where the system allows (Linux /proc)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
+    current = os.umask(0o022)  # elsewhere: set and restore (briefly racy with other threads)
+    os.umask(current)
+    return current
+
+
+@contextlib.contextmanager
+def atomic_path(path, *, suffix: str = ".tmp"):
+    """Yield a temporary path beside ``path``; on success it is renamed to ``path``.
+
+    On an exception the temporary file is removed and the exception propagates.
+    """
+    path = Path(path)
+    folder = path.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=folder)
+    except OSError as error:
+        raise DataError(f"cannot write {path}: {error.strerror or error}") from None
+    os.close(fd)
+    tmp = Path(tmp)
+    try:
+        yield tmp
+        # mkstemp creates the file readable by its owner only; give the result the permissions
+        # any other new file of this user would get (0666 minus the umask).
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+
+
+def write_bytes_atomic(path, data: bytes) -> Path:
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+    return Path(path)
+
+
+def write_text_atomic(path, text: str) -> Path:
+    return write_bytes_atomic(path, text.encode("utf-8"))
+
+
+# ------------------------------------------------------------------------------ tables and JSON
+TABLE_FORMATS = ("parquet", "csv")
+
+
+def default_table_format() -> str:
+    """``"parquet"`` when pyarrow is installed, otherwise ``"csv"``."""
+    return "parquet" if importlib.util.find_spec("pyarrow") is not None else "csv"
+
+
+def table_format(value) -> str:
+    if value in (None, "auto"):
+        return default_table_format()
+    if value not in TABLE_FORMATS:
+        raise InputError(f"table format must be 'auto', 'parquet' or 'csv', got {value!r}")
+    if value == "parquet" and importlib.util.find_spec("pyarrow") is None:
+        raise InputError("table format 'parquet' needs pyarrow (pip install 'salbench[parquet]'); "
+                         "use 'csv' instead")
+    return value
+
+
+def write_table(frame, path, fmt: str) -> Path:
+    """Write a DataFrame atomically as Parquet or CSV."""
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        if fmt == "parquet":
+            frame.to_parquet(tmp, engine="pyarrow", index=False)
+        else:
+            # repr-exact floats so a CSV round trip gives the same numbers
+            frame.to_csv(tmp, index=False, float_format="%.17g")
+    return path
+
+
+def read_table(path, fmt: str, *, string_columns=("model", "image_id")):
+    """Read a table written by :func:`write_table` (a DataError names the file if it is bad)."""
+    import pandas as pd
+
+    path = Path(path)
+    try:
+        if fmt == "parquet":
+            return pd.read_parquet(path, engine="pyarrow")
+        return pd.read_csv(path, dtype={c: str for c in string_columns})
+    except FileNotFoundError:
+        raise DataError(f"{path}: result table is missing") from None
+    except Exception as error:  # pyarrow / pandas raise many types for damaged files
+        raise DataError(f"{path}: not a readable {fmt} result table ({error})") from None
+
+
+def to_json_value(value):
+    """Make ``value`` JSON-serialisable: numpy scalars and arrays, paths, NaN as null."""
+    if isinstance(value, dict):
+        return {str(k): to_json_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_json_value(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return to_json_value(value.tolist())
+    if isinstance(value, np.generic):
+        return to_json_value(value.item())
+    if isinstance(value, float):
+        return None if not math.isfinite(value) else value
+    if isinstance(value, (str, int, bool)) or value is None:
+        return value
+    if isinstance(value, Path):
+        return str(value)
+    return repr(value)
+
+
+def write_json(path, data) -> Path:
+    return write_text_atomic(path, json.dumps(to_json_value(data), indent=1, sort_keys=False) + "\n")
+
+
+def read_json(path) -> dict:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DataError(f"{path}: file is missing") from None
+    except OSError as error:
+        raise DataError(f"{path}: cannot read ({error.strerror or error})") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise DataError(f"{path}: not valid JSON ({error})") from None
+    if not isinstance(data, dict):
+        raise DataError(f"{path}: expected a JSON object")
+    return data
+
+
+def canonical_json(value) -> str:
+    """A stable string for comparing configurations (sorted keys, JSON-normalised values)."""
+    return json.dumps(to_json_value(value), sort_keys=True)
