@@ -16,11 +16,10 @@ from typing import Callable
 import numpy as np
 
 from ..exceptions import DataError, InputError
-from . import _manifests
 from .cache import data_root
 from .dataset import Dataset, DatasetFacts, apply_out_of_image_policy
 from .fixations import Fixations
-from .manifest import FileEntry, parse_manifest
+from .manifest import FileEntry, pinned_manifest
 from .stimuli import Stimuli
 
 
@@ -139,7 +138,7 @@ _SPECS = {
         licence="MIT",
         repo="NUS-VIP/predicting-human-gaze-beyond-pixels",
         commit="4a467890fcb40a2fec04cdded552760942bac7a4",
-        files=parse_manifest(_manifests.OSIE),
+        files=pinned_manifest("osie"),
         remote_map=(("LICENSE", "LICENSE"), ("", "data/")),
         fixation_files=("eye/fixations.mat",),
         n_images=700, n_observers=15, n_fixations=98321,
@@ -159,7 +158,7 @@ _SPECS = {
         licence="MIT",
         repo="Yanakz/Scene",
         commit="2cf042b013181a6339378827d094aafa9322ba0d",
-        files=parse_manifest(_manifests.NUS_SCENE),
+        files=pinned_manifest("nus_scene"),
         remote_map=(("LICENSE", "LICENSE"), ("", "data/")),
         fixation_files=("tidy/fixations.mat", "tidy/imgInfo.mat"),
         n_images=500, n_observers=12, n_fixations=43894,
