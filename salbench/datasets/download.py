@@ -42,7 +42,7 @@ _USER_AGENT = "salbench-dataset-fetch"
 
 
 def _spec(name_or_spec):
-    from .registry import DatasetSpec, spec
+    from .specs import DatasetSpec, spec
 
     return name_or_spec if isinstance(name_or_spec, DatasetSpec) else spec(name_or_spec)
 
