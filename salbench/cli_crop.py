@@ -119,7 +119,7 @@ def crop_command(model_spec, images, ratios, methods, out, no_crops, saliency_al
     import pandas as pd
 
     from ._io import write_table
-    from .crop import model_crops, plot_crops
+    from .cropping import model_crops, plot_crops
     from .cropping.boxes import ratio_label
     from .datasets.stimuli import read_image
     from .exceptions import InputError
@@ -228,7 +228,7 @@ def audit_command(model_spec, groups_csv, pairs, out, comparisons, disjoint, hei
     import matplotlib.pyplot as plt
 
     from ._io import write_json, write_table
-    from .audit import audit, read_groups
+    from .cropping.audit import audit, read_groups
 
     n_pairs = _pairs(pairs)
     groups = read_groups(groups_csv)
