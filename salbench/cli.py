@@ -595,7 +595,7 @@ def demo(synthetic, n_images, out, fmt, all_metrics, threads):
     """
     import time
 
-    from ._demo import run_demo
+    from .demo import run_demo
 
     started = time.perf_counter()
     board, description = run_demo(data="synthetic" if synthetic else "auto", n_images=n_images,
