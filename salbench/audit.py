@@ -2,10 +2,13 @@
 
 import warnings
 
-from .cropping.audit import (  # noqa: F401
-    MASS_TIE, ORDERS, RECORD_COLUMNS, RULES, AuditResult, __all__, audit, make_pairs, plot_audit,
+from .cropping.audit import (
+    MASS_TIE, ORDERS, RECORD_COLUMNS, RULES, AuditResult, audit, make_pairs, plot_audit,
     read_groups, summarise_audit,
 )
+
+__all__ = ["MASS_TIE", "ORDERS", "RECORD_COLUMNS", "RULES", "AuditResult", "audit", "make_pairs",
+           "plot_audit", "read_groups", "summarise_audit"]
 
 warnings.warn("salbench.audit is deprecated and will be removed in the next release; import from "
               "salbench.cropping.audit instead", DeprecationWarning, stacklevel=2)

@@ -573,7 +573,3 @@ def plot_audit(result, *, ax=None):
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, fontsize="small",
               frameon=False)
     return ax
-
-
-__all__ = ["MASS_TIE", "ORDERS", "RECORD_COLUMNS", "RULES", "AuditResult", "audit", "make_pairs",
-           "plot_audit", "read_groups", "summarise_audit"]
