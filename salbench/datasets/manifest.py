@@ -44,7 +44,7 @@ def parse_manifest(text: str) -> tuple[FileEntry, ...]:
 
 
 def parse_sha256sum(text: str) -> list[tuple[str, str]]:
-    """``(path, sha256)`` pairs from ``sha256sum`` output (``<hex>  <path>`` or ``<hex> *<path>``)."""
+    """``(path, sha256)`` pairs of ``sha256sum`` lines: ``<hex>  <path>`` or ``<hex> *<path>``."""
     pairs = []
     for number, line in enumerate(text.splitlines(), 1):
         digest, marker, path = line[:64], line[64:66], line[66:]
