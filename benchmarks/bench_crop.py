@@ -2,7 +2,7 @@
 
 1. Speed: ``crop_boxes`` (argmax, mass, centre at Twitter's five ratios) on 600 x 800 and
    1200 x 1600 maps, against a direct search that sums every candidate window with ``numpy.sum``.
-2. Quality: :func:`salbench.crop.crop_scores` of Twitter's FastGaze network (no centre bias, no
+2. Quality: :func:`salbench.cropping.crop_scores` of Twitter's FastGaze network (no centre bias, no
    fitting: the network alone, as Twitter's cropper used it) on the first ``--images`` OSIE images,
    summarised with bootstrap 95% intervals: the fraction of human fixations and of the empirical
    density each rule keeps, the centre crop and the best window of that size for comparison.
@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import print_table, timed  # noqa: E402
 
-from salbench.crop import DEFAULT_RATIOS, crop_boxes, crop_scores, crop_size, summarise_crop_scores  # noqa: E402,E501
+from salbench.cropping import DEFAULT_RATIOS, crop_boxes, crop_scores, crop_size, summarise_crop_scores  # noqa: E402,E501
 
 
 def direct_mass_crop(m, ratio):

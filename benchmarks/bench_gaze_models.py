@@ -234,7 +234,7 @@ def main(argv=None):
 
 def write_docs(args, board, table, target_lines, twitter_ig, twitter_384, timings, loads,
                seconds):
-    from salbench.datasets._atomic import write_text_atomic
+    from salbench._io import write_text_atomic
     from salbench.models.default import default_variant, variants
 
     import json

@@ -30,7 +30,7 @@ INPUT_PIXELS = (12_288, 24_576, 49_152, 98_304, 196_608, 393_216)
 
 
 def synthetic(out: Path) -> None:
-    from salbench._demo import synthetic_dataset
+    from salbench.demo import synthetic_dataset
     from salbench.datasets.hdf5 import save_pysaliency
 
     data = synthetic_dataset(n_images=24, seed=0, root=out / "synthetic")

@@ -28,8 +28,11 @@ _LAZY = {
     "reports": ("salbench.reports", None),
     "leaderboard": ("salbench.reports", "leaderboard"),
     "plotting": ("salbench.plotting", None),
-    "crop": ("salbench.crop", None),
-    "audit": ("salbench.audit", None),
+    "crop": ("salbench.cropping", None),
+    "cropping": ("salbench.cropping", None),
+    "audit": ("salbench.cropping.audit", None),
+    "stats": ("salbench.stats", None),
+    "demo": ("salbench.demo", None),
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from salbench.audit import (
+from salbench.cropping.audit import (
     RECORD_COLUMNS, AuditResult, audit, make_pairs, plot_audit, read_groups, summarise_audit,
 )
 from salbench.stats import binomial_summary

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import naive_crop as naive
-from salbench.crop import (
+from salbench.cropping import (
     CropBox, Crops, SummedAreaTable, argmax_crop, best_window, centre_crop, crop, crop_boxes,
     crop_size, mass_crop, model_crops, window_sums,
 )
@@ -263,7 +263,7 @@ def test_bad_maps_and_arguments_are_refused():
 def test_plot_crops_draws_every_box_and_the_point():
     import matplotlib.pyplot as plt
 
-    from salbench.crop import plot_crops
+    from salbench.cropping import plot_crops
 
     image = np.zeros((30, 60, 3), np.uint8)
     image[10, 50] = 255

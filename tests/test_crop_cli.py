@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from PIL import Image
 
 from fastgaze_paths import VXM_PATH
-from salbench.cli_crop import audit_command, crop_command
+from salbench.cli import audit_command, crop_command
 
 MODEL_FILE = '''
 import numpy as np

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from fastgaze_paths import OSIE_ROOT, VXM_PATH
-from salbench.crop import CropBox, crop_scores, summarise_crop_scores
+from salbench.cropping import CropBox, crop_scores, summarise_crop_scores
 from salbench.datasets import Dataset, DatasetFacts, Fixations, Stimuli, density_map
 from salbench.exceptions import DegenerateInputWarning, InputError
 

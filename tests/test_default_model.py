@@ -204,7 +204,7 @@ def test_crop_command_runs_the_builtin_model(tmp_path):
     from click.testing import CliRunner
     from PIL import Image
 
-    from salbench.cli_crop import crop_command
+    from salbench.cli import crop_command
 
     image = np.full((120, 240, 3), 30, np.uint8)
     yy, xx = np.mgrid[:120, :240]

@@ -251,7 +251,7 @@ def test_markdown_html_csv_json_outputs(tmp_path):
 
 
 def test_leaderboard_of_real_evaluations_and_directories(tmp_path):
-    from salbench._demo import BlurredTruthModel, TrueDensityModel, synthetic_dataset
+    from salbench.demo import BlurredTruthModel, TrueDensityModel, synthetic_dataset
     from salbench.evaluation import evaluate_baselines
 
     data = synthetic_dataset(n_images=8, shape=(32, 40), root=tmp_path / "data")

@@ -71,7 +71,7 @@ MODELS = [Recorder(), Recorder(pixels=False), LogDensity(), DuckSaliency(), Duck
 
 @pytest.fixture(scope="module")
 def synthetic(tmp_path_factory):
-    from salbench._demo import synthetic_dataset
+    from salbench.demo import synthetic_dataset
 
     return synthetic_dataset(n_images=3, shape=(12, 16), root=tmp_path_factory.mktemp("predict"))
 

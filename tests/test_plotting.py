@@ -472,14 +472,14 @@ def test_speed_accuracy_without_costs_says_so():
 # ------------------------------------------------------------------------------------ image grid
 @pytest.fixture(scope="module")
 def synthetic(tmp_path_factory):
-    from salbench._demo import synthetic_dataset
+    from salbench.demo import synthetic_dataset
 
     return synthetic_dataset(n_images=4, shape=(24, 32), n_observers=4,
                              root=tmp_path_factory.mktemp("synthetic"))
 
 
 def test_image_grid_panels_show_the_images_and_each_models_map(synthetic, tmp_path):
-    from salbench._demo import ContrastModel, TrueDensityModel
+    from salbench.demo import ContrastModel, TrueDensityModel
 
     dataset = synthetic.dataset
     models = [TrueDensityModel(synthetic), ContrastModel()]
@@ -501,7 +501,7 @@ def test_image_grid_panels_show_the_images_and_each_models_map(synthetic, tmp_pa
 
 
 def test_image_grid_with_colourbars_and_fixations_on_maps(synthetic):
-    from salbench._demo import TrueDensityModel
+    from salbench.demo import TrueDensityModel
 
     fig = plotting.plot_image_grid(synthetic.dataset, [1], [TrueDensityModel(synthetic)],
                                    colorbar=True, fixations_on_maps=True, score="nss")
@@ -515,7 +515,7 @@ def test_image_grid_with_colourbars_and_fixations_on_maps(synthetic):
 
 
 def test_image_grid_errors(synthetic):
-    from salbench._demo import ContrastModel
+    from salbench.demo import ContrastModel
 
     with pytest.raises(InputError, match=r"outside 0..3"):
         plotting.plot_image_grid(synthetic.dataset, [0, 4], [ContrastModel()])

@@ -19,7 +19,7 @@ def plot_crops(image, crops, *, methods=None, saliency_alpha: float = 0.0, ax=No
     ----------
     image : (H, W[, 3]) array
     crops : Crops
-        From :func:`salbench.crop.model_crops` or :func:`salbench.crop.crop_boxes`.
+        From :func:`salbench.cropping.model_crops` or :func:`salbench.cropping.crop_boxes`.
     methods : sequence of str, optional
         Which rules' boxes to draw (default: all in ``crops``); one line style per rule, one
         colour per aspect ratio.

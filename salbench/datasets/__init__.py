@@ -6,11 +6,14 @@
 * :func:`names`, :func:`load`, :func:`fetch` — the registered datasets (``osie``, ``nus_scene``,
   ``eyecrowd``), downloaded at pinned commits and verified by SHA-256;
 * :func:`fixation_map`, :func:`density_map` — empirical maps (Gaussian or the MIT benchmark's blur);
+  :func:`blur_counts`, :func:`blur_at` — the sparse Gaussian blurs under them (SciPy's
+  ``gaussian_filter`` of a count map, exactly; or its values at chosen pixels only);
 * :func:`split_images`, :func:`kfold` — deterministic splits by image;
 * :func:`read_pysaliency`, :func:`write_pysaliency`, :func:`load_pysaliency`,
   :func:`save_pysaliency` — pysaliency's HDF5 layout; :func:`read_fixations` — CSV/Parquet tables.
 """
 
+from ._gauss import blur_at, blur_counts
 from .dataset import Dataset, DatasetFacts, DatasetImage
 from .download import fetch
 from .fixations import FIELDS, Fixations, ImageFixations
@@ -24,7 +27,7 @@ from .tabular import read_fixations
 
 __all__ = [
     "FIELDS", "Dataset", "DatasetFacts", "DatasetImage", "Fixations", "Folds", "ImageFixations",
-    "Split", "Stimuli", "density_map", "fetch", "fixation_map", "kfold", "load", "load_pysaliency",
-    "names", "read_fixations", "read_pysaliency", "save_pysaliency", "shuffled_negatives", "spec",
-    "split_images", "verify", "write_pysaliency",
+    "Split", "Stimuli", "blur_at", "blur_counts", "density_map", "fetch", "fixation_map", "kfold",
+    "load", "load_pysaliency", "names", "read_fixations", "read_pysaliency", "save_pysaliency",
+    "shuffled_negatives", "spec", "split_images", "verify", "write_pysaliency",
 ]

@@ -28,8 +28,8 @@ import time
 import urllib.parse
 from pathlib import Path
 
+from .._io import write_text_atomic
 from ..exceptions import DataError, InputError
-from ._atomic import write_text_atomic
 from .cache import data_root, ensure_writable
 from .manifest import verify_files
 
@@ -42,7 +42,7 @@ _USER_AGENT = "salbench-dataset-fetch"
 
 
 def _spec(name_or_spec):
-    from .registry import DatasetSpec, spec
+    from .specs import DatasetSpec, spec
 
     return name_or_spec if isinstance(name_or_spec, DatasetSpec) else spec(name_or_spec)
 

@@ -35,8 +35,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .._io import atomic_path
 from ..exceptions import DataError, InputError
-from ._atomic import atomic_path
 
 #: The columns of a Fixations object, in their canonical order.
 FIELDS = ("x", "y", "n", "subject", "scanpath", "position", "t", "duration")

@@ -28,8 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .._io import atomic_path
 from ..exceptions import DataError, InputError
-from ._atomic import atomic_path
 from .fixations import Fixations
 from .stimuli import Stimuli
 

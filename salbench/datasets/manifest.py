@@ -4,12 +4,20 @@ A manifest is text, one file per line: ``<sha256 hex> <size in bytes> <relative 
 lines (without the size) are what ``sha256sum -c`` reads, and the dataset cards in the repository's
 top-level ``datasets/`` folder carry :func:`manifest_digest` so a reader can check a card against
 the code.
+
+The registered datasets' pinned manifests are package data, read by :func:`pinned_manifest`:
+``salbench/datasets/manifests/<name>.sha256`` in ``sha256sum`` format (``<sha256>  <path>``, so
+``sha256sum -c`` checks a dataset folder directly) and ``<name>.sizes.json`` (path to size in
+bytes). They were generated with :func:`build_manifest` from the files at the pinned commits (the
+copies in ``../shared/datasets``); ``tests/test_download.py`` re-hashes those files and compares.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 
 from ..exceptions import DataError
@@ -33,6 +41,33 @@ def parse_manifest(text: str) -> tuple[FileEntry, ...]:
             raise ValueError(f"manifest line {number} is malformed: {line!r}")
         entries.append(FileEntry(parts[2], parts[0], int(parts[1])))
     return tuple(entries)
+
+
+def parse_sha256sum(text: str) -> list[tuple[str, str]]:
+    """``(path, sha256)`` pairs of ``sha256sum`` lines: ``<hex>  <path>`` or ``<hex> *<path>``."""
+    pairs = []
+    for number, line in enumerate(text.splitlines(), 1):
+        digest, marker, path = line[:64], line[64:66], line[66:]
+        if (len(digest) != 64 or marker not in ("  ", " *") or not path
+                or any(c not in "0123456789abcdef" for c in digest)):
+            raise ValueError(f"sha256sum line {number} is malformed: {line!r}")
+        pairs.append((path, digest))
+    return pairs
+
+
+def pinned_manifest(name: str) -> tuple[FileEntry, ...]:
+    """The pinned files of registered dataset ``name``, from the package's ``manifests/`` folder.
+
+    Hashes and order from ``manifests/<name>.sha256``, sizes from ``manifests/<name>.sizes.json``.
+    """
+    folder = files(__package__).joinpath("manifests")
+    pairs = parse_sha256sum(folder.joinpath(f"{name}.sha256").read_text(encoding="utf-8"))
+    sizes = json.loads(folder.joinpath(f"{name}.sizes.json").read_text(encoding="utf-8"))
+    paths = [path for path, _ in pairs]
+    if len(set(paths)) != len(paths) or set(paths) != set(sizes):
+        raise ValueError(f"manifests/{name}.sha256 and manifests/{name}.sizes.json do not list the "
+                         "same files")
+    return tuple(FileEntry(path, digest, int(sizes[path])) for path, digest in pairs)
 
 
 def format_manifest(entries) -> str:

@@ -38,7 +38,7 @@ NORMALIZATIONS = ("sum", "max", "none")
 def _xy(fixations):
     """Accept ImageFixations / anything with ``.x``/``.y``, or an ``(x, y)`` pair."""
     if hasattr(fixations, "x") and hasattr(fixations, "y"):
-        if hasattr(fixations, "n_images") and getattr(fixations, "n_images") > 1:
+        if hasattr(fixations, "n_images") and fixations.n_images > 1:
             raise InputError(
                 "fixations holds several images; pass fixations.for_image(i) for one image"
             )

@@ -26,8 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .._io import write_text_atomic
 from ..exceptions import DataError, InputError
-from ._atomic import write_text_atomic
 
 SPLIT_FORMAT = "salbench.Split/1"
 DEFAULT_FRACTIONS = (0.7, 0.1, 0.2)

@@ -42,7 +42,7 @@ from pathlib import Path
 import numpy as np
 
 from .._cpus import default_threads
-from .._tables import table_format as _table_format
+from .._io import table_format as _table_format
 from .._validation import positive_int
 from ..exceptions import DegenerateInputWarning, InputError
 from ..metrics import get as metric_info
@@ -50,13 +50,12 @@ from . import worker
 from .executors import check_executor, describe_executor, run_chunks
 from .plan import model_kind
 from .results import RESULTS_FORMAT, Results
-from .settings import EvaluationSettings, describe_model
+from .settings import EvaluationSettings, default_baseline, describe_model
 from .store import DirectoryStore, MemoryStore, now
 
 __all__ = ["evaluate", "evaluate_baselines", "dataset_fingerprint", "default_baseline"]
 
 _FINGERPRINTS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-_CENTRE_BIAS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 #: Images per chunk by default: large enough that per-chunk overhead vanishes, small enough that
 #: an interrupted run loses little and progress is smooth.
 DEFAULT_CHUNK = 16
@@ -142,7 +141,7 @@ def evaluate(model, dataset, *, metrics="all", convention="tuebingen", split=Non
     --------
     >>> import numpy as np, salbench
     >>> from salbench.models.baselines import UniformModel
-    >>> from salbench._demo import synthetic_dataset
+    >>> from salbench.demo import synthetic_dataset
     >>> data = synthetic_dataset(n_images=4, shape=(24, 32), root=getfixture("tmp_path"))
     >>> r = salbench.evaluate(UniformModel(), data.dataset, metrics=["auc", "nss"])
     >>> r.images.columns.tolist()
@@ -244,7 +243,7 @@ def evaluate(model, dataset, *, metrics="all", convention="tuebingen", split=Non
     results = store.finish(manifest)
     results.manifest["summary"] = results.means()
     if isinstance(store, DirectoryStore):
-        from .._tables import write_json
+        from .._io import write_json
 
         write_json(Path(out) / "manifest.json", results.manifest)
     _warn_undefined(store.notes, model_name)
@@ -278,18 +277,6 @@ def dataset_fingerprint(dataset) -> str:
     value = "sha256:" + digest.hexdigest()
     _FINGERPRINTS[dataset] = value
     return value
-
-
-def default_baseline(dataset):
-    """The centre bias fitted on all images of ``dataset`` (10-fold cross-validated; cached
-    per dataset object, so every evaluation on it shares one baseline)."""
-    from ..models.baselines import CentreBiasModel
-
-    model = _CENTRE_BIAS.get(dataset)
-    if model is None:
-        model = CentreBiasModel().fit(dataset)
-        _CENTRE_BIAS[dataset] = model
-    return model
 
 
 #: Baseline roles by class name (the leaderboard shows these rows apart from the models).
@@ -398,7 +385,7 @@ def evaluate_baselines(dataset, *, which=("uniform", "centre_bias", "gold_standa
 
 def _complete_for(target, dataset, settings, which) -> bool:
     """Whether ``target`` holds complete results of baseline ``which`` with these settings."""
-    from .._tables import canonical_json, read_json
+    from .._io import canonical_json, read_json
 
     manifest_path = Path(target) / "manifest.json"
     if not manifest_path.is_file():

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._tables import read_json, read_table, write_json, write_table
+from .._io import read_json, read_table, write_json, write_table
 from ..exceptions import DataError, InputError
 
 RESULTS_FORMAT = "salbench.Results/1"

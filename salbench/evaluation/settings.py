@@ -9,6 +9,7 @@ the reference-map rule, the images, the baseline and the ``parameters`` the mani
 from __future__ import annotations
 
 import math
+import weakref
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -18,6 +19,21 @@ from ..exceptions import InputError
 from ..metrics import ScoringOptions, get, needing
 from .plan import ReferenceMaps, ScoringPlan, is_thread_safe, metrics_for, model_kind, \
     needs_pixels
+
+
+_CENTRE_BIAS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def default_baseline(dataset):
+    """The centre bias fitted on all images of ``dataset`` (10-fold cross-validated; cached
+    per dataset object, so every evaluation on it shares one baseline)."""
+    from ..models.baselines import CentreBiasModel
+
+    model = _CENTRE_BIAS.get(dataset)
+    if model is None:
+        model = CentreBiasModel().fit(dataset)
+        _CENTRE_BIAS[dataset] = model
+    return model
 
 
 @dataclass(frozen=True)
@@ -49,8 +65,6 @@ class EvaluationSettings:
 
     def resolve(self, dataset, kind: str, split=None) -> "ResolvedSettings":
         """Validate against ``dataset`` and a model ``kind`` (``"probabilistic"``/``"saliency"``)."""
-        from .engine import default_baseline
-
         metric_names = _metric_names(self.metrics, kind)
         options = ScoringOptions.for_metrics(
             metric_names, convention=self.convention, n_splits=self.n_splits, step=self.step,

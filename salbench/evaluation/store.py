@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._tables import canonical_json, read_json, read_table, write_json, write_table
+from .._io import canonical_json, read_json, read_table, write_json, write_table
 from ..exceptions import DataError, InputError
 from .results import FIXATION_COLUMNS, IMAGE_COLUMNS, MANIFEST, RESULTS_FORMAT, Results, \
     table_extension

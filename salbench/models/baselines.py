@@ -18,8 +18,9 @@ gain" = IG(model) / IG(gold standard).
 
 No per-fixation Python loops: the centre bias blurs grid histograms by FFT (the spectra of the
 fold histograms are computed once for all candidate bandwidths), the gold standard uses the
-sparse separable blurs of :mod:`salbench.datasets._gauss`. "Pixel density" means probability mass
-per pixel; every log-density sums (``logsumexp``) to 0 over the image.
+sparse separable blurs :func:`salbench.datasets.blur_counts` and :func:`salbench.datasets.blur_at`.
+"Pixel density" means probability mass per pixel; every log-density sums (``logsumexp``) to 0 over
+the image.
 """
 
 from __future__ import annotations
@@ -501,10 +502,10 @@ class GoldStandardModel(ProbabilisticModel):
 
     @staticmethod
     def _loso_kde(bandwidth, shape, rows, cols, other, n_other, usable, reuse=False):
-        from ..datasets import _gauss
+        from ..datasets import blur_at
 
         sigma = bandwidth * max(shape)
-        k = _gauss.blur_at(rows, cols, rows, cols, shape, sigma, reuse=reuse)
+        k = blur_at(rows, cols, rows, cols, shape, sigma, reuse=reuse)
         p = (k * other).sum(axis=1)[usable] / n_other[usable]
         return p
 
@@ -530,7 +531,7 @@ class GoldStandardModel(ProbabilisticModel):
 
     def log_density(self, image, *, image_id=None) -> np.ndarray:
         """Log pixel density of *all* observers' fixations on the image, mixed with the prior."""
-        from ..datasets import _gauss
+        from ..datasets import blur_counts
 
         i, shape = self._image(image, image_id)
         f = self.fixations_.for_image(i)
@@ -540,7 +541,7 @@ class GoldStandardModel(ProbabilisticModel):
             return np.log(prior)
         rows = np.floor(f.y).astype(np.int64)
         cols = np.floor(f.x).astype(np.int64)
-        kde = _gauss.blur_counts(rows, cols, shape, self.bandwidth_ * max(shape))
+        kde = blur_counts(rows, cols, shape, self.bandwidth_ * max(shape))
         kde /= len(f)
         return np.log((1.0 - w) * kde + w * prior)
 
@@ -551,7 +552,7 @@ class GoldStandardModel(ProbabilisticModel):
         from the dataset's fixations on this image by every other observer. A fixation whose
         observer is the only one on the image gets NaN (with a DegenerateInputWarning).
         """
-        from ..datasets import _gauss
+        from ..datasets import blur_at
 
         if subjects is None:
             raise InputError("GoldStandardModel.log_likelihoods needs subjects= so that each "
@@ -575,7 +576,7 @@ class GoldStandardModel(ProbabilisticModel):
         else:
             rows = np.floor(f.y).astype(np.int64)
             cols = np.floor(f.x).astype(np.int64)
-            k = _gauss.blur_at(rows, cols, qr, qc, shape, self.bandwidth_ * max(shape))
+            k = blur_at(rows, cols, qr, qc, shape, self.bandwidth_ * max(shape))
             other = subjects[:, None] != np.asarray(f.subject)[None, :]
             n_other = other.sum(axis=1)
             with np.errstate(invalid="ignore", divide="ignore"):

@@ -36,7 +36,7 @@ def save_figure(figure, path, *, dpi: int = 150):
     -------
     pathlib.Path
     """
-    from ..datasets._atomic import atomic_path
+    from .._io import atomic_path
 
     path = Path(path)
     fmt = FIGURE_FORMATS.get(path.suffix.lower())
@@ -103,7 +103,7 @@ def _format(value, metric):
 
 # ------------------------------------------------------------------------------------ leaderboard
 def _as_leaderboard(leaderboard):
-    from ..leaderboard import Leaderboard, leaderboard as make
+    from ..reports import Leaderboard, leaderboard as make
 
     if isinstance(leaderboard, Leaderboard):
         return leaderboard

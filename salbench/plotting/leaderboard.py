@@ -123,7 +123,7 @@ def plot_leaderboard(leaderboard, metric=None, *, ax=None, baselines=True, value
     if first_baseline is not None and first_baseline > 0:
         ax.axhline(first_baseline - 0.5, color="0.75", linewidth=0.8)
     ax.set_yticks(range(n), labels)
-    for tick, (name, row) in zip(ax.get_yticklabels(), rows.iterrows()):
+    for tick, (_, row) in zip(ax.get_yticklabels(), rows.iterrows()):
         if row["role"] != "model":
             tick.set_color("0.4")
         if bool(row["is_best"]):

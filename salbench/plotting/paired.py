@@ -78,7 +78,7 @@ def paired_difference(results_a, results_b, metric, *, confidence=0.95, n_bootst
 
 
 def _one_results(item, name):
-    from ..results import Results, load_results
+    from ..evaluation import Results, load_results
 
     if isinstance(item, Results):
         return item

@@ -63,7 +63,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import stats
-from .._tables import to_json_value
+from .._io import to_json_value
 from ..evaluation.results import load_results
 from ..exceptions import InputError
 from ..metrics import names as metric_names
@@ -113,7 +113,7 @@ def leaderboard(results, *, metrics=None, sort_by=None, confidence=0.95, n_boots
     Examples
     --------
     >>> import salbench
-    >>> from salbench._demo import synthetic_dataset, TrueDensityModel
+    >>> from salbench.demo import synthetic_dataset, TrueDensityModel
     >>> from salbench.models.baselines import UniformModel
     >>> data = synthetic_dataset(n_images=6, shape=(24, 32), root=getfixture("tmp_path"))
     >>> runs = [salbench.evaluate(m, data.dataset, metrics=["auc", "information_gain"])
@@ -396,7 +396,7 @@ class Leaderboard:
                    ".csv": "csv", ".json": "json"}.get(path.suffix.lower())
             if fmt is None:
                 raise InputError(f"cannot tell the format of {path} from its extension; pass fmt=")
-        from ..datasets._atomic import write_text_atomic
+        from .._io import write_text_atomic
 
         write_text_atomic(path, self.render(fmt))
         return path
@@ -405,7 +405,7 @@ class Leaderboard:
     def _emit(text, path):
         if path is None:
             return text
-        from ..datasets._atomic import write_text_atomic
+        from .._io import write_text_atomic
 
         write_text_atomic(path, text)
         return None

@@ -58,7 +58,7 @@ from typing import Union
 
 import numpy as np
 
-from ...datasets._atomic import write_bytes_atomic
+from ..._io import write_bytes_atomic
 from ...exceptions import DataError, InputError
 
 FORMAT_NAME = "salbench-network"

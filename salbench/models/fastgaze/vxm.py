@@ -41,7 +41,7 @@ from pathlib import Path
 import numpy as np
 
 from ...exceptions import DataError, InputError
-from ...datasets._atomic import write_bytes_atomic
+from ..._io import write_bytes_atomic
 from .network import Conv2d, GaussianBlur, MaxPool2d, Network
 
 MAGIC = b"\x01tPM"

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ...datasets._atomic import write_bytes_atomic
+from ..._io import write_bytes_atomic
 from ...exceptions import InputError
 from ..base import ProbabilisticModel
 

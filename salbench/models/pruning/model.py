@@ -11,7 +11,7 @@ import torch
 from ...exceptions import DataError, InputError
 from ..base import ProbabilisticModel
 from .architecture import GazeNet
-from ...datasets._atomic import write_bytes_atomic
+from ..._io import write_bytes_atomic
 
 _FORMAT = "salbench-gazenet"
 _VERSION = 1

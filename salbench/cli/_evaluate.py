@@ -1,60 +1,17 @@
-"""The ``salbench`` command line: evaluate, leaderboard, plot, datasets, demo (and crop, audit).
-
-Thin by design: it parses arguments, calls the public API and prints. salbench's own errors
-(:class:`~salbench.exceptions.InputError`, :class:`~salbench.exceptions.DataError`) are printed as
-``error: ...`` on standard error with exit status 1; usage errors exit with status 2 (click).
+"""``salbench evaluate``, ``salbench leaderboard`` and ``salbench plot ...``: score models, compare
+results, draw figures (and :func:`load_dataset`, which the figure commands share).
 """
 
 from __future__ import annotations
 
-import functools
-import sys
 import warnings
 from pathlib import Path
 
 import click
 
-from .exceptions import SalbenchError
+from ._errors import one_line_errors
 
 FORMATS = ("md", "html", "csv", "json")
-#: Metrics the demo shows by default (``--all-metrics`` shows every one).
-DEMO_METRICS = ("information_gain", "explained_ig", "log_likelihood", "auc", "sauc", "nss", "cc",
-                "kld", "sim")
-
-
-def exit_with_error(error: SalbenchError):
-    """Print a salbench error as one ``error:`` line (details indented below) and exit 1."""
-    lines = str(error).strip().splitlines() or [type(error).__name__]
-    click.echo(f"error: {lines[0]}", err=True)
-    for line in lines[1:]:
-        click.echo(f"  {line.strip()}", err=True)
-    sys.exit(1)
-
-
-def _friendly(function):
-    """Print salbench errors as one ``error:`` line (details indented below) and exit 1."""
-
-    @functools.wraps(function)
-    def wrapper(*args, **kwargs):
-        try:
-            return function(*args, **kwargs)
-        except SalbenchError as error:
-            exit_with_error(error)
-        except KeyboardInterrupt:
-            click.echo("interrupted; run the same command again to resume", err=True)
-            sys.exit(130)
-
-    return wrapper
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="salbench", prog_name="salbench")
-def main():
-    """Score gaze-prediction (saliency) models against human eye fixations.
-
-    Start with `salbench demo`; score your own maps with
-    `salbench evaluate --model MAPS_DIR --dataset osie --out results/`.
-    """
 
 
 # ------------------------------------------------------------------------------------ evaluate
@@ -65,13 +22,13 @@ def _split_names(value):
 def load_dataset(spec: str, *, root=None, download: bool = False):
     """A dataset from a registered name (``osie``), a folder in a registered layout
     (``.../osie``), or a folder of pysaliency files (``stimuli.hdf5`` + ``fixations.hdf5``)."""
-    from .datasets import load, names
-    from .exceptions import InputError
+    from ..datasets import load, names
+    from ..exceptions import InputError
 
     path = Path(spec)
     if path.is_dir():
         if (path / "stimuli.hdf5").is_file() and (path / "fixations.hdf5").is_file():
-            from .datasets.hdf5 import load_pysaliency
+            from ..datasets.hdf5 import load_pysaliency
 
             return load_pysaliency(path, name=path.name)
         if path.name in names():
@@ -87,7 +44,7 @@ def load_dataset(spec: str, *, root=None, download: bool = False):
 
 def _images_argument(dataset, split, first):
     """Image indices to score and the training images for fitted models (None = all, CV)."""
-    from .datasets.splits import split_images
+    from ..datasets.splits import split_images
 
     train = None
     if split == "all":
@@ -106,7 +63,7 @@ def _slug(name: str) -> str:
     return "-".join(part for part in keep.split("-") if part) or "model"
 
 
-@main.command()
+@click.command(name="evaluate")
 @click.option("--model", "model_spec", required=True, metavar="SPEC",
               help="A folder of maps, or maps:DIR, hdf5:FILE, onnx:FILE, torch:FILE, "
                    "python:MODULE:ATTR, command:CMD, fastgaze:FILE.vxm, builtin:default, "
@@ -148,7 +105,7 @@ def _slug(name: str) -> str:
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="md", show_default=True,
               help="Format of the leaderboard printed at the end.")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
-@_friendly
+@one_line_errors
 def evaluate(model_spec, dataset_spec, out, metrics, convention, split, first, name, kind,
              baselines, threads, metric_maps, reference_sigma, seed, data_root, download,
              overwrite, fmt, quiet):
@@ -156,10 +113,10 @@ def evaluate(model_spec, dataset_spec, out, metrics, convention, split, first, n
 
     Example: salbench evaluate --model my_maps/ --dataset osie --out results/
     """
-    from .evaluate import evaluate as run, evaluate_baselines
-    from .exceptions import DegenerateInputWarning
-    from .leaderboard import leaderboard
-    from .models.spec import from_spec
+    from ..evaluation import evaluate as run, evaluate_baselines
+    from ..exceptions import DegenerateInputWarning
+    from ..reports import leaderboard
+    from ..models.spec import from_spec
 
     say = (lambda *a, **k: None) if quiet else click.echo
     dataset = load_dataset(dataset_spec, root=data_root, download=download)
@@ -192,7 +149,7 @@ def evaluate(model_spec, dataset_spec, out, metrics, convention, split, first, n
 
 
 # ------------------------------------------------------------------------------------ leaderboard
-@main.command(name="leaderboard")
+@click.command(name="leaderboard")
 @click.argument("directories", nargs=-1, required=True,
                 type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="md", show_default=True)
@@ -210,14 +167,14 @@ def evaluate(model_spec, dataset_spec, out, metrics, convention, split, first, n
 @click.option("--plot", "plot_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               callback=lambda ctx, param, value: _figure_file(value),
               help="Also draw the sort metric with its intervals to this .png, .svg or .pdf.")
-@_friendly
+@one_line_errors
 def leaderboard_command(directories, fmt, output, metrics, sort_by, images, n_bootstrap,
                         n_permutations, seed, plot_file):
     """Compare results directories: one row per model, intervals and paired tests.
 
     Each DIRECTORY is a results folder or a run folder holding several.
     """
-    from .leaderboard import leaderboard
+    from ..reports import leaderboard
 
     board = leaderboard(list(directories), metrics=None if metrics is None else _split_names(metrics),
                         sort_by=sort_by, images=images, n_bootstrap=n_bootstrap,
@@ -229,7 +186,7 @@ def leaderboard_command(directories, fmt, output, metrics, sort_by, images, n_bo
         click.echo(board.render(fmt), nl=False)
     if plot_file is not None:
         _use_agg()
-        from .plotting import plot_leaderboard
+        from ..plotting import plot_leaderboard
 
         _write_figure(plot_leaderboard(board, board.meta["sort_by"]), plot_file)
 
@@ -249,7 +206,7 @@ def _figure_file(path):
 def _write_figure(figure_or_axes, path, *, dpi=150):
     import matplotlib.pyplot as plt
 
-    from .plotting import save_figure
+    from ..plotting import save_figure
 
     figure = getattr(figure_or_axes, "figure", figure_or_axes)
     try:
@@ -304,18 +261,18 @@ def _dataset_options(function):
 
 
 def _plot_models(specs, dataset, fit_on):
-    from .models.spec import from_spec
+    from ..models.spec import from_spec
 
     train = None
     if fit_on == "train":
-        from .datasets.splits import split_images
+        from ..datasets.splits import split_images
 
         train = list(split_images(dataset).train)
     return [from_spec(spec, dataset=dataset, train=train) for spec in specs]
 
 
 def _image_indices(values, dataset):
-    from .exceptions import InputError
+    from ..exceptions import InputError
 
     indices = []
     for value in values:
@@ -331,7 +288,7 @@ def _image_indices(values, dataset):
     return indices
 
 
-@main.group()
+@click.group(name="plot")
 def plot():
     """Figures: leaderboard, paired scores, ROC curves, image grid, speed-accuracy.
 
@@ -349,7 +306,7 @@ def plot():
               help="Require the same images in every result, or use the common ones.")
 @click.option("--baselines/--no-baselines", default=True, show_default=True)
 @_statistics_options
-@_friendly
+@one_line_errors
 def plot_leaderboard_command(directories, metric, out, dpi, images, baselines, n_bootstrap,
                              n_permutations, seed):
     """Means of one metric with 95% intervals.
@@ -359,8 +316,8 @@ def plot_leaderboard_command(directories, metric, out, dpi, images, baselines, n
     Example: salbench plot leaderboard results/ --metric auc --out auc.png
     """
     _use_agg()
-    from .leaderboard import leaderboard
-    from .plotting import plot_leaderboard
+    from ..reports import leaderboard
+    from ..plotting import plot_leaderboard
 
     board = leaderboard(list(directories), images=images, n_bootstrap=n_bootstrap,
                         n_permutations=n_permutations, seed=seed)
@@ -373,7 +330,7 @@ def plot_leaderboard_command(directories, metric, out, dpi, images, baselines, n
 @click.option("--metric", required=True, help="Metric to compare.")
 @_figure_options
 @_statistics_options
-@_friendly
+@one_line_errors
 def plot_paired_command(dir_a, dir_b, metric, out, dpi, n_bootstrap, n_permutations, seed):
     """Two models' per-image scores, paired test.
 
@@ -383,7 +340,7 @@ def plot_paired_command(dir_a, dir_b, metric, out, dpi, n_bootstrap, n_permutati
     Example: salbench plot paired results/model-a results/model-b --metric nss --out nss.png
     """
     _use_agg()
-    from .plotting import plot_paired
+    from ..plotting import plot_paired
 
     _write_figure(plot_paired(dir_a, dir_b, metric, n_bootstrap=n_bootstrap,
                               n_permutations=n_permutations, seed=seed), out, dpi=dpi)
@@ -400,7 +357,7 @@ def plot_paired_command(dir_a, dir_b, metric, out, dpi, n_bootstrap, n_permutati
               help="Negatives: every pixel, the unfixated pixels, or the fixations on the other "
                    "images (shuffled AUC).")
 @_figure_options
-@_friendly
+@one_line_errors
 def plot_roc_command(model_specs, dataset_spec, data_root, fit_on, image_values, negatives, out,
                      dpi):
     """ROC curves with the AUC in the legend.
@@ -411,7 +368,8 @@ def plot_roc_command(model_specs, dataset_spec, data_root, fit_on, image_values,
     Example: salbench plot roc --model maps/ --dataset osie --image 0 --out roc.png
     """
     _use_agg()
-    from .plotting import model_map, plot_roc
+    from ..datasets import shuffled_negatives
+    from ..plotting import model_map, plot_roc
 
     dataset = load_dataset(dataset_spec, root=data_root)
     indices = _image_indices(image_values, dataset)
@@ -423,7 +381,7 @@ def plot_roc_command(model_specs, dataset_spec, data_root, fit_on, image_values,
             maps.append(model_map(model, dataset, i)[0])
             xs.append(f.x)
             ys.append(f.y)
-            negs.append(_shuffled_negatives(dataset, i) if negatives == "shuffled" else negatives)
+            negs.append(shuffled_negatives(dataset, i) if negatives == "shuffled" else negatives)
         one = len(indices) == 1
         ax = plot_roc(maps[0] if one else maps, xs[0] if one else xs, ys[0] if one else ys,
                       negatives=negs[0] if one else negs, ax=ax,
@@ -432,21 +390,6 @@ def plot_roc_command(model_specs, dataset_spec, data_root, fit_on, image_values,
              else f"{len(indices)} images")
     ax.set_title(f"ROC on {dataset.name}, {where}", loc="left")
     _write_figure(ax, out, dpi=dpi)
-
-
-def _shuffled_negatives(dataset, i):
-    """Fixations on every other image, scaled to image ``i``'s size (the Tübingen sAUC)."""
-    import numpy as np
-
-    shapes = dataset.stimuli.shapes
-    f = dataset.fixations
-    other = f.n != i
-    height, width = (int(v) for v in shapes[i])
-    scale_x = width / shapes[f.n[other], 1]
-    scale_y = height / shapes[f.n[other], 0]
-    # scaled coordinates stay inside the image despite rounding
-    return (np.minimum(f.x[other] * scale_x, np.nextafter(width, 0)),
-            np.minimum(f.y[other] * scale_y, np.nextafter(height, 0)))
 
 
 @plot.command(name="grid")
@@ -460,7 +403,7 @@ def _shuffled_negatives(dataset, i):
 @click.option("--colorbar", is_flag=True, help="A colourbar beside every map.")
 @click.option("--fixations-on-maps", is_flag=True, help="Also draw the fixations on the maps.")
 @_figure_options
-@_friendly
+@one_line_errors
 def plot_grid_command(dataset_spec, data_root, fit_on, image_values, model_specs, score, colorbar,
                       fixations_on_maps, out, dpi):
     """Images, fixations and each model's map.
@@ -471,7 +414,7 @@ def plot_grid_command(dataset_spec, data_root, fit_on, image_values, model_specs
     Example: salbench plot grid --dataset osie --images 0,1,2 --model maps/ --out grid.png
     """
     _use_agg()
-    from .plotting import plot_image_grid
+    from ..plotting import plot_image_grid
 
     dataset = load_dataset(dataset_spec, root=data_root)
     indices = _image_indices(image_values, dataset)
@@ -491,7 +434,7 @@ def plot_grid_command(dataset_spec, data_root, fit_on, image_values, model_specs
 @click.option("--images", type=click.Choice(["same", "common"]), default="same", show_default=True,
               help="Require the same images in every result, or use the common ones.")
 @_statistics_options
-@_friendly
+@one_line_errors
 def plot_speed_command(directories, metric, cost, out, dpi, images, n_bootstrap, n_permutations,
                        seed):
     """Score against cost with the Pareto front.
@@ -502,133 +445,9 @@ def plot_speed_command(directories, metric, cost, out, dpi, images, n_bootstrap,
     Example: salbench plot speed results/ --metric auc --cost ms --out speed.png
     """
     _use_agg()
-    from .leaderboard import leaderboard
-    from .plotting import plot_speed_accuracy
+    from ..reports import leaderboard
+    from ..plotting import plot_speed_accuracy
 
     board = leaderboard(list(directories), images=images, n_bootstrap=n_bootstrap,
                         n_permutations=n_permutations, seed=seed)
     _write_figure(plot_speed_accuracy(board, metric, cost), out, dpi=dpi)
-
-
-# ------------------------------------------------------------------------------------ datasets
-@main.group()
-def datasets():
-    """List, describe and download the registered datasets."""
-
-
-@datasets.command(name="list")
-@click.option("--data-root", type=click.Path(file_okay=False, path_type=Path), default=None,
-              envvar="SALBENCH_DATA", help="Folder holding the datasets [env: SALBENCH_DATA].")
-@_friendly
-def datasets_list(data_root):
-    """The registered datasets and whether each is on this machine."""
-    from .datasets import names, spec
-    from .datasets.cache import data_root as resolve_root
-
-    root = resolve_root(data_root)
-    click.echo(f"{'name':<10} {'images':>6} {'fixations':>9} {'observers':>9}  local  title")
-    for n in names():
-        s = spec(n)
-        local = all((root / n / f).is_file() for f in s.fixation_files)
-        click.echo(f"{n:<10} {s.n_images:>6} {s.n_fixations:>9} {s.n_observers:>9}  "
-                   f"{'yes' if local else 'no':<5}  {s.title}")
-    click.echo(f"(data folder: {root})")
-
-
-@datasets.command(name="info")
-@click.argument("name")
-@_friendly
-def datasets_info(name):
-    """What a dataset is: source, licence, counts, layout, coordinate conversion."""
-    from .datasets import spec
-
-    s = spec(name)
-    fields = [("name", s.name), ("title", s.title), ("citation", s.citation),
-              ("licence", s.licence), ("source", f"{s.source} @ {s.commit}"),
-              ("images", s.n_images), ("image sizes", s.image_sizes),
-              ("observers", s.n_observers), ("fixations", s.n_fixations),
-              ("empty trials", s.empty_trials),
-              ("pixels per degree", s.pixels_per_degree or "not stated"),
-              ("layout", s.layout), ("conversion", s.conversion),
-              ("files", f"{len(s.files)} ({'checksums pinned' if s.checksums_pinned else 'checksums not pinned'})")]
-    for note in s.notes:
-        fields.append(("note", note))
-    width = max(len(k) for k, _ in fields)
-    for key, value in fields:
-        click.echo(f"{key:<{width}}  {value}")
-
-
-@datasets.command(name="fetch")
-@click.argument("name")
-@click.option("--data-root", type=click.Path(file_okay=False, path_type=Path), default=None,
-              envvar="SALBENCH_DATA", help="Where to put it [env: SALBENCH_DATA].")
-@click.option("--base-url", default=None, help="A mirror with the cache's layout.")
-@_friendly
-def datasets_fetch(name, data_root, base_url):
-    """Download a dataset (verified by SHA-256, resumable) and check that it loads."""
-    from .datasets import load
-    from .datasets.download import fetch
-
-    folder = fetch(name, root=data_root, base_url=base_url)
-    dataset = load(name, root=data_root)
-    click.echo(f"{dataset!r} in {folder}")
-
-
-# ------------------------------------------------------------------------------------ demo
-@main.command()
-@click.option("--synthetic", is_flag=True,
-              help="Always use the built-in synthetic data (default: OSIE when it is on this "
-                   "machine, else synthetic).")
-@click.option("--images", "n_images", type=click.IntRange(min=2), default=None,
-              help="Number of images (default: 24 synthetic, 40 of OSIE).")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Keep the results here (default: a temporary folder).")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="md", show_default=True)
-@click.option("--all-metrics", is_flag=True, help="Show every metric, not a selection.")
-@click.option("--threads", type=click.IntRange(min=1), default=None)
-@_friendly
-def demo(synthetic, n_images, out, fmt, all_metrics, threads):
-    """Run the whole pipeline offline and print a leaderboard.
-
-    On synthetic data the true fixation density is known, so the gold standard is exact; the
-    demo models (sharp, blurry, no centre bias, contrast) have known flaws.
-    """
-    import time
-
-    from ._demo import run_demo
-
-    started = time.perf_counter()
-    board, description = run_demo(data="synthetic" if synthetic else "auto", n_images=n_images,
-                                  out=out, n_threads=threads,
-                                  echo=lambda m: click.echo(m, err=True))
-    if not all_metrics:
-        shown = [m for m in DEMO_METRICS if m in board.metrics]
-        board = _select(board, shown)
-    click.echo(board.render(fmt), nl=False)
-    click.echo(f"({description}; {time.perf_counter() - started:.1f} s)", err=True)
-
-
-def _select(board, metrics):
-    """The same leaderboard restricted to ``metrics`` (statistics unchanged)."""
-    from .leaderboard import Leaderboard
-
-    table = board.table[board.table["metric"].isin(metrics)]
-    order = {m: k for k, m in enumerate(metrics)}
-    table = table.sort_values("metric", key=lambda s: s.map(order), kind="stable")
-    facts = sorted((m for m in board.metric_facts if m["name"] in metrics),
-                   key=lambda m: order[m["name"]])
-    return Leaderboard(table.reset_index(drop=True), board.meta, facts, board.model_facts)
-
-
-def _register_other_commands():
-    """Commands that live in their own modules: ``crop`` and ``audit`` (salbench.cli_crop)."""
-    from .cli_crop import audit_command, crop_command
-
-    main.add_command(crop_command, "crop")
-    main.add_command(audit_command, "audit")
-
-
-_register_other_commands()
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

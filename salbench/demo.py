@@ -1,5 +1,8 @@
 """The built-in demo: synthetic fixation data whose true density is known, and models of it.
 
+``salbench demo`` runs :func:`run_demo`; the data and models are public so that examples and
+doctests can use them (``from salbench.demo import synthetic_dataset, TrueDensityModel``).
+
 :func:`synthetic_dataset` draws, for each image, a few "objects" (Gaussian blobs of random
 position, size and weight) and mixes them with an image-independent centre bias; the mixture,
 discretised on the pixel grid, is the image's **true fixation density**. Fixations are samples from
@@ -130,7 +133,7 @@ def synthetic_dataset(*, n_images: int = 24, shape=(96, 128), n_observers: int =
                           position=np.concatenate(positions), n_images=n_images)
     facts = DatasetFacts(
         name="synthetic", title="salbench synthetic demo data (known true densities)",
-        licence="CC0", source="salbench._demo.synthetic_dataset", observers=n_observers,
+        licence="CC0", source="salbench.demo.synthetic_dataset", observers=n_observers,
         conversion="none (generated in 0-based pixel coordinates)",
         notes=(f"seed {seed}; {n_images} images of {w}x{h}; true density = "
                f"{CENTRE_WEIGHT} centre bias + {1 - CENTRE_WEIGHT} objects",),
@@ -295,9 +298,9 @@ def run_demo(*, data: str = "auto", n_images: int | None = None, out=None, n_thr
     import tempfile
     import warnings
 
-    from .evaluate import default_baseline, evaluate
+    from .evaluation import default_baseline, evaluate
     from .exceptions import DegenerateInputWarning
-    from .leaderboard import leaderboard
+    from .reports import leaderboard
     from .models.baselines import GoldStandardModel, UniformModel
 
     say = echo or (lambda message: None)
