@@ -125,3 +125,23 @@ def test_image_index_errors():
     with pytest.raises(InputError, match="must be an integer"):
         f.for_image(1.0)
     assert len(f.for_image(1)) == 0 and list(f)[1].index == 1
+
+
+def test_dataset_attributes_are_one_row_per_image_and_follow_subsets(tmp_path):
+    import pandas as pd
+    from PIL import Image
+
+    from salbench.datasets import Dataset, Fixations, Stimuli
+
+    paths = []
+    for i in range(3):
+        paths.append(tmp_path / f"{i}.png")
+        Image.fromarray(np.zeros((4, 5), np.uint8)).save(paths[-1])
+    fixations = Fixations([1.0, 2.0, 3.0], [1.0, 1.0, 2.0], [0, 1, 2], n_images=3)
+    plain = Dataset(Stimuli(paths), fixations)
+    assert plain.attributes.shape == (3, 0)
+    data = Dataset(Stimuli(paths), fixations, attributes={"category": ["a", "b", "a"]})
+    assert data.attributes["category"].tolist() == ["a", "b", "a"]
+    assert data.subset([2, 1]).attributes["category"].tolist() == ["a", "b"]
+    with pytest.raises(ValueError, match="2 rows but the dataset has 3 images"):
+        Dataset(Stimuli(paths), fixations, attributes=pd.DataFrame({"c": [1, 2]}))

@@ -92,9 +92,14 @@ class Dataset:
 
     ``len(dataset)`` is the number of images; iterating yields one :class:`DatasetImage` per image
     (its fixations are views, its pixels are decoded on ``.load()``).
+
+    ``attributes`` is a pandas DataFrame with one row per image in dataset order (e.g. a
+    ``category`` column for CAT2000 or FIGRIM, ``task``/``target`` for COCO-Search18); a dataset
+    without per-image attributes has an empty frame with as many rows as images.
     """
 
-    def __init__(self, stimuli: Stimuli, fixations: Fixations, facts: DatasetFacts | None = None):
+    def __init__(self, stimuli: Stimuli, fixations: Fixations, facts: DatasetFacts | None = None,
+                 *, attributes=None):
         if not isinstance(stimuli, Stimuli):
             raise InputError(f"stimuli must be a salbench Stimuli object, got {type(stimuli).__name__}")
         if not isinstance(fixations, Fixations):
@@ -107,6 +112,16 @@ class Dataset:
         self.stimuli = stimuli
         self.fixations = fixations
         self.facts = facts if facts is not None else DatasetFacts(name="unnamed")
+        self._attributes = _attributes_argument(attributes, len(stimuli))
+
+    @property
+    def attributes(self):
+        """Per-image attributes: a DataFrame, one row per image in dataset order."""
+        import pandas as pd
+
+        if self._attributes is None:
+            return pd.DataFrame(index=pd.RangeIndex(len(self), name="image"))
+        return self._attributes
 
     @property
     def name(self) -> str:
@@ -135,8 +150,13 @@ class Dataset:
         idx = np.asarray(images, dtype=np.int64).reshape(-1)
         parent = self.facts.images
         absolute = idx if parent is None else np.asarray(parent, dtype=np.int64)[idx]
+        attributes = None
+        if self._attributes is not None:
+            attributes = self._attributes.iloc[idx].reset_index(drop=True)
+            attributes.index.name = "image"
         sub = Dataset(self.stimuli.subset(idx), self.fixations.subset(idx),
-                      self.facts.replace(images=tuple(int(i) for i in absolute)))
+                      self.facts.replace(images=tuple(int(i) for i in absolute)),
+                      attributes=attributes)
         return sub
 
     def describe(self) -> dict:
@@ -150,6 +170,25 @@ class Dataset:
             "n_scanpaths": self.fixations.n_scanpaths,
             "n_image_sizes": len(shapes),
         }
+
+
+def _attributes_argument(attributes, n_images):
+    if attributes is None:
+        return None
+    import pandas as pd
+
+    if not isinstance(attributes, pd.DataFrame):
+        try:
+            attributes = pd.DataFrame(attributes)
+        except (TypeError, ValueError) as error:
+            raise InputError(f"attributes must be a pandas DataFrame (one row per image): {error}"
+                             ) from None
+    if len(attributes) != n_images:
+        raise InputError(f"attributes has {len(attributes)} rows but the dataset has {n_images} "
+                         "images (one row per image, in dataset order)")
+    attributes = attributes.reset_index(drop=True)
+    attributes.index.name = "image"
+    return attributes
 
 
 # ------------------------------------------------------------------ out-of-image fixations
