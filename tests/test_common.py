@@ -189,6 +189,8 @@ def test_functional_form_takes_known_inputs(name):
     assert not unknown, f"{name}: its function takes {unknown}, which no scoring path supplies"
     assert info.higher_is_better in (True, False)
     assert info.summary, f"{name}: registry summary is empty"
+    assert info.optimal_map in M.OPTIMAL_MAPS, (
+        f"{name}: say which map maximises it under a density (MetricInfo.optimal_map)")
 
 
 # ---------------------------------------------------------------------------------- values

@@ -20,8 +20,17 @@ from ._likelihood import (
 )
 from ._moments import cc, nss
 from ._negatives import FixationsByImage, ShuffledNegatives
-from ._registry import NEEDS, MetricInfo, get, names, needing, per_fixation_names, register, \
-    unregister
+from ._registry import (
+    NEEDS,
+    OPTIMAL_MAPS,
+    MetricInfo,
+    get,
+    names,
+    needing,
+    per_fixation_names,
+    register,
+    unregister,
+)
 from ._roc import auc, auc_borji, auc_judd, auc_per_fixation, auc_unfixated, sauc, sauc_mit
 from ._roc import RocCurve, mean_roc_curve, roc_curve
 from ._streaming import StreamingScores
@@ -39,6 +48,7 @@ def __getattr__(name):
 __all__ = [
     "LOG_DENSITY_TOLERANCE",
     "NEEDS",
+    "OPTIMAL_MAPS",
     "PER_FIXATION_METRICS",
     "FixationsByImage",
     "ImageInputs",

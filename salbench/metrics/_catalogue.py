@@ -144,44 +144,58 @@ def _info_gain_mit_image(d, o):
 
 register(MetricInfo("auc", auc, True, FIX, image_score=_auc_image("all"),
                     fixation_scores=_auc_fixations("all"), mean_of_fixations=True,
+                    optimal_map="density",
                     summary="exact rank AUC, all pixels as negatives"))
 register(MetricInfo("auc_unfixated", auc_unfixated, True, FIX,
                     image_score=_auc_image("unfixated"),
                     fixation_scores=_auc_fixations("unfixated"), mean_of_fixations=True,
+                    optimal_map="density",
                     summary="exact rank AUC, unfixated pixels as negatives"))
 register(MetricInfo("sauc", sauc, True, FIX + ("negatives",), image_score=_sauc_image,
                     fixation_scores=_sauc_fixations, mean_of_fixations=True,
+                    optimal_map="shuffled",
                     summary="exact shuffled AUC, other images' fixations as negatives"))
 register(MetricInfo("auc_judd", auc_judd, True, FIX, family="mit", image_score=_judd_image,
+                    optimal_map="density",
                     summary="MIT AUC_Judd (thresholds at fixated values)"))
 register(MetricInfo("auc_borji", auc_borji, True, FIX, family="mit", stochastic=True,
                     image_score=_borji_image, options=SAMPLING,
+                    optimal_map="density",
                     summary="MIT AUC_Borji (uniformly sampled negatives)"))
 register(MetricInfo("sauc_mit", sauc_mit, True, FIX + ("other_map",), family="mit",
                     stochastic=True, image_score=_sauc_mit_image, options=SAMPLING,
+                    optimal_map="shuffled",
                     summary="MIT AUC_shuffled (sampled other-image fixations)"))
 register(MetricInfo("nss", nss, True, FIX, conventions=TWO, family="both",
                     image_score=_nss_image, fixation_scores=_nss_fixations,
-                    mean_of_fixations=("tuebingen",), summary="normalised scanpath saliency"))
+                    mean_of_fixations=("tuebingen",), optimal_map="density",
+                    summary="normalised scanpath saliency"))
 register(MetricInfo("cc", cc, True, REF, conventions=TWO, family="both",
                     image_score=_against_reference("cc", _cc),
+                    optimal_map="blurred",
                     summary="Pearson correlation with the empirical density"))
 register(MetricInfo("kld", kld, False, REF, conventions=KLD_CONVENTIONS, family="both",
                     unit="nats", image_score=_against_reference("kld", _kld),
+                    optimal_map="blurred",
                     summary="KL divergence of the empirical density"))
 register(MetricInfo("sim", sim, True, REF, conventions=TWO, family="both",
                     image_score=_against_reference("sim", _sim),
+                    optimal_map="sim",
                     summary="histogram intersection with the empirical density"))
 register(MetricInfo("emd", emd, False, REF, family="mit", unit="cells", image_score=_emd_image,
                     options=("emd_downsize",),
+                    optimal_map="blurred",
                     summary="Earth Mover's Distance to the empirical density (exact)"))
 register(MetricInfo("log_likelihood", log_likelihood, True, ("fixations", "log_density"),
                     unit="nats/fixation", image_score=_ll_image, fixation_scores=_ll_fixations,
-                    mean_of_fixations=True, summary="mean log-likelihood of the fixations"))
+                    mean_of_fixations=True, optimal_map="log_density",
+                    summary="mean log-likelihood of the fixations"))
 register(MetricInfo("information_gain", information_gain, True,
                     ("fixations", "log_density", "baseline_log_density"), unit="bits/fixation",
                     image_score=_ig_image, fixation_scores=_ig_fixations, mean_of_fixations=True,
+                    optimal_map="log_density",
                     summary="information gain over a baseline model"))
 register(MetricInfo("info_gain_mit", info_gain_mit, True, FIX + ("baseline_map",), family="mit",
                     unit="bits/fixated pixel", image_score=_info_gain_mit_image,
+                    optimal_map="density",
                     summary="MIT InfoGain (min-max densities)"))

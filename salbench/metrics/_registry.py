@@ -17,6 +17,8 @@ from ..exceptions import InputError
 #: The inputs a metric can need (``MetricInfo.needs``).
 NEEDS = ("saliency_map", "fixations", "reference_map", "log_density", "baseline_log_density",
          "baseline_map", "negatives", "other_map")
+#: The metric-specific saliency maps a metric can have (``MetricInfo.optimal_map``).
+OPTIMAL_MAPS = ("density", "shuffled", "blurred", "sim", "log_density")
 #: Options a metric can read from :class:`salbench.metrics.ScoringOptions` (``MetricInfo.options``).
 OPTIONS = ("n_splits", "step", "seed", "emd_downsize")
 
@@ -62,6 +64,13 @@ class MetricInfo:
     options : tuple of str
         The :class:`~salbench.metrics.ScoringOptions` fields the cores read (validated only when
         a metric that reads them is asked for).
+    optimal_map : str
+        Which map of a probabilistic model maximises the metric's expected score (Kümmerer,
+        Wallis & Bethge, ECCV 2018; :mod:`salbench.models.metric_maps`), one of
+        :data:`OPTIMAL_MAPS`: ``"density"``, ``"shuffled"`` (the density over the negatives'
+        density), ``"blurred"`` (the density blurred like the empirical maps), ``"sim"`` (the
+        SIM-optimal map) or ``"log_density"`` (the metric reads the log-density itself); ``""``
+        when none is defined.
     """
 
     name: str
@@ -78,6 +87,7 @@ class MetricInfo:
     fixation_scores: Callable | None = field(default=None, compare=False, repr=False)
     mean_of_fixations: bool | tuple = False
     options: tuple = ()
+    optimal_map: str = ""
 
     def __post_init__(self):
         unknown = [n for n in self.needs if n not in NEEDS]
@@ -88,6 +98,9 @@ class MetricInfo:
         if unknown:
             raise ValueError(f"metric {self.name!r} reads unknown option(s) {unknown}; known: "
                              f"{', '.join(OPTIONS)}")
+        if self.optimal_map and self.optimal_map not in OPTIMAL_MAPS:
+            raise ValueError(f"metric {self.name!r} has unknown optimal_map {self.optimal_map!r}; "
+                             f"known: {', '.join(OPTIMAL_MAPS)}")
         if not callable(self.image_score):
             raise ValueError(f"metric {self.name!r} has no image_score core")
         if self.mean_of_fixations and self.fixation_scores is None:

@@ -49,16 +49,27 @@ from ..exceptions import InputError
 from .._blas import single_threaded
 from .base import ProbabilisticModel, SaliencyMapModel
 
-#: metric name -> which map maximises its expected score.
-MAP_FOR_METRIC = {
-    "auc": "density", "auc_unfixated": "density", "auc_judd": "density", "auc_borji": "density",
-    "nss": "density", "info_gain_mit": "density",
-    "sauc": "shuffled", "sauc_mit": "shuffled",
-    "cc": "blurred", "kld": "blurred", "emd": "blurred",
-    "sim": "sim",
-    "log_likelihood": "log_density", "information_gain": "log_density",
-}
 METHODS = ("gaussian", "mit")
+
+
+def map_for_metric(name: str) -> str:
+    """Which map maximises ``name``'s expected score: its registry ``optimal_map``."""
+    from ..metrics import get, names
+
+    kind = get(name).optimal_map if name in names() else ""
+    if not kind:
+        known = sorted(n for n in names() if get(n).optimal_map)
+        raise InputError(f"no metric-specific map is defined for metric {name!r}; known: {known}")
+    return kind
+
+
+def __getattr__(name):
+    # MAP_FOR_METRIC (metric -> map kind) is the registry's ``optimal_map``, read on access
+    if name == "MAP_FOR_METRIC":
+        from ..metrics import get, names
+
+        return {n: get(n).optimal_map for n in names() if get(n).optimal_map}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _check_log_density(log_density) -> np.ndarray:
@@ -203,7 +214,7 @@ def metric_saliency_maps(log_density, metrics, *, sigma: float | None = None,
     log_density : (H, W) array
         The model's natural-log density for the image.
     metrics : str or sequence of str
-        Metric names (:data:`MAP_FOR_METRIC`).
+        Metric names (any with a registry ``optimal_map``).
     sigma : float, optional
         Kernel width, in pixels, of the empirical maps the reference-map metrics (cc, kld, emd,
         sim) compare against — the same value the evaluation uses. Required for those metrics.
@@ -231,13 +242,10 @@ def metric_saliency_maps(log_density, metrics, *, sigma: float | None = None,
     (['auc', 'information_gain'], True)
     """
     names = [metrics] if isinstance(metrics, str) else list(metrics)
-    for name in names:
-        if name not in MAP_FOR_METRIC:
-            raise InputError(f"no metric-specific map is defined for metric {name!r}; known: "
-                             f"{sorted(MAP_FOR_METRIC)}")
+    kind_of = {name: map_for_metric(name) for name in names}
     keyword_choice(method, "method", METHODS)
     log_p = _check_log_density(log_density)
-    kinds = {MAP_FOR_METRIC[name] for name in names}
+    kinds = set(kind_of.values())
     if kinds & {"blurred", "sim"} and sigma is None:
         raise InputError("cc, kld, emd and sim maps need sigma= (pixels of the empirical-map "
                          "kernel used by the evaluation)")
@@ -269,7 +277,7 @@ def metric_saliency_maps(log_density, metrics, *, sigma: float | None = None,
         else:
             made[kind] = sim_optimal_map(p, sigma=float(sigma), n_fixations=int(n_fixations),
                                          samples=sim_samples, grid=sim_grid, seed=seed)
-    return {name: made[MAP_FOR_METRIC[name]] for name in names}
+    return {name: made[kind_of[name]] for name in names}
 
 
 def metric_saliency_map(log_density, metric: str, **options) -> np.ndarray:
@@ -332,9 +340,7 @@ class MetricMapModel(SaliencyMapModel):
                  seed: int = 0, name: str | None = None):
         if not isinstance(model, ProbabilisticModel):
             raise InputError(f"model must be a ProbabilisticModel, got {type(model).__name__}")
-        if metric not in MAP_FOR_METRIC:
-            raise InputError(f"no metric-specific map is defined for metric {metric!r}; known: "
-                             f"{sorted(MAP_FOR_METRIC)}")
+        map_for_metric(metric)  # a clear error for a metric without one
         if negatives is not None and not isinstance(negatives, ProbabilisticModel):
             raise InputError("negatives must be a ProbabilisticModel (e.g. a centre bias) or None")
         self.model, self.metric = model, metric
@@ -351,7 +357,7 @@ class MetricMapModel(SaliencyMapModel):
                                                        else list(metrics))
         log_p = self.model.log_density(image, image_id=image_id)
         baseline = None
-        if any(MAP_FOR_METRIC.get(n) == "shuffled" for n in names):
+        if any(map_for_metric(n) == "shuffled" for n in names):
             if self.negatives is None:
                 raise InputError("the sauc map needs negatives= (a centre-bias model)")
             baseline = self.negatives.log_density(log_p.shape, image_id=image_id)
@@ -370,7 +376,7 @@ class MetricMapModel(SaliencyMapModel):
     def describe(self) -> dict:
         d = super().describe()
         d["parameters"] = {"metric": self.metric, **self.options,
-                           "map": MAP_FOR_METRIC[self.metric],
+                           "map": map_for_metric(self.metric),
                            "negatives": None if self.negatives is None else self.negatives.describe(),
                            "model": self.model.describe()}
         return d
