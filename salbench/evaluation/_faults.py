@@ -3,7 +3,8 @@
 ``SALBENCH_KILL_AT=POINT`` or ``POINT:N`` sends SIGKILL to the process the N-th time (default
 first) it reaches ``POINT``. The points, in the order a run reaches them:
 
-``started``     the running manifest is written (the lock is held, no part yet)
+``locked``      the results folder's lock is held; nothing is written yet
+``started``     the running manifest is written (no part yet)
 ``part-tmp``    a chunk's per-image part is written to its temporary file, not yet renamed
 ``part``        a chunk's parts are all written (N: after the N-th chunk)
 ``tables-tmp``  a final table is written to its temporary file, not yet renamed

@@ -192,6 +192,7 @@ class DirectoryStore(MemoryStore):
                 f"cannot write into {self.directory}: {_reason(error)}")
             raise reason from None
         self._lock = lock
+        checkpoint("locked")
 
     def _busy(self, path, waiting=False) -> str:
         text = (f"another salbench run is writing into {self.directory} (it holds the lock "
