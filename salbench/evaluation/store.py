@@ -276,7 +276,7 @@ class DirectoryStore(MemoryStore):
                     if canonical_json(recorded.get(key)) != canonical_json(self.config[key])]
 
         # the user's choices (metrics, images, parameters) first, then the inputs by file
-        differences = differing(k for k in self.config if k not in ("inputs", "model"))
+        differences = differing(k for k in self.config if k not in ("inputs", "model", "dataset"))
         if differences:
             raise InputError(
                 f"{self.directory} holds results of a different evaluation (it differs in: "
@@ -296,7 +296,7 @@ class DirectoryStore(MemoryStore):
                     *changes,
                     "pass overwrite=True (--overwrite) to score them again, or use another "
                     "directory"]))
-        differences = differing(k for k in self.config if k == "model")
+        differences = differing(k for k in self.config if k in ("model", "dataset"))
         if differences:
             raise InputError(
                 f"{self.directory} holds results of a different evaluation (it differs in: "
