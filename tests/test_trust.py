@@ -53,7 +53,7 @@ def test_fingerprints_change_exactly_when_the_inputs_do(tmp_path, mixed):
     first = model_fingerprint(model)
     assert sorted(first["files"]) == [f"img{i:02d}.npy" for i in range(6)]
     entry = first["files"]["img00.npy"]
-    assert set(entry) == {"size", "mtime_ns", "blake2b"} and len(entry["blake2b"]) == 32
+    assert set(entry) == {"size", "mtime_ns", "sha256"} and len(entry["sha256"]) == 64
     np.save(maps / "img02.npy", np.ones((12, 16)))
     (maps / "img04.npy").rename(maps / "img04.npz.npy")
     assert describe_changes(first, model_fingerprint(model)) == [
@@ -134,7 +134,7 @@ def test_within_a_run_unchanged_files_are_hashed_once(tmp_path, monkeypatch):
         first = file_entry(path)
         assert file_entry(path) == first and len(hashed) == 1  # stat unchanged: not re-read
         path.write_bytes(b"y" * 1000)
-        assert file_entry(path)["blake2b"] != first["blake2b"] and len(hashed) == 2
+        assert file_entry(path)["sha256"] != first["sha256"] and len(hashed) == 2
     file_entry(path)
     file_entry(path)
     assert len(hashed) == 4  # outside a run every call hashes
@@ -312,4 +312,4 @@ def test_a_nan_written_into_a_results_table_is_found_on_load(tmp_path, mixed):
     # a metric that is NaN for a recorded reason loads, and the summary counts the images
     results = evaluate(SmoothRandomModel(), mixed, metrics=["auc"], out=tmp_path / "ok")
     assert Results.load(tmp_path / "ok").summary()["n_images"].tolist() == [6]
-    assert results.manifest["checksums"]["images.parquet"].startswith("blake2b:")
+    assert results.manifest["checksums"]["images.parquet"].startswith("sha256:")

@@ -27,7 +27,7 @@ Results directory (``evaluate(..., out=DIR)``)::
 
 The manifest's ``config`` is what a rerun must match to resume or reuse the results, including
 ``config["inputs"]``, the fingerprints of every input (:mod:`salbench.evaluation.fingerprints`).
-``checksums`` holds the BLAKE2b hash of each final table, checked by :meth:`Results.load`.
+``checksums`` holds the SHA-256 hash of each final table, checked by :meth:`Results.load`.
 
 Every file is written atomically, and a run finishes in one idempotent step: the final tables
 are written first, then the manifest with status "complete" and the summary (the commit point),
@@ -243,10 +243,10 @@ def write_results(directory, images, fixations, manifest, *, fmt, before_commit=
             write_table(frame, tmp, fmt)
             if while_writing is not None:
                 while_writing()
-        checksums[names[key]] = file_entry(path)["blake2b"]
+        checksums[names[key]] = file_entry(path)["sha256"]
     manifest["table_format"] = fmt
     manifest["files"] = names
-    manifest["checksums"] = {name: f"blake2b:{digest}" for name, digest in checksums.items()}
+    manifest["checksums"] = {name: f"sha256:{digest}" for name, digest in checksums.items()}
     if before_commit is not None:
         before_commit()
     write_json(directory / MANIFEST, manifest)
@@ -261,7 +261,7 @@ def _verify_checksum(path: Path, manifest: dict, directory: Path) -> None:
     entry = file_entry(path)
     if "missing" in entry:
         raise DataError(f"{path}: result table is missing ({entry['missing']})")
-    if f"blake2b:{entry['blake2b']}" != expected:
+    if f"sha256:{entry['sha256']}" != expected:
         raise DataError(f"{path}: the table was changed after the run (its checksum differs from "
                         f"the one in {directory / MANIFEST}); its numbers cannot be trusted — "
                         "rerun the evaluation with --overwrite")
