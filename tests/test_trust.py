@@ -15,8 +15,8 @@ import pytest
 from click.testing import CliRunner
 
 from salbench.evaluation import Results, evaluate, evaluate_baselines
-from salbench.evaluation.fingerprints import (describe_changes, file_entry, hashing_run,
-                                              model_fingerprint)
+from salbench.evaluation.fingerprints import (describe_changes, file_entry, files_fingerprint,
+                                              hashing_run, model_fingerprint)
 from salbench.exceptions import DataError, DegenerateInputWarning, InputError
 from salbench.models.adapters import CallableModel, CommandModel, MapDirectoryModel
 
@@ -138,6 +138,13 @@ def test_within_a_run_unchanged_files_are_hashed_once(tmp_path, monkeypatch):
     file_entry(path)
     file_entry(path)
     assert len(hashed) == 4  # outside a run every call hashes
+    for k in range(20):
+        (tmp_path / f"m{k}.bin").write_bytes(bytes([k]) * 100)
+    many = sorted(tmp_path.glob("m*.bin"))
+    with hashing_run():
+        first = files_fingerprint(many, threads=4)  # hashed on worker threads
+        assert files_fingerprint(many, threads=4) == first
+    assert len(hashed) == 4 + 20
 
 
 # ---------------------------------------------------------------------------------- resume, reuse

@@ -96,13 +96,15 @@ def file_entry(path) -> dict:
     >>> file_entry(path)["sha256"]
     'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad'
     """
-    path = Path(path)
+    return _entry(Path(path), _CACHE.get())
+
+
+def _entry(path: Path, cache) -> dict:
     try:
         st = os.stat(path)
     except OSError as error:
         return {"missing": error.strerror or type(error).__name__}
     key = (str(path.resolve()), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
-    cache = _CACHE.get()
     digest = None if cache is None else cache.get(key)
     if digest is None:
         try:
@@ -128,11 +130,12 @@ def files_fingerprint(paths, *, root=None, threads: int = 4) -> dict:
                 return path.relative_to(root).as_posix()
         return str(path)
 
+    cache = _CACHE.get()  # worker threads do not see this thread's context: pass it on
     if threads > 1 and len(paths) > 8:
         with ThreadPoolExecutor(min(threads, len(paths))) as pool:
-            entries = list(pool.map(file_entry, paths))
+            entries = list(pool.map(lambda p: _entry(p, cache), paths))
     else:
-        entries = [file_entry(p) for p in paths]
+        entries = [_entry(p, cache) for p in paths]
     return {name(p): e for p, e in sorted(zip(paths, entries), key=lambda pe: name(pe[0]))}
 
 
