@@ -12,6 +12,11 @@
    density (Gaussian, 1 degree = 24 px) and the twelve saliency metrics (AUC, AUC unfixated,
    sAUC, AUC_Judd, AUC_Borji, sAUC_MIT, NSS, CC, KLD, SIM, EMD, InfoGain_MIT).
 3. Repeats without EMD, whose exact solver dominates the per-image cost, to show its share.
+4. The cost of the input fingerprints (issue 11): the "fingerprint s" column is the time
+   evaluate() spent hashing every map file (it is part of "evaluate() s"); a last table hashes
+   the 700 PNG files with SHA-256 (salbench's), BLAKE2b and MD5 (and xxhash when installed), on 1 and 4
+   threads, from the page cache (the files were just written, as they were just decoded by the
+   folder check in a real run).
 
 Prints a table of wall time, time per image, CPU time, and peak resident memory; the targets
 (issue 4) are under 30 s and under 1 GB with 2 threads. The machine's load average is printed
@@ -94,6 +99,7 @@ def child(args):
         "cpu_seconds": cpu_seconds,
         "load_seconds": load_seconds, "setup_seconds": timings["setup_seconds"],
         "check_seconds": timings["check_seconds"],
+        "fingerprint_seconds": timings["fingerprint_seconds"],
         "scoring_wall_seconds": timings["scoring_wall_seconds"],
         "model_seconds": results.manifest["timings"]["model_seconds"],
         "peak_rss": peak, "fixation_rows": len(results.fixations),
@@ -138,18 +144,62 @@ def main():
             best = min(runs, key=lambda r: r["seconds"])
             rows.append([label, best["images"], best["metrics"], best["cpus"],
                          f"{best['seconds']:.1f}", f"{best['check_seconds']:.1f}",
+                         f"{best['fingerprint_seconds']:.2f}",
                          f"{best['setup_seconds']:.1f}",
                          f"{best['scoring_wall_seconds']:.1f}",
                          f"{1000 * best['scoring_wall_seconds'] / best['images']:.0f}",
                          f"{best['cpu_seconds']:.1f}", f"{best['peak_rss'] / 2**20:.0f}"])
         print()
         print_table(["run", "images", "metrics", "CPUs", "evaluate() s",
-                     "map check s", "centre-bias fit s", "scoring s", "ms/image", "CPU s",
+                     "map check s", "fingerprint s", "centre-bias fit s", "scoring s", "ms/image", "CPU s",
                      "peak RSS MiB"], rows)
         print(f"\ntargets: < 30 s and < 1024 MiB with {args.threads} threads. CPU s is the "
               "process's user + system time during evaluate(); on a busy machine wall time "
               f"exceeds CPU s / threads (load average now {os.getloadavg()[0]:.1f} on "
               f"{os.cpu_count()} CPUs)")
+        print()
+        hash_costs(maps, megabytes)
+
+
+def hash_costs(maps: Path, megabytes: float, repeat: int = 3):
+    """Seconds to hash every map file with a few algorithms (best of ``repeat``)."""
+    import hashlib
+    from concurrent.futures import ThreadPoolExecutor
+
+    paths = sorted(maps.iterdir())
+    algorithms = {"sha256 (salbench)": hashlib.sha256, "blake2b": hashlib.blake2b,
+                  "md5": hashlib.md5}
+    try:
+        import xxhash
+
+        algorithms["xxh3_128"] = xxhash.xxh3_128
+    except ImportError:
+        pass
+
+    def digest(make, path):
+        h = make()
+        h.update(path.read_bytes())
+        return h.hexdigest()
+
+    rows = []
+    for name, make in algorithms.items():
+        for threads in (1, 4):
+            best = float("inf")
+            for _ in range(repeat):
+                t0 = time.perf_counter()
+                with ThreadPoolExecutor(threads) as pool:
+                    list(pool.map(lambda p: digest(make, p), paths))
+                best = min(best, time.perf_counter() - t0)
+            rows.append([name, threads, len(paths), f"{megabytes:.0f}", f"{best:.3f}",
+                         f"{megabytes / best:.0f}"])
+    from salbench.evaluation.fingerprints import files_fingerprint
+
+    t0 = time.perf_counter()
+    files_fingerprint(paths, root=maps)
+    rows.append(["files_fingerprint() (stat + sha256, 4 threads)", 4, len(paths),
+                 f"{megabytes:.0f}", f"{time.perf_counter() - t0:.3f}", ""])
+    print_table(["hash", "threads", "files", "MB", "seconds", "MB/s"], rows)
+    print(f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ SHARED = Path(os.environ.get("SALBENCH_SHARED", REPO.parent / "shared"))
 LAYERS = {
     "exceptions": 0.0,
     "_validation": 0.1, "_numba": 0.1, "_cpus": 0.1, "_blas": 0.1, "_io": 0.1, "_lazy": 0.1,
-    "_deprecation": 0.1,
+    "_deprecation": 0.1, "_fingerprint": 0.1,
     "stats": 0.2,
     "metrics": 1, "datasets": 1,
     "models": 2, "losses": 2, "torch": 2,

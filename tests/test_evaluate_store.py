@@ -52,7 +52,7 @@ def test_results_directory_round_trip(mixed, tmp_path, fmt):
     results = evaluate(SmoothRandomModel(), mixed, metrics=METRICS, out=out, table_format=fmt)
     ext = ".parquet" if fmt == "parquet" else ".csv"
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        ["manifest.json", f"images{ext}", f"fixations{ext}"])
+        [".salbench.lock", "manifest.json", f"images{ext}", f"fixations{ext}"])
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "complete" and manifest["table_format"] == fmt
     assert manifest["format"] == "salbench.Results/1"
@@ -141,7 +141,7 @@ def test_a_crash_while_writing_leaves_no_partial_file_and_resumes(mixed, tmp_pat
         return real(self, path, *args, **kwargs)
 
     monkeypatch.setattr(pd.DataFrame, "to_parquet", crashing)
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(DataError, match="No space left on device; could not save a finished chunk"):
         evaluate(Flaky(), mixed, metrics=["auc", "nss"], out=out, chunk_size=2, n_threads=1)
     names = sorted(p.name for p in (out / "parts").iterdir())
     # no temporary or half-written file; part 1 lacks its per-image table, so it is not done

@@ -63,6 +63,18 @@ def _slug(name: str) -> str:
     return "-".join(part for part in keep.split("-") if part) or "model"
 
 
+def _refuse_baseline_folder(target: Path, model_name, model):
+    """A model whose folder name is a baseline's (``--name "Centre Bias"``) is refused."""
+    from ..evaluation.engine import reserved_folder
+    from ..exceptions import InputError
+
+    baseline = reserved_folder(target.name, model)
+    if baseline is not None:
+        raise InputError(f"model name {model_name!r} would write into {target}, the folder "
+                         f"reserved for the {baseline.replace('_', ' ')} baseline; choose another "
+                         "--name")
+
+
 @click.command(name="evaluate")
 @click.option("--model", "model_spec", required=True, metavar="SPEC",
               help="A folder of maps, or maps:DIR, hdf5:FILE, onnx:FILE, torch:FILE, "
@@ -84,6 +96,9 @@ def _slug(name: str) -> str:
 @click.option("--images", "first", type=click.IntRange(min=1), default=None,
               help="Score only the first N images of the split (a quick look).")
 @click.option("--name", default=None, help="Model name in tables (default: the model's own).")
+@click.option("--model-version", default=None, metavar="TEXT",
+              help="Your version of the model (e.g. a git commit), recorded with the input "
+                   "fingerprints: results of another version are never resumed or reused.")
 @click.option("--kind", type=click.Choice(["saliency", "log_density"]), default=None,
               help="What the maps/network output is (file and network adapters).")
 @click.option("--baselines/--no-baselines", default=True, show_default=True,
@@ -106,9 +121,9 @@ def _slug(name: str) -> str:
               help="Format of the leaderboard printed at the end.")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 @one_line_errors
-def evaluate(model_spec, dataset_spec, out, metrics, convention, split, first, name, kind,
-             baselines, threads, metric_maps, reference_sigma, seed, data_root, download,
-             overwrite, fmt, quiet):
+def evaluate(model_spec, dataset_spec, out, metrics, convention, split, first, name,
+             model_version, kind, baselines, threads, metric_maps, reference_sigma, seed, data_root,
+             download, overwrite, fmt, quiet):
     """Score a model on a dataset and print a leaderboard with the baselines.
 
     Example: salbench evaluate --model my_maps/ --dataset osie --out results/
@@ -129,11 +144,13 @@ def evaluate(model_spec, dataset_spec, out, metrics, convention, split, first, n
                    convention=convention, n_threads=threads, reference_sigma=reference_sigma,
                    seed=seed, progress=None if not quiet else False)
     target = out / _slug(model_name)
+    _refuse_baseline_folder(target, model_name, model)
     say(f"scoring {model_name} -> {target}", err=True)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DegenerateInputWarning)
         results = [run(model, dataset, split=images, out=target, overwrite=overwrite,
-                       name=model_name, metric_maps=metric_maps, **options)]
+                       name=model_name, metric_maps=metric_maps, model_version=model_version,
+                       **options)]
     for message in dict.fromkeys(str(w.message) for w in caught):
         say(f"warning: {message}", err=True)
     if baselines:

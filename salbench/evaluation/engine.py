@@ -50,10 +50,12 @@ from . import worker
 from .executors import check_executor, describe_executor, run_chunks
 from .plan import model_kind
 from .results import RESULTS_FORMAT, Results
+from .fingerprints import dataset_inputs, describe_changes, hashing_run, model_fingerprint
 from .settings import EvaluationSettings, default_baseline, describe_model
 from .store import DirectoryStore, MemoryStore, now
 
-__all__ = ["evaluate", "evaluate_baselines", "dataset_fingerprint", "default_baseline"]
+__all__ = ["BASELINE_FOLDERS", "evaluate", "evaluate_baselines", "dataset_fingerprint",
+           "default_baseline", "reserved_folder"]
 
 _FINGERPRINTS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 #: Images per chunk by default: large enough that per-chunk overhead vanishes, small enough that
@@ -66,7 +68,8 @@ def evaluate(model, dataset, *, metrics="all", convention="tuebingen", split=Non
              reference_sigma=None, reference_method="gaussian", per_fixation=True, seed=0,
              n_splits=100, step=0.1, emd_downsize=32, check_normalization=True, n_threads=None,
              chunk_size=None, progress=None, table_format="auto", name=None,
-             check_model=True, metric_maps=False) -> Results:
+             check_model=True, metric_maps=False, model_version=None,
+             lock_timeout=None) -> Results:
     """Score ``model`` on ``dataset`` with every metric; stream images, optionally to disk.
 
     Parameters
@@ -130,6 +133,21 @@ def evaluate(model, dataset, *, metrics="all", convention="tuebingen", split=Non
     check_model : bool, default=True
         Call ``model.check(dataset, images=...)`` first when the model has one (the map-folder
         adapters then report every missing, extra, unreadable or wrongly-sized map at once).
+    model_version : str, optional
+        Your name for this version of the model (e.g. a git commit), recorded with the input
+        fingerprints: results of another version are never resumed or reused.
+    lock_timeout : float, optional
+        With ``out=``: seconds to wait while another run writes into ``out`` (default: wait, saying
+        so on standard error; 0: fail at once with an InputError).
+
+    Notes
+    -----
+    With ``out=`` the manifest records a fingerprint of every input
+    (:mod:`salbench.evaluation.fingerprints`): the files the model reads, its weights or code,
+    ``model_version``, the dataset's images and fixations and the IG baseline. A rerun resumes or
+    reuses earlier results only when all of them match; otherwise it raises an
+    :class:`~salbench.exceptions.InputError` naming what changed (which files were changed, added
+    or removed) until ``overwrite=True``.
 
     Returns
     -------
@@ -157,6 +175,8 @@ def evaluate(model, dataset, *, metrics="all", convention="tuebingen", split=Non
     executor = check_executor(executor)
     n_threads = default_threads() if n_threads is None else positive_int(n_threads, "n_threads")
     chunk_size = DEFAULT_CHUNK if chunk_size is None else positive_int(chunk_size, "chunk_size")
+    if model_version is not None and not isinstance(model_version, (str, int)):
+        raise InputError(f"model_version must be a string, got {type(model_version).__name__}")
     setup = time.perf_counter()
     settings = EvaluationSettings(
         metrics=metrics, convention=convention, baseline=baseline,
@@ -174,30 +194,50 @@ def evaluate(model, dataset, *, metrics="all", convention="tuebingen", split=Non
         check(dataset, images=images.tolist())
     check_seconds = time.perf_counter() - check_started
 
-    plan = settings.plan(model)
-    model_info = _model_info(model, model_name, kind)
-    split_info = settings.split
-    dataset_info = {"name": dataset.name, "fingerprint": dataset_fingerprint(dataset),
-                    **{k: v for k, v in dataset.describe().items() if k != "name"}}
-    config = {"model": model_info, "dataset": dataset_info["fingerprint"],
-              "images": images.tolist(), "metrics": metric_names, "parameters": parameters}
-    metric_facts = [_metric_facts(m) for m in metric_names]
+    with hashing_run():
+        fingerprint_started = time.perf_counter()
+        inputs = _inputs(model, dataset, settings, model_version)
+        fingerprint_seconds = time.perf_counter() - fingerprint_started
+        plan = settings.plan(model)
+        model_info = _model_info(model, model_name, kind)
+        split_info = settings.split
+        dataset_info = {"name": dataset.name, "fingerprint": dataset_fingerprint(dataset),
+                        **{k: v for k, v in dataset.describe().items() if k != "name"}}
+        config = {"model": model_info, "dataset": dataset_info["fingerprint"],
+                  "images": images.tolist(), "metrics": metric_names, "parameters": parameters,
+                  "inputs": inputs}
+        metric_facts = [_metric_facts(m) for m in metric_names]
 
-    if out is None:
-        store = MemoryStore(model_name, metric_names, plan.per_fixation)
-    else:
-        store = DirectoryStore(out, model_name, metric_names, plan.per_fixation, config=config,
-                               fmt=_table_format(table_format), resume=resume,
-                               overwrite=overwrite)
-        if store.completed_manifest is not None:
-            return Results.load(out)
+        if out is None:
+            store = MemoryStore(model_name, metric_names, plan.per_fixation)
+        else:
+            store = DirectoryStore(out, model_name, metric_names, plan.per_fixation,
+                                   config=config, fmt=_table_format(table_format), resume=resume,
+                                   overwrite=overwrite, lock_timeout=lock_timeout)
+        try:
+            if getattr(store, "completed_manifest", None) is not None:
+                return Results.load(out)
+            results = _run(store, plan, model, model_name, dataset, images, chunk_size,
+                           executor, n_threads, progress, settings, inputs, {
+                               "format": RESULTS_FORMAT, "status": "running",
+                               "salbench_version": _version(), "created": started_at,
+                               "model": model_info, "dataset": dataset_info,
+                               "split": split_info, "metrics": metric_facts,
+                               "parameters": parameters,
+                               "table_format": getattr(store, "fmt", None), "config": config},
+                           {"started": started_at, "began": started, "setup_seconds": setup_seconds,
+                            "check_seconds": check_seconds,
+                            "fingerprint_seconds": fingerprint_seconds}, model_version)
+        finally:
+            if isinstance(store, DirectoryStore):
+                store.close()
+    _warn_undefined(store.notes, model_name)
+    return results
 
-    manifest = {
-        "format": RESULTS_FORMAT, "status": "running", "salbench_version": _version(),
-        "created": started_at, "model": model_info, "dataset": dataset_info,
-        "split": split_info, "metrics": metric_facts, "parameters": parameters,
-        "table_format": getattr(store, "fmt", None), "config": config,
-    }
+
+def _run(store, plan, model, model_name, dataset, images, chunk_size, executor, n_threads,
+         progress, settings, inputs, manifest, timing, model_version) -> Results:
+    """Score the images ``store`` has not done yet, check the inputs again, and finish."""
     if isinstance(store, DirectoryStore):
         manifest["timings"] = {"runs": store.previous_runs}
         store.start(manifest)
@@ -221,10 +261,21 @@ def evaluate(model, dataset, *, metrics="all", convention="tuebingen", split=Non
             bar.close()
     run_seconds = time.perf_counter() - run_started
 
+    if isinstance(store, DirectoryStore):
+        # The inputs again (a stat per file; contents only of files whose stat changed): maps
+        # or weights edited while this run was scoring must not end in "complete" results.
+        changes = describe_changes(inputs, _inputs(model, dataset, settings, model_version))
+        if changes:
+            raise InputError("\n".join([
+                f"the inputs changed while this run was scoring, so its results in "
+                f"{store.directory} were not completed:", *changes,
+                "rerun with overwrite=True (--overwrite) to score the current inputs"]))
+
     runs = list(getattr(store, "previous_runs", []))
-    runs.append({"started": started_at, "seconds": time.perf_counter() - started,
-                 "scoring_wall_seconds": run_seconds, "setup_seconds": setup_seconds,
-                 "check_seconds": check_seconds,
+    runs.append({"started": timing["started"], "seconds": time.perf_counter() - timing["began"],
+                 "scoring_wall_seconds": run_seconds, "setup_seconds": timing["setup_seconds"],
+                 "check_seconds": timing["check_seconds"],
+                 "fingerprint_seconds": timing["fingerprint_seconds"],
                  "images": len(remaining), "executor": describe_executor(executor, n_threads)})
     n_images = len(images)
     manifest.update({
@@ -242,11 +293,6 @@ def evaluate(model, dataset, *, metrics="all", convention="tuebingen", split=Non
     })
     results = store.finish(manifest)
     results.manifest["summary"] = results.means()
-    if isinstance(store, DirectoryStore):
-        from .._io import write_json
-
-        write_json(Path(out) / "manifest.json", results.manifest)
-    _warn_undefined(store.notes, model_name)
     return results
 
 
@@ -260,6 +306,15 @@ def _dataset_argument(dataset):
         raise InputError(f"dataset must be a salbench Dataset or a registered dataset name, got "
                          f"{type(dataset).__name__}")
     return dataset
+
+
+def _inputs(model, dataset, settings, model_version) -> dict:
+    """The fingerprints of everything an evaluation reads (recorded in ``config["inputs"]``)."""
+    inputs = {"model": model_fingerprint(model, model_version=model_version),
+              "dataset": dataset_inputs(dataset)}
+    if settings.baseline is not None:
+        inputs["baseline"] = model_fingerprint(settings.baseline)
+    return inputs
 
 
 def dataset_fingerprint(dataset) -> str:
@@ -285,13 +340,8 @@ _BASELINE_CLASSES = {"UniformModel": "uniform", "CentreBiasModel": "centre_bias"
 
 
 def _model_info(model, model_name, kind) -> dict:
-    from ..models import baselines
-
     info = {"name": model_name, "kind": kind, "description": describe_model(model)}
-    role = getattr(model, "baseline_role", None)
-    for cls_name, baseline_role in _BASELINE_CLASSES.items():
-        if isinstance(model, getattr(baselines, cls_name)):
-            role = baseline_role
+    role = baseline_role(model)
     info["role"] = "baseline" if role else "model"
     info["baseline"] = role
     # cost, for speed-accuracy plots: as the model reports it (a number, or a method taking no
@@ -368,6 +418,8 @@ def evaluate_baselines(dataset, *, which=("uniform", "centre_bias", "gold_standa
     results = []
     for w in which:
         target = None if out is None else Path(out) / w.replace("_", "-")
+        if target is not None:
+            _check_baseline_folder(target, w)
         if target is not None and not options.get("overwrite") and _complete_for(
                 target, dataset, settings, w):
             results.append(Results.load(target))
@@ -381,6 +433,52 @@ def evaluate_baselines(dataset, *, which=("uniform", "centre_bias", "gold_standa
                 dataset, images=settings.images)
         results.append(evaluate(model, dataset, split=split, out=target, **options))
     return results
+
+
+#: The folders of a run folder that :func:`evaluate_baselines` writes, and whose baseline.
+BASELINE_FOLDERS = {"uniform": "uniform", "centre-bias": "centre_bias",
+                    "gold-standard": "gold_standard"}
+
+
+def baseline_role(model) -> str | None:
+    """``"uniform"``, ``"centre_bias"``, ``"gold_standard"`` for salbench's baselines, else the
+    model's ``baseline_role`` attribute (None for an ordinary model)."""
+    from ..models import baselines
+
+    role = getattr(model, "baseline_role", None)
+    for cls_name, baseline in _BASELINE_CLASSES.items():
+        if isinstance(model, getattr(baselines, cls_name)):
+            role = baseline
+    return role
+
+
+def reserved_folder(folder_name: str, model) -> str | None:
+    """The baseline whose reserved folder ``folder_name`` is, when ``model`` is not that
+    baseline (its results there would be mixed up with, or replaced by, the baseline's)."""
+    baseline = BASELINE_FOLDERS.get(str(folder_name))
+    if baseline is None or baseline_role(model) == baseline:
+        return None
+    return baseline
+
+
+def _check_baseline_folder(target: Path, which: str) -> None:
+    """Refuse to write baseline ``which`` into a folder holding another model's results."""
+    from .._io import read_json
+
+    if not (target / "manifest.json").is_file():
+        return
+    try:
+        recorded = read_json(target / "manifest.json").get("model", {})
+    except Exception:  # a damaged manifest: evaluate() reports it
+        return
+    if not isinstance(recorded, dict) or recorded.get("baseline") in (None, which) and \
+            recorded.get("role") != "model":
+        return
+    raise InputError(
+        f"{target} holds results of the model {recorded.get('name')!r}, not of the "
+        f"{which.replace('_', ' ')} baseline; the folders {', '.join(BASELINE_FOLDERS)} of a run "
+        "folder are reserved for the baselines, and baselines never replace a model's results "
+        "(not even with overwrite): move that folder elsewhere, then run again")
 
 
 def _complete_for(target, dataset, settings, which) -> bool:
@@ -400,4 +498,5 @@ def _complete_for(target, dataset, settings, which) -> bool:
             and config.get("dataset") == dataset_fingerprint(dataset)
             and config.get("images") == [int(i) for i in settings.images]
             and config.get("metrics") == list(settings.metrics)
+            and (config.get("inputs") or {}).get("dataset") == dataset_inputs(dataset)
             and canonical_json(config.get("parameters")) == canonical_json(settings.parameters))

@@ -23,8 +23,16 @@ Results directory (``evaluate(..., out=DIR)``)::
     DIR/fixations.parquet   the per-fixation table
     DIR/parts/              while running: one images-NNNNN / fixations-NNNNN pair per finished
                             chunk; merged into the two tables and removed when the run completes
+    DIR/.salbench.lock      the lock a writer holds for the whole run (one writer at a time)
 
-Every file is written atomically.
+The manifest's ``config`` is what a rerun must match to resume or reuse the results, including
+``config["inputs"]``, the fingerprints of every input (:mod:`salbench.evaluation.fingerprints`).
+``checksums`` holds the SHA-256 hash of each final table, checked by :meth:`Results.load`.
+
+Every file is written atomically, and a run finishes in one idempotent step: the final tables
+are written first, then the manifest with status "complete" and the summary (the commit point),
+then ``parts/`` is removed. Killed anywhere, a rerun completes it and removes what the killed
+run left (temporary ``.*.tmp`` files, stale parts).
 """
 
 from __future__ import annotations
@@ -130,19 +138,22 @@ class Results:
 
     # ------------------------------------------------------------------ files
     def save(self, directory) -> Path:
-        """Write a complete results directory (tables + manifest), atomically file by file."""
+        """Write a complete results directory: the tables (each atomically), then the manifest
+        with their checksums — the manifest is written last, so it never names a missing table."""
         directory = Path(directory)
-        fmt = self.manifest.get("table_format", "parquet")
-        ext = table_extension(fmt)
-        write_table(self.images, directory / f"images{ext}", fmt)
-        if self.fixations is not None:
-            write_table(self.fixations, directory / f"fixations{ext}", fmt)
-        write_json(directory / MANIFEST, self.manifest)
+        write_results(directory, self.images, self.fixations, self.manifest,
+                      fmt=self.manifest.get("table_format", "parquet"))
         return directory
 
     @classmethod
     def load(cls, directory) -> "Results":
-        """Read a complete results directory (a DataError says what is missing or unfinished)."""
+        """Read a complete results directory.
+
+        A :class:`DataError` names the file when something is missing, unfinished or changed
+        after the run: a table whose checksum differs from the manifest's, rows for other images
+        than the manifest's, or a NaN score the run did not record as undefined (a mean would
+        silently cover fewer images than the manifest says).
+        """
         directory = Path(directory)
         manifest = read_manifest(directory)
         if manifest.get("status") != "complete":
@@ -152,14 +163,20 @@ class Results:
             )
         fmt = manifest["table_format"]
         ext = table_extension(fmt)
-        images = read_table(directory / f"images{ext}", fmt)
+        files = manifest.get("files") or {}
+        image_file = directory / (files.get("images") or f"images{ext}")
+        images = read_table(image_file, fmt)
+        _verify_checksum(image_file, manifest, directory)
         missing = [c for c in [*IMAGE_COLUMNS, *(m["name"] for m in manifest["metrics"])]
                    if c not in images.columns]
         if missing:
-            raise DataError(f"{directory / f'images{ext}'}: missing column(s) {missing}")
+            raise DataError(f"{image_file}: missing column(s) {missing}")
+        _check_rows(images, manifest, image_file)
         fixations = None
-        if manifest.get("files", {}).get("fixations"):
-            fixations = read_table(directory / manifest["files"]["fixations"], fmt)
+        if files.get("fixations"):
+            fixation_file = directory / files["fixations"]
+            fixations = read_table(fixation_file, fmt)
+            _verify_checksum(fixation_file, manifest, directory)
         return cls(images, fixations, manifest)
 
 
@@ -171,11 +188,111 @@ def read_manifest(directory) -> dict:
     directory = Path(directory)
     if not directory.is_dir():
         raise DataError(f"{directory}: no such results directory")
-    manifest = read_json(directory / MANIFEST)
-    if manifest.get("format") != RESULTS_FORMAT:
-        raise DataError(f"{directory / MANIFEST}: not a salbench results manifest (format "
-                        f"{manifest.get('format')!r}, expected {RESULTS_FORMAT!r})")
+    path = directory / MANIFEST
+    manifest = read_json(path)
+    check_manifest(manifest, path)
     return manifest
+
+
+def check_manifest(manifest: dict, path) -> None:
+    """A DataError naming ``path`` and the key when a manifest lacks what readers rely on."""
+    if manifest.get("format") != RESULTS_FORMAT:
+        raise DataError(f"{path}: not a salbench results manifest (format "
+                        f"{manifest.get('format')!r}, expected {RESULTS_FORMAT!r})")
+
+    def bad(key, expected):
+        raise DataError(f"{path}: the manifest's {key!r} is missing or not {expected}; the file "
+                        "is damaged or was edited (rerun the evaluation with --overwrite)")
+
+    if not isinstance(manifest.get("status"), str):
+        bad("status", "a string")
+    if not isinstance(manifest.get("model"), dict) or not isinstance(
+            manifest["model"].get("name"), str):
+        bad("model", "an object with a name")
+    if not isinstance(manifest.get("dataset"), dict):
+        bad("dataset", "an object")
+    metrics = manifest.get("metrics")
+    if not isinstance(metrics, list) or not metrics or not all(
+            isinstance(m, dict) and isinstance(m.get("name"), str) and "direction" in m
+            for m in metrics):
+        bad("metrics", "a list of metrics (each with a name and a direction)")
+    if manifest["status"] == "complete" and manifest.get("table_format") not in ("parquet", "csv"):
+        bad("table_format", "'parquet' or 'csv'")
+
+
+def write_results(directory, images, fixations, manifest, *, fmt, before_commit=None,
+                  while_writing=None) -> None:
+    """Write the tables, then ``manifest`` with their names and checksums (the commit point).
+
+    ``while_writing`` is called with each table written to its temporary file and
+    ``before_commit`` before the manifest (hooks for the fault-injection tests).
+    """
+    from .._io import atomic_path
+    from .fingerprints import file_entry
+
+    directory = Path(directory)
+    ext = table_extension(fmt)
+    tables = {"images": images, "fixations": fixations}
+    names = {key: (f"{key}{ext}" if frame is not None else None) for key, frame in tables.items()}
+    checksums = {}
+    for key, frame in tables.items():
+        if frame is None:
+            continue
+        path = directory / names[key]
+        with atomic_path(path) as tmp:
+            write_table(frame, tmp, fmt)
+            if while_writing is not None:
+                while_writing()
+        checksums[names[key]] = file_entry(path)["sha256"]
+    manifest["table_format"] = fmt
+    manifest["files"] = names
+    manifest["checksums"] = {name: f"sha256:{digest}" for name, digest in checksums.items()}
+    if before_commit is not None:
+        before_commit()
+    write_json(directory / MANIFEST, manifest)
+
+
+def _verify_checksum(path: Path, manifest: dict, directory: Path) -> None:
+    from .fingerprints import file_entry
+
+    expected = (manifest.get("checksums") or {}).get(path.name)
+    if expected is None:  # written before checksums were recorded
+        return
+    entry = file_entry(path)
+    if "missing" in entry:
+        raise DataError(f"{path}: result table is missing ({entry['missing']})")
+    if f"sha256:{entry['sha256']}" != expected:
+        raise DataError(f"{path}: the table was changed after the run (its checksum differs from "
+                        f"the one in {directory / MANIFEST}); its numbers cannot be trusted — "
+                        "rerun the evaluation with --overwrite")
+
+
+def _check_rows(images, manifest: dict, path: Path) -> None:
+    """Rows for exactly the manifest's images; NaN only where the run recorded why."""
+    expected = (manifest.get("config") or {}).get("images")
+    present = [int(i) for i in images["image"]]
+    if len(set(present)) != len(present):
+        raise DataError(f"{path}: an image appears in more than one row")
+    if expected is not None and sorted(present) != sorted(int(i) for i in expected):
+        lost = sorted(set(int(i) for i in expected) - set(present))
+        more = sorted(set(present) - set(int(i) for i in expected))
+        raise DataError(f"{path}: holds {len(present)} image row(s) but the manifest lists "
+                        f"{len(expected)} scored images (missing {lost[:10]}, unexpected "
+                        f"{more[:10]})")
+    undefined = manifest.get("undefined") or {}
+    for m in manifest["metrics"]:
+        name = m["name"]
+        values = images[name].to_numpy(dtype=float)
+        nan_images = {present[k] for k in np.flatnonzero(np.isnan(values))}
+        explained = {int(i) for images_ in (undefined.get(name) or {}).values() for i in images_}
+        unexplained = sorted(nan_images - explained)
+        if unexplained:
+            shown = ", ".join(map(str, unexplained[:10])) + (" ..." if len(unexplained) > 10 else "")
+            raise DataError(
+                f"{path}: {name} is NaN for {len(unexplained)} image(s) (dataset indices {shown}) "
+                f"that the run scored (the manifest records no reason for them); a mean would "
+                f"silently cover fewer images than the {len(present)} the manifest says — the "
+                "table was changed after the run; rerun the evaluation with --overwrite")
 
 
 def find_results(paths) -> list[Path]:

@@ -9,17 +9,21 @@ described in :mod:`salbench.results`.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-from .._io import canonical_json, read_json, read_table, write_json, write_table
+from .._io import atomic_path, canonical_json, read_json, read_table, write_json, write_table
 from ..exceptions import DataError, InputError
-from .results import FIXATION_COLUMNS, IMAGE_COLUMNS, MANIFEST, RESULTS_FORMAT, Results, \
-    table_extension
+from ._faults import checkpoint
+from .fingerprints import describe_changes
+from .results import FIXATION_COLUMNS, IMAGE_COLUMNS, MANIFEST, Results, check_manifest, \
+    table_extension, write_results
 
 _PART = re.compile(r"^images-(\d{5,})\.(parquet|csv)$")
 
@@ -117,19 +121,27 @@ class MemoryStore:
 class DirectoryStore(MemoryStore):
     """Writes parts to ``directory/parts`` and the final tables to ``directory``.
 
+    One writer at a time: the store holds ``directory/.salbench.lock`` (an OS file lock, freed
+    by the system when the process dies, even by SIGKILL) from before it reads the manifest until
+    :meth:`close`. A second writer waits for it, saying so on standard error, or with
+    ``lock_timeout`` seconds fails with an :class:`InputError`.
+
     Parameters
     ----------
     config : dict
-        What must be equal for a rerun to resume (model description, dataset fingerprint, images,
-        metrics, parameters). A directory holding another configuration is refused.
+        What must be equal for a rerun to resume (model description, input fingerprints, dataset
+        fingerprint, images, metrics, parameters). A directory holding another configuration is
+        refused, naming what differs (for input fingerprints: which files).
     resume : bool
         Reuse finished parts of an earlier run with the same configuration (else refuse).
     overwrite : bool
         Delete an earlier run's manifest, tables and parts first.
+    lock_timeout : float, optional
+        Seconds to wait for another writer (None: as long as it takes; 0: fail at once).
     """
 
     def __init__(self, directory, model_name, metrics, per_fixation, *, config, fmt, resume,
-                 overwrite):
+                 overwrite, lock_timeout=None):
         super().__init__(model_name, metrics, per_fixation)
         self.directory = Path(directory)
         self.parts = self.directory / "parts"
@@ -139,35 +151,151 @@ class DirectoryStore(MemoryStore):
         self._done = set()
         self._next = 0
         self.completed_manifest = None
-        manifest_path = self.directory / MANIFEST
+        self._lock = None
+        self.read_only = False
         if self.directory.exists() and not self.directory.is_dir():
             raise InputError(f"out={self.directory} exists and is not a directory")
+        self._acquire(lock_timeout)
+        try:
+            self._open(resume, overwrite)
+        except BaseException:
+            self.close()
+            raise
+
+    # ------------------------------------------------------------------ one writer
+    def _acquire(self, timeout):
+        import filelock
+
+        path = self.directory / LOCK
+        try:
+            with writing(self.directory, "create the results folder"):
+                self.directory.mkdir(parents=True, exist_ok=True)
+            lock = filelock.FileLock(str(path))
+            try:
+                lock.acquire(timeout=0)
+            except filelock.Timeout:
+                if timeout is not None and timeout <= 0:
+                    raise InputError(self._busy(path)) from None
+                print(f"waiting: {self._busy(path, waiting=True)}", file=sys.stderr, flush=True)
+                try:
+                    lock.acquire(timeout=-1 if timeout is None else timeout)
+                except filelock.Timeout:
+                    raise InputError(f"{self._busy(path)} (waited {timeout:g} s)") from None
+        except (OSError, DataError) as error:
+            if self._complete_here():
+                # complete results in a folder we cannot write: nobody else can write there
+                # either, so they are read without the lock
+                self.read_only = True
+                return
+            reason = error if isinstance(error, DataError) else DataError(
+                f"cannot write into {self.directory}: {_reason(error)}")
+            raise reason from None
+        self._lock = lock
+        checkpoint("locked")
+
+    def _busy(self, path, waiting=False) -> str:
+        text = (f"another salbench run is writing into {self.directory} (it holds the lock "
+                f"{path.name})")
+        if waiting:
+            return text + "; this run goes on when that one ends (Ctrl-C to stop waiting)"
+        return text + "; wait for it to finish, or write elsewhere"
+
+    def _complete_here(self) -> bool:
+        try:
+            return read_json(self.directory / MANIFEST).get("status") == "complete"
+        except DataError:
+            return False
+
+    def close(self):
+        """Release the results folder (idempotent)."""
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    # ------------------------------------------------------------------ resuming
+    def _open(self, resume, overwrite):
+        manifest_path = self.directory / MANIFEST
         if manifest_path.exists():
             if overwrite:
                 self._clear()
             else:
                 self._resume(manifest_path, resume)
-        elif self.directory.is_dir() and any(self.directory.iterdir()) and not overwrite:
+        elif not overwrite and any(not _leftover(p) for p in self.directory.iterdir()):
             raise InputError(f"out={self.directory} is a non-empty directory without a salbench "
                              "manifest; choose an empty or new directory")
+        else:
+            self._clear()
 
-    # ------------------------------------------------------------------ resuming
     def _clear(self):
-        for name in (MANIFEST, "images.parquet", "images.csv", "fixations.parquet",
-                     "fixations.csv"):
-            (self.directory / name).unlink(missing_ok=True)
-        shutil.rmtree(self.parts, ignore_errors=True)
+        with writing(self.directory, "clear earlier results"):
+            for name in (MANIFEST, "images.parquet", "images.csv", "fixations.parquet",
+                         "fixations.csv"):
+                (self.directory / name).unlink(missing_ok=True)
+            shutil.rmtree(self.parts, ignore_errors=True)
+            self._clean_temporary()
+
+    def _clean_temporary(self):
+        """Remove temporary files that a killed write left (``.NAME.XXXX.tmp``)."""
+        for folder in (self.directory, self.parts):
+            if folder.is_dir():
+                for path in folder.iterdir():
+                    if _temporary(path):
+                        path.unlink(missing_ok=True)
+
+    def _clean_leftovers(self, complete: bool):
+        """What a killed run left: temporary files, parts of a finished run, and parts whose
+        per-image table (the mark of a finished chunk) was never written."""
+        if self.read_only:
+            return
+        with writing(self.directory, "clean up after an interrupted run"):
+            self._clean_temporary()
+            if complete:
+                shutil.rmtree(self.parts, ignore_errors=True)
+                return
+            if not self.parts.is_dir():
+                return
+            finished = {m.group(1) for m in map(_PART.match, (p.name for p in self.parts.iterdir()))
+                        if m}
+            for path in self.parts.iterdir():
+                number = re.search(r"-(\d{5,})\.", path.name)
+                if number and number.group(1) not in finished:
+                    path.unlink(missing_ok=True)
 
     def _resume(self, manifest_path, resume):
         manifest = read_json(manifest_path)
-        if manifest.get("format") != RESULTS_FORMAT:
-            raise DataError(f"{manifest_path}: not a salbench results manifest")
+        check_manifest(manifest, manifest_path)
         if not resume:
             raise InputError(f"{self.directory} already holds results; pass resume=True to "
                              "continue them or overwrite=True to start again")
-        differences = [key for key in self.config
-                       if canonical_json(manifest.get("config", {}).get(key))
-                       != canonical_json(self.config[key])]
+        recorded = manifest.get("config", {})
+        state = "complete" if manifest.get("status") == "complete" else "interrupted"
+
+        def differing(keys):
+            return [key for key in keys
+                    if canonical_json(recorded.get(key)) != canonical_json(self.config[key])]
+
+        # the user's choices (metrics, images, parameters) first, then the inputs by file
+        differences = differing(k for k in self.config if k not in ("inputs", "model", "dataset"))
+        if differences:
+            raise InputError(
+                f"{self.directory} holds results of a different evaluation (it differs in: "
+                f"{', '.join(differences)}); use another directory or overwrite=True (--overwrite)"
+            )
+        if "inputs" in self.config:
+            if "inputs" not in recorded:
+                raise InputError(
+                    f"{self.directory} holds {state} results that record no fingerprints of "
+                    "their inputs (an older salbench wrote them), so it cannot be told whether "
+                    "they describe these maps, weights and data; pass overwrite=True "
+                    "(--overwrite) to score again, or use another directory")
+            changes = describe_changes(recorded["inputs"], self.config["inputs"])
+            if changes:
+                raise InputError("\n".join([
+                    f"{self.directory} holds {state} results of other inputs than this run's:",
+                    *changes,
+                    "pass overwrite=True (--overwrite) to score them again, or use another "
+                    "directory"]))
+        differences = differing(k for k in self.config if k in ("model", "dataset"))
         if differences:
             raise InputError(
                 f"{self.directory} holds results of a different evaluation (it differs in: "
@@ -178,8 +306,10 @@ class DirectoryStore(MemoryStore):
             self.ext = table_extension(self.fmt)
         self.previous_runs = list(manifest.get("timings", {}).get("runs", []))
         if manifest.get("status") == "complete":
+            self._clean_leftovers(complete=True)
             self.completed_manifest = manifest
             return
+        self._clean_leftovers(complete=False)
         for path in sorted(self.parts.glob("images-*")) if self.parts.is_dir() else []:
             match = _PART.match(path.name)
             if not match or match.group(2) != self.fmt:
@@ -209,43 +339,87 @@ class DirectoryStore(MemoryStore):
 
     def start(self, manifest):
         """Write the running manifest (configuration first, so a crash can be resumed)."""
-        self.directory.mkdir(parents=True, exist_ok=True)
-        write_json(self.directory / MANIFEST, manifest)
+        with writing(self.directory, "start the results"):
+            self.directory.mkdir(parents=True, exist_ok=True)
+            write_json(self.directory / MANIFEST, manifest)
+        checkpoint("started")
 
     # ------------------------------------------------------------------ adding and finishing
     def add(self, results):
         images = image_frame(self.model_name, self.metrics, results)
         seq = f"{self._next:05d}"
         self._next += 1
-        self.parts.mkdir(parents=True, exist_ok=True)
-        if self.per_fixation:
-            fixations = fixation_frame(self.model_name, self.metrics, results)
-            write_table(fixations, self.parts / f"fixations-{seq}{self.ext}", self.fmt)
-            self.fixations.append(fixations)
-        write_json(self.parts / f"notes-{seq}.json", {
-            "undefined": notes_of(results),
-            "seconds": {"model": sum(r.model_seconds for r in results),
-                        "scoring": sum(r.scoring_seconds for r in results)},
-        })
-        # the per-image part is written last: its presence marks the chunk as done
-        write_table(images, self.parts / f"images-{seq}{self.ext}", self.fmt)
+        notes = notes_of(results)
+        with writing(self.directory, "save a finished chunk; it will be scored again on resume"):
+            self.parts.mkdir(parents=True, exist_ok=True)
+            fixations = None
+            if self.per_fixation:
+                fixations = fixation_frame(self.model_name, self.metrics, results)
+                write_table(fixations, self.parts / f"fixations-{seq}{self.ext}", self.fmt)
+            write_json(self.parts / f"notes-{seq}.json", {
+                "undefined": notes,
+                "seconds": {"model": sum(r.model_seconds for r in results),
+                            "scoring": sum(r.scoring_seconds for r in results)},
+            })
+            # the per-image part is written last: its presence marks the chunk as done
+            with atomic_path(self.parts / f"images-{seq}{self.ext}") as tmp:
+                write_table(images, tmp, self.fmt)
+                checkpoint("part-tmp")
+        checkpoint("part")
         self.images.append(images)
-        merge_notes(self.notes, notes_of(results))
+        if fixations is not None:
+            self.fixations.append(fixations)
+        merge_notes(self.notes, notes)
         self.model_seconds += sum(r.model_seconds for r in results)
         self.scoring_seconds += sum(r.scoring_seconds for r in results)
         self._done.update(int(r.row["image"]) for r in results)
 
     def finish(self, manifest) -> Results:
+        """Write the final tables, then the complete manifest (the commit point), then remove
+        the parts. A kill anywhere leaves a state a rerun completes: before the manifest says
+        complete, the parts are all still there."""
         images, fixations = self.tables()
-        manifest["files"] = {"images": f"images{self.ext}",
-                             "fixations": f"fixations{self.ext}" if fixations is not None else None}
         manifest["table_format"] = self.fmt
-        write_table(images, self.directory / f"images{self.ext}", self.fmt)
-        if fixations is not None:
-            write_table(fixations, self.directory / f"fixations{self.ext}", self.fmt)
-        write_json(self.directory / MANIFEST, manifest)
-        shutil.rmtree(self.parts, ignore_errors=True)
-        return Results(images, fixations, manifest)
+        results = Results(images, fixations, manifest)
+        manifest["summary"] = results.means()
+        with writing(self.directory, "write the final tables; rerun to finish"):
+            write_results(self.directory, images, fixations, manifest, fmt=self.fmt,
+                          before_commit=lambda: checkpoint("tables"),
+                          while_writing=lambda: checkpoint("tables-tmp"))
+        checkpoint("committed")
+        with contextlib.suppress(OSError):
+            shutil.rmtree(self.parts)
+        return results
+
+
+#: The lock file of a results directory (never removed: removing a lock file that another
+#: process may be waiting on would let two writers in).
+LOCK = ".salbench.lock"
+
+
+def _temporary(path: Path) -> bool:
+    return path.name.startswith(".") and path.name.endswith(".tmp") and path.is_file()
+
+
+def _leftover(path: Path) -> bool:
+    """Files salbench itself leaves in a results directory that holds no manifest yet."""
+    return path.name == LOCK or _temporary(path)
+
+
+def _reason(error: OSError) -> str:
+    return error.strerror or str(error)
+
+
+@contextlib.contextmanager
+def writing(directory, doing: str):
+    """Turn an ``OSError`` (read-only folder, full disk...) into one clear :class:`DataError`."""
+    try:
+        yield
+    except DataError as error:
+        raise DataError(f"{error}; could not {doing}") from None
+    except OSError as error:
+        where = getattr(error, "filename", None) or directory
+        raise DataError(f"cannot write {where}: {_reason(error)}; could not {doing}") from None
 
 
 def _concat(frames, empty):

@@ -11,6 +11,10 @@ A model is either
 the identity of the image rather than its pixels (a gold standard built from other observers'
 fixations, maps read from disk) receive the image's stable identifier as ``image_id=``; every
 method accepts that keyword even when it ignores it.
+
+A model may also implement ``fingerprint() -> dict``: facts that change whenever its predictions
+may (hashes of the files it reads, of its weights), recorded in results manifests so that stale
+results are never resumed or reused (:mod:`salbench.evaluation.fingerprints`).
 """
 
 from __future__ import annotations

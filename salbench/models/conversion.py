@@ -406,6 +406,12 @@ class SaliencyMapDensityModel(ProbabilisticModel):
         g -= top + math.log(float(np.exp(g - top).sum()))
         return g
 
+    def fingerprint(self) -> dict:
+        """The wrapped saliency model's fingerprint (its maps, weights or code)."""
+        from .._fingerprint import model_fingerprint
+
+        return {"saliency_model": model_fingerprint(self.model)}
+
     def describe(self) -> dict:
         d = super().describe()
         d["model"] = self.model.describe()

@@ -61,6 +61,12 @@ class CallableModel(Adapter):
         out = self.fn(pixels, image_id=image_id) if self._pass_id else self.fn(pixels)
         return self._finish(out, pixels, image_id, self.resize)
 
+    def fingerprint(self) -> dict:
+        """The function's name and the file it is defined in, with that file's hash."""
+        from ..._fingerprint import code_fingerprint
+
+        return code_fingerprint(self.fn)
+
     def _parameters(self) -> dict:
         fn = self.fn
         where = f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', type(fn).__name__)}"

@@ -197,6 +197,13 @@ class CommandModel(Adapter):
                              f"{pixels.dtype}")
         Image.fromarray(np.ascontiguousarray(pixels)).save(path, format="PNG", compress_level=1)
 
+    def fingerprint(self) -> dict:
+        """The command line and a hash of every existing file it names (the script, its
+        weights...), see :func:`salbench.evaluation.fingerprints.command_fingerprint`."""
+        from ..._fingerprint import command_fingerprint
+
+        return command_fingerprint(self.args, cwd=self.cwd)
+
     def _parameters(self) -> dict:
         return {"command": list(self.args), "resize": self.resize,
                 "output_suffix": self.output_suffix, "timeout": self.timeout}

@@ -102,18 +102,25 @@ class MapDirectoryModel(Adapter):
         self._scan()
         self._bound: dict = {}
 
-    def _scan(self):
+    def _walk(self):
+        """``(map files, ignored names)`` in the folder now (hidden files skipped)."""
         walk = self.directory.rglob("*") if self.recursive else self.directory.iterdir()
-        by_stem: dict[str, list[Path]] = {}
-        ignored = []
+        maps, ignored = [], []
         for path in walk:
             rel = path.relative_to(self.directory)
             if any(part.startswith(".") for part in rel.parts) or not path.is_file():
                 continue
             if is_map_file(path):
-                by_stem.setdefault(path.stem, []).append(path)
+                maps.append(path)
             else:
                 ignored.append(rel.as_posix())
+        return maps, ignored
+
+    def _scan(self):
+        maps, ignored = self._walk()
+        by_stem: dict[str, list[Path]] = {}
+        for path in maps:
+            by_stem.setdefault(path.stem, []).append(path)
         for paths in by_stem.values():
             paths.sort()
         self._by_stem = by_stem
@@ -165,6 +172,15 @@ class MapDirectoryModel(Adapter):
     def _parameters(self) -> dict:
         return {"directory": str(self.directory), "recursive": self.recursive,
                 "resize": self.resize, "key": self.key, "n_files": len(self.files)}
+
+    def fingerprint(self) -> dict:
+        """Name, size, mtime and content hash of every map file in the folder now (the
+        engine records it, and refuses to resume or reuse results of other files)."""
+        from ..._fingerprint import files_fingerprint
+
+        maps, _ = self._walk()
+        return {"directory": str(self.directory.resolve()),
+                "files": files_fingerprint(maps, root=self.directory)}
 
     # ------------------------------------------------------------------ checking
     def check(self, dataset, *, images=None, extra: str = "error", decode: bool = True,

@@ -171,6 +171,12 @@ class HDF5SaliencyMapModel(Adapter):
     def _parameters(self) -> dict:
         return {"path": str(self.path), "resize": self.resize, "n_datasets": len(self.keys)}
 
+    def fingerprint(self) -> dict:
+        """The HDF5 file's size, mtime and content hash."""
+        from ..._fingerprint import files_fingerprint
+
+        return {"files": files_fingerprint([self.path.resolve()])}
+
     # ------------------------------------------------------------------ checking
     def check(self, dataset, *, images=None, extra: str = "error", decode: bool = True,
               threads: int | None = None) -> MapCheck:

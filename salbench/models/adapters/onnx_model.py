@@ -133,6 +133,14 @@ class OnnxModel(NetworkAdapter):
         return {**super()._parameters(), "path": None if self.path is None else str(self.path),
                 "input_name": self.input_name, "output_name": self.output_name}
 
+    def fingerprint(self) -> dict:
+        """The ``.onnx`` file's hash (or the serialised model's, when given as bytes)."""
+        from ..._fingerprint import array_hash, files_fingerprint
+
+        if self.path is None:
+            return {"model_bytes": array_hash(np.frombuffer(self._bytes, np.uint8))}
+        return {"files": files_fingerprint([self.path.resolve()])}
+
 
 OnnxLogDensityModel = make_log_density_variant(
     OnnxModel, "OnnxLogDensityModel",

@@ -111,6 +111,20 @@ class TorchModel(NetworkAdapter):
         return {**super()._parameters(), "path": None if self.path is None else str(self.path),
                 "device": self.device}
 
+    def fingerprint(self) -> dict:
+        """The TorchScript / ``.pt2`` file's hash, or for a module its weights' hash and the
+        source file of its class."""
+        from ..._fingerprint import array_hash, code_fingerprint, files_fingerprint
+
+        if self.path is not None:
+            return {"files": files_fingerprint([self.path.resolve()])}
+        torch = _torch()
+        state = self.module.state_dict()
+        with torch.no_grad():
+            weights = array_hash(*(state[k].detach().to("cpu").contiguous().view(torch.uint8)
+                                   .numpy() for k in sorted(state)))
+        return {"weights": weights, "state_keys": len(state), **code_fingerprint(self.module)}
+
 
 TorchLogDensityModel = make_log_density_variant(
     TorchModel, "TorchLogDensityModel",

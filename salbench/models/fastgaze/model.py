@@ -201,7 +201,10 @@ class FastGazeModel(ProbabilisticModel):
                  input_pixels: int | None = DEFAULT_INPUT_PIXELS,
                  final_blur: str = "auto", threads: int | None = None,
                  name: str | None = None):
+        #: The file the network was read from (its hash is part of :meth:`fingerprint`).
+        self.weights_file = None
         if isinstance(network, (str, Path)):
+            self.weights_file = Path(network).resolve()
             network = load(network)
         if not isinstance(network, Network):
             raise InputError(f"network must be a Network or a .vxm/.npz path, got "
@@ -403,6 +406,25 @@ class FastGazeModel(ProbabilisticModel):
             else:
                 height, width = 384, 512
         return conv_flops(self.network, height, width) / 1e9
+
+    def fingerprint(self) -> dict:
+        """A hash of the network's layers and weights, the weights file's hash when it was read
+        from one, and the centre bias's fingerprint (fitted ``s`` and ``w`` are in
+        :meth:`describe`)."""
+        from ..._fingerprint import array_hash, files_fingerprint, model_fingerprint
+        from .network import Conv2d
+
+        arrays = []
+        for layer in self.network.layers:
+            if isinstance(layer, Conv2d):
+                arrays += [layer.weight, layer.bias, np.float64(layer.alpha)]
+            arrays.append(np.frombuffer(f"{type(layer).__name__}:{layer!r}".encode(), np.uint8))
+        info = {"weights": array_hash(*arrays)}
+        if self.weights_file is not None:
+            info["files"] = files_fingerprint([self.weights_file])
+        if self.centre_bias is not None:
+            info["centre_bias"] = model_fingerprint(self.centre_bias)
+        return info
 
     def describe(self) -> dict:
         d = super().describe()
