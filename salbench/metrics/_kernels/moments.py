@@ -223,12 +223,3 @@ def shifted_sum(a, shift):
     for p in range(a.shape[0]):
         total += a[p] - shift
     return total
-
-
-@kernel
-def sum_exp(a):
-    """``sum(exp(a))``: the total mass of a log-density (NaN/+inf make it non-finite)."""
-    total = 0.0
-    for p in range(a.shape[0]):
-        total += np.exp(a[p])
-    return total
