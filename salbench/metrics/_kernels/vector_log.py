@@ -23,10 +23,12 @@ _LARGEST = 1.7976931348623157e308
 
 
 @kernel
-def log_in_place(values, n):
-    """Replace ``values[:n]`` (a float64 scratch buffer) by their natural logarithms."""
+def log_in_place(values, n, exponents):
+    """Replace ``values[:n]`` (a float64 scratch buffer) by their natural logarithms.
+
+    ``exponents`` is a scratch buffer of at least ``n`` values.
+    """
     bits = values.view(np.int64)
-    exponents = np.empty(n, dtype=np.float64)
     for i in range(n):
         b = bits[i]
         e = ((b >> 52) & 0x7FF) - 1023
@@ -57,10 +59,15 @@ def log_in_place(values, n):
 
 
 @kernel
-def safe_log_in_place(values, n, originals):
+def safe_log_in_place(values, n, originals, scratch):
     """:func:`log_in_place`, then ``np.log`` for the inputs outside the normal positive range."""
-    log_in_place(values, n)
+    log_in_place(values, n, scratch)
+    special = 0
     for i in range(n):
         x = originals[i]
-        if not (x >= _SMALLEST_NORMAL and x <= _LARGEST):
-            values[i] = np.log(x)
+        special += not (x >= _SMALLEST_NORMAL and x <= _LARGEST)
+    if special:  # rare: look for them only when there are any (the count vectorises)
+        for i in range(n):
+            x = originals[i]
+            if not (x >= _SMALLEST_NORMAL and x <= _LARGEST):
+                values[i] = np.log(x)
