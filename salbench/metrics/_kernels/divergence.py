@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..._numba import kernel
-from .vector_log import safe_log_in_place
+from .vector_log import logs_of
 
 CHUNK = 1024
 
@@ -41,7 +41,6 @@ def kl_regularised(s, r, ps, pr, c):
     q = np.empty(CHUNK, dtype=np.float64)
     argument = np.empty(CHUNK, dtype=np.float64)
     logs = np.empty(CHUNK, dtype=np.float64)
-    scratch = np.empty(CHUNK, dtype=np.float64)
     total = 0.0
     negative = 0
     for begin in range(0, n, CHUNK):
@@ -58,8 +57,7 @@ def kl_regularised(s, r, ps, pr, c):
             negative += a < 0.0
             q[k] = qk
             argument[k] = a
-            logs[k] = a
-        safe_log_in_place(logs, size, argument, scratch)
+        logs_of(argument[:size], logs[:size])
         for k in range(size):
             total += q[k] * logs[k]
     if negative:
@@ -76,7 +74,6 @@ def kl_plain(s, r, ps, pr):
     q = np.empty(CHUNK, dtype=np.float64)
     ratio = np.empty(CHUNK, dtype=np.float64)
     logs = np.empty(CHUNK, dtype=np.float64)
-    scratch = np.empty(CHUNK, dtype=np.float64)
     total = 0.0
     for begin in range(0, n, CHUNK):
         end = min(begin + CHUNK, n)
@@ -89,8 +86,7 @@ def kl_plain(s, r, ps, pr):
             # Where Q == 0 the term is 0; use 1/1 so no log(0) is formed.
             q[k] = qk
             ratio[k] = qk / pk if qk != 0.0 else 1.0
-            logs[k] = ratio[k]
-        safe_log_in_place(logs, size, ratio, scratch)
+        logs_of(ratio[:size], logs[:size])
         for k in range(size):
             total += q[k] * logs[k]
     return total
