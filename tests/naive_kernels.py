@@ -33,3 +33,10 @@ def histogram(values, thresholds):
         equal = any(w == u for w in thresholds)
         counts[2 * below + 1 if equal else 2 * below] += 1
     return counts
+
+
+def distinct_with_inverse(values):
+    """Sorted distinct values and each value's index among them, by Python's sort."""
+    w = sorted(set(float(v) for v in values))
+    position = {v: i for i, v in enumerate(w)}
+    return w, [position[float(v)] for v in values]

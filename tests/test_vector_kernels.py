@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 import naive_kernels as naive
 from salbench.metrics._kernels import ranking
+from salbench.metrics._kernels.distinct import distinct_pixels, distinct_sorted, distinct_with_inverse
 from salbench.metrics._kernels.pixels import flat_pixels
 from salbench.metrics._kernels.vector_exp import CHUNK, OVERFLOW, X_MAX, X_MIN, exp_into, sum_exp
 from salbench.metrics._kernels.vector_log import logs_of
@@ -117,3 +118,34 @@ def test_histogram_counts_long_runs_of_one_slot():
     counts = np.zeros(7, dtype=np.int64)
     ranking.histogram_all(u, w, *ranking.build_table(w), counts)
     assert counts.tolist() == naive.histogram(u, w) == [1001, 3, 0, 0, 2050, 0, 7]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(-4, 4).map(lambda k: k * 0.25) | st.floats(-1e3, 1e3),
+                min_size=1, max_size=60))
+def test_distinct_values_equal_reference(values):
+    w, inverse = distinct_with_inverse(np.array(values))
+    expected_w, expected_inverse = naive.distinct_with_inverse(values)
+    assert w.tolist() == expected_w and inverse.tolist() == expected_inverse
+    assert distinct_sorted(np.array(values)).tolist() == expected_w
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(0, 50), min_size=1, max_size=80))
+def test_distinct_pixels_equal_reference(flat):
+    assert distinct_pixels(np.array(flat, dtype=np.int64)).tolist() == sorted(set(flat))
+
+
+def test_streaming_update_returns_the_score_maps_values():
+    import salbench.metrics as M
+
+    rng = np.random.default_rng(3)
+    maps = rng.random((5, 24, 32))
+    refs = rng.random((5, 24, 32))
+    x, y = rng.uniform(0, 32, 40), rng.uniform(0, 24, 40)
+    n = np.repeat(np.arange(5), 8)
+    names = ["auc", "sauc", "nss", "cc", "sim"]
+    columns = M.StreamingScores(names).update(maps, x, y, n, reference_maps=refs)
+    table = M.score_maps(maps, x, y, n, metrics=names, reference_maps=refs)
+    for name in names + ["n_fixations"]:
+        assert columns[name].tolist() == table[name].tolist()

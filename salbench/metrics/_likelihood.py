@@ -9,6 +9,7 @@ import numpy as np
 
 from .._validation import as_coordinates, as_map, check_same_shape, degenerate, raise_non_finite
 from ..exceptions import InputError
+from ._kernels.distinct import distinct_pixels
 from ._kernels.divergence import normalised_sum
 from ._kernels.moments import gather_sum, sum_min_max
 from ._kernels.vector_exp import OVERFLOW, sum_exp
@@ -215,7 +216,7 @@ def info_gain_mit(saliency_map, baseline_map, x, y):
 
 def _info_gain_mit(s, b, flat, *, context=None):
     """Core of :func:`info_gain_mit`: ``(value, reason)``."""
-    fixated = np.unique(flat)
+    fixated = distinct_pixels(flat)
     p = _mit_density_at(s, "saliency_map", fixated, context=context)
     q = _mit_density_at(b, "baseline_map", fixated, context=context)
     if p is None or q is None:

@@ -8,6 +8,7 @@ import numpy as np
 
 from .._validation import as_coordinates, as_map, check_same_shape, degenerate, raise_non_finite
 from ._conventions import convention_argument
+from ._kernels.distinct import distinct_pixels
 from ._kernels.moments import gather_sum, joint_moments, map_moments, sum_min_max
 
 
@@ -67,7 +68,7 @@ def _nss_stats(s, flat, convention, *, context=None):
     mean, m2, constant, s = _map_moments(s, "saliency_map", context)
     n_pixels = s.size
     if convention == "mit":
-        counted = np.unique(flat)
+        counted = distinct_pixels(flat)
         if constant or n_pixels < 2:
             return math.nan, counted.shape[0]
         std = math.sqrt(m2 / (n_pixels - 1))
