@@ -1,18 +1,30 @@
-"""Speed of ``salbench.metrics.score_maps`` against its floor and against pysaliency.
+"""Speed of salbench's metrics against their floor and against pysaliency (issues 2 and 14).
 
-Workload (issue 2): 1003 images of 768x1024 float64 smooth random maps (100 distinct maps reused
-cyclically), 100 centre-biased fixations per image, empirical reference maps (each image's
-fixations blurred with a Gaussian of sigma = 24 px) precomputed; log-densities for IG are the
-normalised maps against a centre-bias baseline.
+Workload: ``--images`` (default 200) images of 768x1024 float64 smooth random maps (``--distinct``
+maps reused cyclically), 100 centre-biased fixations per image, empirical reference maps (each
+image's fixations blurred with a Gaussian of sigma = 24 px) precomputed; log-densities for IG and
+LL are the normalised maps, against a centre-bias baseline (one array for every image, read-only).
 
-For every metric it prints our time with ``--threads`` threads, the *floor* (a plain parallel pass
-that reads every map the metric needs once, measured in the same run), their ratio, pysaliency's
-time on the same data when pysaliency is importable, and the speed-up. It also checks that both
-give the same numbers, reports the peak memory our calls add on top of the maps, and the
-first-call latency of a fresh process with and without Numba's on-disk cache.
+Tables printed (every time is the best of a few runs, wall clock, ``--threads`` threads):
 
-    python benchmarks/bench_metrics.py                 # the full workload (pysaliency: ~5 min)
-    python benchmarks/bench_metrics.py --images 200    # quicker
+1. ``score_maps`` per metric: ours, the *floor* (a plain parallel pass that reads every map the
+   metric needs once, measured in the same run), their ratio and the issue-14 target ratio,
+   pysaliency's time on the same data when pysaliency is importable, the speed-up, the largest
+   difference between the two and the peak memory our calls add.
+2. The public ``information_gain`` / ``log_likelihood`` called per image (images on the threads):
+   with the normalisation check, against the floor of reading the log-densities once; with the
+   check switched off, against a plain gather of the fixated values (what pysaliency does).
+3. The fixed cost of one public call per metric on a 240x320 map: the call, the kernels it runs
+   called directly on validated arrays, and the target ``15 us + 1.5 x kernel``.
+4. ``StreamingScores.update`` with five metrics on a batch of 8 maps of 96x128 (target 3 ms).
+5. First-call latency in a fresh process, with and without Numba's on-disk cache.
+
+The machine's load (``os.getloadavg``) is printed before and after: the timings are only as good
+as the machine was quiet.
+
+    python benchmarks/bench_metrics.py                  # ~3 min without pysaliency
+    python benchmarks/bench_metrics.py --images 1003    # issue 2's workload
+    PYTHONPATH=/path/to/pysaliency-only-dir python benchmarks/bench_metrics.py  # with pysaliency
 """
 
 from __future__ import annotations
@@ -86,6 +98,7 @@ def make_workload(n_images, n_distinct, n_fixations, height, width, sigma, seed=
     centre = (np.exp(-((rows[:, None] - height / 2) ** 2) / (2 * (height / 4) ** 2)
                      - ((cols[None, :] - width / 2) ** 2) / (2 * (width / 4) ** 2)))
     baseline = np.log(centre / centre.sum())
+    baseline.flags.writeable = False  # one frozen baseline: verified once (the documented rule)
     n = np.repeat(np.arange(n_images), n_fixations)
     return dict(maps=maps, references=references, log_densities=log_densities,
                 baselines=[baseline] * n_images, x=x.ravel(), y=y.ravel(), n=n)
@@ -94,15 +107,16 @@ def make_workload(n_images, n_distinct, n_fixations, height, width, sigma, seed=
 # --- our side ---------------------------------------------------------------------------------
 
 OURS = {
-    "auc": dict(metrics=["auc"]),
-    "auc_per_fixation": dict(per_fixation=True, metrics=["auc"]),
-    "sauc": dict(metrics=["sauc"]),
-    "auc_judd": dict(metrics=["auc_judd"]),
-    "nss": dict(metrics=["nss"]),
-    "cc": dict(metrics=["cc"], references=True),
-    "kld": dict(metrics=["kld"], references=True),
-    "sim": dict(metrics=["sim"], references=True),
-    "information_gain": dict(metrics=["information_gain"], log=True),
+    "auc": dict(metrics=["auc"], target=3.0),
+    "auc_per_fixation": dict(per_fixation=True, metrics=["auc"], target=3.0),
+    "sauc": dict(metrics=["sauc"], target=3.0),
+    "auc_judd": dict(metrics=["auc_judd"], target=3.0),
+    "nss": dict(metrics=["nss"], target=1.3),
+    "cc": dict(metrics=["cc"], references=True, target=1.3),
+    "kld": dict(metrics=["kld"], references=True, target=1.8),
+    "sim": dict(metrics=["sim"], references=True, target=1.3),
+    "information_gain": dict(metrics=["information_gain"], log=True, target=1.5),
+    "log_likelihood": dict(metrics=["log_likelihood"], log=True, target=1.5),
 }
 
 
@@ -125,6 +139,8 @@ def run_ours(name, data, threads):
 
 def maps_read(name, data):
     spec = OURS[name]
+    if name == "log_likelihood":
+        return [data["log_densities"]]
     if spec.get("log"):
         return [data["log_densities"], data["baselines"]]
     if spec.get("references"):
@@ -176,6 +192,10 @@ def pysaliency_runner(name, data):
         return [np.mean((L[i][y_int[k], x_int[k]] - B[i][y_int[k], x_int[k]]) / np.log(2))
                 for i, k in enumerate(per_image)]
 
+    def log_likelihood():
+        L = data["log_densities"]
+        return [np.mean(L[i][y_int[k], x_int[k]]) for i, k in enumerate(per_image)]
+
     return {
         "auc": lambda: auc(0),
         "auc_per_fixation": auc_per_fixation,
@@ -186,7 +206,174 @@ def pysaliency_runner(name, data):
         "kld": lambda: [PM.MIT_KLDiv(m, r) for m, r in zip(maps, refs)],
         "sim": lambda: [PM.SIM(m, r) for m, r in zip(maps, refs)],
         "information_gain": information_gain,
+        "log_likelihood": log_likelihood,
     }[name]
+
+
+def best_seconds(function, *, repeat=3, number=1):
+    """Best wall-clock seconds of ``number`` calls, over ``repeat`` runs."""
+    function()
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        for _ in range(number):
+            function()
+        best = min(best, (time.perf_counter() - t0) / number)
+    return best
+
+
+def on_threads(function, n, threads):
+    """A callable running ``function(i)`` for ``i < n`` on ``threads`` threads."""
+    def run():
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(function, range(n)))
+    return run
+
+
+def public_likelihood_table(data, threads):
+    """The public IG / LL functions per image: check on against the floor, check off against a
+    plain gather (pysaliency's way: index the two maps, subtract, average)."""
+    L, B = data["log_densities"], data["baselines"]
+    n_images = len(L)
+    fixations = [np.flatnonzero(data["n"] == i) for i in range(n_images)]
+    xs = [data["x"][k] for k in fixations]
+    ys = [data["y"][k] for k in fixations]
+    rows_of = [data["y"][k].astype(np.int64) for k in fixations]
+    cols_of = [data["x"][k].astype(np.int64) for k in fixations]
+    # the writeable twin of the frozen baseline: checked on every call
+    fresh = [np.array(B[i]) for i in range(min(n_images, len(set(map(id, L)))))]
+
+    def ig(check, baseline=None):
+        def one(i):
+            b = B[i] if baseline is None else baseline[i % len(baseline)]
+            M.information_gain(L[i], b, xs[i], ys[i], check_normalization=check)
+        return one
+
+    def ll(check):
+        def one(i):
+            M.log_likelihood(L[i], xs[i], ys[i], check_normalization=check)
+        return one
+
+    def gather_ig(i):
+        r, c = rows_of[i], cols_of[i]
+        np.mean((L[i][r, c] - B[i][r, c]) / math.log(2))
+
+    def gather_ll(i):
+        np.mean(L[i][rows_of[i], cols_of[i]])
+
+    floor_ig = floor_seconds([L, B], threads)
+    floor_ll = floor_seconds([L], threads)
+    t = {
+        "ig": best_seconds(on_threads(ig(True), n_images, threads)),
+        "ig_fresh": best_seconds(on_threads(ig(True, fresh), n_images, threads)),
+        "ll": best_seconds(on_threads(ll(True), n_images, threads)),
+        "ig_off": best_seconds(on_threads(ig(False), n_images, threads), repeat=5),
+        "ll_off": best_seconds(on_threads(ll(False), n_images, threads), repeat=5),
+        "gather_ig": best_seconds(on_threads(gather_ig, n_images, threads), repeat=5),
+        "gather_ll": best_seconds(on_threads(gather_ll, n_images, threads), repeat=5),
+    }
+    rows = [
+        ["information_gain, check on (frozen baseline: verified once)", t["ig"], floor_ig,
+         "floor", 1.5],
+        ["information_gain, check on (writeable baseline: checked every call)", t["ig_fresh"],
+         floor_ig, "floor", 1.5],
+        ["log_likelihood, check on", t["ll"], floor_ll, "floor", 1.5],
+        ["information_gain, check off", t["ig_off"], t["gather_ig"], "plain gather", 1.2],
+        ["log_likelihood, check off", t["ll_off"], t["gather_ll"], "plain gather", 1.2],
+    ]
+    return [[label, f"{ours:.4f}", f"{ref:.4f} ({what})", f"{ours / ref:.2f}", f"<= {target}",
+             "yes" if ours / ref <= target else "no"] for label, ours, ref, what, target in rows], t
+
+
+def fixed_cost_table():
+    """One public call on a 240x320 map against the kernels it runs, called directly."""
+    from salbench.metrics._kernels import divergence, moments, ranking
+    from salbench.metrics._kernels.distinct import distinct_pixels, distinct_with_inverse
+    from salbench.metrics._kernels.vector_exp import sum_exp
+
+    rng = np.random.default_rng(1)
+    s = rng.random((240, 320)) + 0.01
+    r = rng.random((240, 320)) + 0.01
+    x, y = rng.uniform(0, 320, 20), rng.uniform(0, 240, 20)
+    nx, ny = rng.uniform(0, 320, 200), rng.uniform(0, 240, 200)
+    L = np.log(s / s.sum())
+    B = np.log(r / r.sum())
+    fs, fr, fL, fB = s.reshape(-1), r.reshape(-1), L.reshape(-1), B.reshape(-1)
+    flat = y.astype(np.int64) * 320 + x.astype(np.int64)
+    negatives = np.sort(ny.astype(np.int64) * 320 + nx.astype(np.int64))
+    total_s, total_r = fs.sum(), fr.sum()
+    ps = np.array([0.0, 1 / total_s, 0.0])
+    pr = np.array([0.0, 1 / total_r, 0.0])
+
+    def rank_kernels(all_pixels):
+        w, inverse = distinct_with_inverse(fs[flat])
+        table = ranking.build_table(w)
+        counts = np.zeros(2 * w.shape[0] + 1, dtype=np.int64)
+        if all_pixels:
+            ranking.histogram_all(fs, w, *table, counts)
+        else:
+            moments.sum_min_max(fs)
+            ranking.histogram_at(fs, negatives, w, *table, counts, 1)
+            ranking.histogram_at(fs, flat, w, *table, counts, -1)
+        ranking.below_and_equal(counts)
+
+    def judd_kernels():
+        _, lo, hi = moments.sum_min_max(fs)
+        fixated = distinct_pixels(flat)
+        values = (fs[fixated] - lo) / (hi - lo)
+        w, _ = distinct_with_inverse(values)
+        counts = np.zeros(2 * w.shape[0] + 1, dtype=np.int64)
+        ranking.histogram_all_minmax(fs, lo, hi - lo, w, *ranking.build_table(w), counts)
+
+    cases = {
+        "nss": (lambda: M.nss(s, x, y),
+                lambda: (moments.map_moments(fs), moments.gather_sum(fs, flat))),
+        "cc": (lambda: M.cc(s, r), lambda: moments.joint_moments(fs, fr)),
+        "sim": (lambda: M.sim(s, r),
+                lambda: (moments.pair_sum_min_max(fs, fr), divergence.intersection(fs, fr, ps, pr))),
+        "kld": (lambda: M.kld(s, r),
+                lambda: (moments.pair_sum_min_max(fs, fr),
+                         divergence.kl_regularised(fs, fr, ps, pr, 2.2204e-16))),
+        "auc": (lambda: M.auc(s, x, y), lambda: rank_kernels(True)),
+        "sauc": (lambda: M.sauc(s, x, y, nx, ny), lambda: rank_kernels(False)),
+        "auc_judd": (lambda: M.auc_judd(s, x, y), judd_kernels),
+        "information_gain": (lambda: M.information_gain(L, B, x, y),
+                             lambda: (sum_exp(fL), sum_exp(fB), moments.gather_sum(fL, flat),
+                                      moments.gather_sum(fB, flat))),
+        "log_likelihood": (lambda: M.log_likelihood(L, x, y),
+                           lambda: (sum_exp(fL), moments.gather_sum(fL, flat))),
+        "information_gain, check off": (
+            lambda: M.information_gain(L, B, x, y, check_normalization=False),
+            lambda: (moments.gather_sum(fL, flat), moments.gather_sum(fB, flat))),
+    }
+    rows, out = [], {}
+    for name, (public, kernels) in cases.items():
+        # interleaved, best of many: small calls are what a loaded machine disturbs most
+        call = min(best_seconds(public, repeat=7, number=40) for _ in range(3))
+        kernel_time = min(best_seconds(kernels, repeat=7, number=40) for _ in range(3))
+        allowed = 15e-6 + 1.5 * kernel_time
+        out[name] = {"call_s": call, "kernel_s": kernel_time}
+        rows.append([name, f"{call * 1e6:.1f}", f"{kernel_time * 1e6:.1f}",
+                     f"{(call - kernel_time) * 1e6:.1f}", f"{allowed * 1e6:.1f}",
+                     "yes" if call <= allowed else "no"])
+    return rows, out
+
+
+def streaming_update_seconds():
+    """``StreamingScores.update`` for five metrics on 8 maps of 96x128: (best, median) seconds."""
+    rng = np.random.default_rng(2)
+    maps = rng.random((8, 96, 128))
+    refs = rng.random((8, 96, 128))
+    x, y = rng.uniform(0, 128, 80), rng.uniform(0, 96, 80)
+    n = np.repeat(np.arange(8), 10)
+    scores = M.StreamingScores(["auc", "sauc", "nss", "cc", "sim"])
+    scores.update(maps, x, y, n, reference_maps=refs)
+    times = []
+    for _ in range(60):
+        t0 = time.perf_counter()
+        scores.update(maps, x, y, n, reference_maps=refs)
+        times.append(time.perf_counter() - t0)
+    return min(times), float(np.median(times))
 
 
 def first_call_latency():
@@ -219,9 +406,14 @@ print(json.dumps(out))
     return results
 
 
+def load_text():
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f} on {os.cpu_count()} CPUs"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--images", type=int, default=1003)
+    parser.add_argument("--images", type=int, default=200)
     parser.add_argument("--distinct", type=int, default=100)
     parser.add_argument("--fixations", type=int, default=100)
     parser.add_argument("--height", type=int, default=768)
@@ -230,6 +422,8 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--metrics", nargs="*", default=list(OURS))
     parser.add_argument("--no-pysaliency", action="store_true")
+    parser.add_argument("--skip-latency", action="store_true",
+                        help="skip the fresh-process first-call latency")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
 
@@ -243,6 +437,8 @@ def main():
     except ImportError:
         have_pysaliency = False
 
+    loads = {"start": load_text()}
+    print(f"Machine: {loads['start']}", flush=True)
     print(f"Generating {args.images} images ({args.distinct} distinct maps) of "
           f"{args.height}x{args.width}, {args.fixations} fixations each ...", flush=True)
     t0 = time.perf_counter()
@@ -262,8 +458,10 @@ def main():
     for name in args.metrics:
         floor = floor_seconds(maps_read(name, data), args.threads)
         with PeakMemory() as memory:
-            ours, values = timed(run_ours, name, data, args.threads, repeat=2)
-        entry = {"ours_s": ours, "floor_s": floor, "peak_extra_mb": memory.increase / 2**20}
+            ours, values = timed(run_ours, name, data, args.threads, repeat=3)
+        floor = min(floor, floor_seconds(maps_read(name, data), args.threads))
+        entry = {"ours_s": ours, "floor_s": floor, "peak_extra_mb": memory.increase / 2**20,
+                 "target_ratio": OURS[name]["target"]}
         if have_pysaliency:
             reference, expected = timed(pysaliency_runner(name, data))
             expected = np.asarray(expected, dtype=float)
@@ -274,8 +472,10 @@ def main():
             totals["ours"] += ours
             totals["floor"] += floor
             totals["pysaliency"] += entry.get("pysaliency_s", math.nan)
+        target = OURS[name]["target"]
         rows.append([
-            name, f"{ours:.3f}", f"{floor:.3f}", f"{ours / floor:.2f}",
+            name, f"{ours:.3f}", f"{floor:.3f}", f"{ours / floor:.2f}", f"<= {target}",
+            "yes" if ours / floor <= target else "no",
             f"{entry.get('pysaliency_s', math.nan):.2f}",
             f"{entry.get('pysaliency_s', math.nan) / ours:.1f}",
             f"{entry.get('max_abs_difference', math.nan):.1e}", f"{entry['peak_extra_mb']:.0f}",
@@ -284,7 +484,7 @@ def main():
     if group <= set(args.metrics):
         rows.append([
             "{auc,sauc,nss,cc,kld,sim}", f"{totals['ours']:.3f}", f"{totals['floor']:.3f}",
-            f"{totals['ours'] / totals['floor']:.2f}", f"{totals['pysaliency']:.2f}",
+            f"{totals['ours'] / totals['floor']:.2f}", "", "", f"{totals['pysaliency']:.2f}",
             f"{totals['pysaliency'] / totals['ours']:.1f}", "", "",
         ])
     print()
@@ -292,18 +492,46 @@ def main():
           f"{args.fixations} fixations each, {args.threads} threads "
           f"(pysaliency {'0.2.22 in the same run' if have_pysaliency else 'not installed'}):")
     print()
-    print_table(["metric", "ours s", "floor s", "ours/floor", "pysaliency s", "speed-up",
-                 "max |diff|", "extra MB"], rows)
-    latency = first_call_latency()
+    print_table(["metric", "ours s", "floor s", "ours/floor", "target", "met", "pysaliency s",
+                 "speed-up", "max |diff|", "extra MB"], rows)
+
     print()
-    print("First call in a fresh process (seconds):")
+    print(f"Public functions, one call per image ({args.images} images on {args.threads} "
+          "threads; seconds for all):")
     print()
-    names = list(next(iter(latency.values())))
-    print_table(["cache"] + names,
-                [[label] + [f"{v[k]:.2f}" for k in names] for label, v in latency.items()])
+    table, public = public_likelihood_table(data, args.threads)
+    print_table(["call", "ours s", "reference s", "ratio", "target", "met"], table)
+
+    print()
+    print("Fixed cost of one public call on a 240x320 map (20 fixations; microseconds):")
+    print()
+    fixed_rows, fixed = fixed_cost_table()
+    print_table(["metric", "call us", "kernels us", "fixed us", "allowed us (15 + 1.5 x kernels)",
+                 "met"], fixed_rows)
+
+    best, median = streaming_update_seconds()
+    print()
+    print(f"StreamingScores.update, 5 metrics (auc, sauc, nss, cc, sim), 8 maps of 96x128: "
+          f"best {best * 1e3:.2f} ms, median {median * 1e3:.2f} ms (target 3 ms)")
+
+    latency = None
+    if not args.skip_latency:
+        latency = first_call_latency()
+        print()
+        print("First call in a fresh process (seconds):")
+        print()
+        names = list(next(iter(latency.values())))
+        print_table(["cache"] + names,
+                    [[label] + [f"{v[k]:.2f}" for k in names] for label, v in latency.items()])
+    loads["end"] = load_text()
+    print()
+    print(f"Machine at the end: {loads['end']}")
     if args.json:
-        args.json.write_text(json.dumps({"args": vars(args) | {"json": str(args.json)},
-                                         "results": results, "latency": latency}, indent=2))
+        args.json.write_text(json.dumps({
+            "args": vars(args) | {"json": str(args.json)}, "results": results,
+            "public": public, "fixed_cost": fixed,
+            "streaming_update_s": {"best": best, "median": median}, "latency": latency,
+            "load": loads}, indent=2))
 
 
 if __name__ == "__main__":

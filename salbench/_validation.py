@@ -74,8 +74,8 @@ def as_coordinates(x, y, shape, *, names=("x", "y"), context: str | None = None,
     ``(floor(y), floor(x))`` and must satisfy ``0 <= x < width`` and ``0 <= y < height``.
     """
     xn, yn = names
-    xa = np.asarray(x, dtype=np.float64).reshape(-1) if np.ndim(x) <= 1 else None
-    ya = np.asarray(y, dtype=np.float64).reshape(-1) if np.ndim(y) <= 1 else None
+    xa = np.ascontiguousarray(x, dtype=np.float64).reshape(-1) if np.ndim(x) <= 1 else None
+    ya = np.ascontiguousarray(y, dtype=np.float64).reshape(-1) if np.ndim(y) <= 1 else None
     if xa is None or ya is None:
         raise InputError(f"{xn} and {yn}{_where(context)} must be 1-D sequences of coordinates")
     if xa.shape != ya.shape:
@@ -86,6 +86,10 @@ def as_coordinates(x, y, shape, *, names=("x", "y"), context: str | None = None,
     if xa.size == 0 and not allow_empty:
         raise InputError(f"no fixations were given{_where(context)}: {xn} and {yn} are empty")
     height, width = shape
+    flat = np.empty(xa.shape[0], dtype=np.int64)
+    if _flat_pixels()(xa, ya, int(height), int(width), flat) < 0:
+        return xa, ya, flat
+    # at least one fixation is outside: find the first, x before y, for the message
     for arr, name, limit, axis in ((xa, xn, width, "width"), (ya, yn, height, "height")):
         bad = ~(np.isfinite(arr) & (arr >= 0) & (arr < limit))
         if bad.any():
@@ -97,6 +101,19 @@ def as_coordinates(x, y, shape, *, names=("x", "y"), context: str | None = None,
             )
     flat = np.floor(ya).astype(np.int64) * width + np.floor(xa).astype(np.int64)
     return xa, ya, flat
+
+
+_FLAT_PIXELS = None
+
+
+def _flat_pixels():
+    """The coordinate kernel, imported on first use (``import salbench`` stays free of Numba)."""
+    global _FLAT_PIXELS
+    if _FLAT_PIXELS is None:
+        from .metrics._kernels.pixels import flat_pixels
+
+        _FLAT_PIXELS = flat_pixels
+    return _FLAT_PIXELS
 
 
 def keyword_choice(value, name: str, choices):

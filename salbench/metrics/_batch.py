@@ -23,6 +23,9 @@ BATCH_INPUTS = {
     "baseline_log_densities": "baseline_log_density",
     "baseline_maps": "baseline_map",
 }
+#: Batches with fewer pixels than this (all images together) are scored without a thread pool:
+#: starting one takes ~0.2-0.5 ms, about what the kernels need for this many pixels per metric.
+SERIAL_PIXELS = 1 << 19
 #: Needs served by the other images' fixations of the same call.
 SHUFFLED_NEEDS = ("negatives", "other_map")
 
@@ -138,6 +141,23 @@ def score_maps(
     """
     import pandas as pd
 
+    names, results = _score_rows(
+        saliency_maps, x, y, n, metrics=metrics, reference_maps=reference_maps,
+        convention=convention, log_densities=log_densities,
+        baseline_log_densities=baseline_log_densities, baseline_maps=baseline_maps,
+        n_splits=n_splits, step=step, seed=seed, emd_downsize=emd_downsize,
+        check_normalization=check_normalization, n_threads=n_threads)
+    _warn_degenerate(results, names, stacklevel=3)
+    table = pd.DataFrame([row for row, _ in results], columns=names + ["n_fixations"])
+    table.index.name = "image"
+    return table
+
+
+def _score_rows(saliency_maps, x, y, n, *, metrics, reference_maps=None, convention="tuebingen",
+                log_densities=None, baseline_log_densities=None, baseline_maps=None,
+                n_splits=100, step=0.1, seed=None, emd_downsize=32, check_normalization=True,
+                n_threads=None):
+    """:func:`score_maps` without the table: ``(names, [(row, reasons) per image])``."""
     names = _metric_list(metrics)
     options = ScoringOptions.for_metrics(names, convention=convention, n_splits=n_splits,
                                          step=step, seed=seed, emd_downsize=emd_downsize)
@@ -158,13 +178,10 @@ def score_maps(
     def score_one(i):
         inputs = batch.image(i)
         scores = score_image(names, inputs, options)
-        return {**scores.row, "n_fixations": inputs.n_fixations}, scores.reasons
+        scores.row["n_fixations"] = inputs.n_fixations
+        return scores.row, scores.reasons
 
-    results = batch.run(score_one)
-    _warn_degenerate(results, names)
-    table = pd.DataFrame([row for row, _ in results], columns=names + ["n_fixations"])
-    table.index.name = "image"
-    return table
+    return names, batch.run(score_one)
 
 
 def score_fixations(
@@ -236,7 +253,7 @@ def score_fixations(
         return scores.fixations, scores.reasons
 
     results = batch.run(score_one)
-    _warn_degenerate(results, names)
+    _warn_degenerate(results, names, stacklevel=3)
     f = batch.fixations
     table = pd.DataFrame({"image": np.empty(f.n.shape[0], dtype=np.int64)})
     for name in names:
@@ -302,8 +319,13 @@ class _Batch:
                            **{BATCH_INPUTS[key]: value for key, value in maps.items()})
 
     def run(self, function):
-        """``[function(i) for i in images]``, on ``n_threads`` threads, in image order."""
-        if self.n_threads == 1 or self.n_images <= 1:
+        """``[function(i) for i in images]``, on ``n_threads`` threads, in image order.
+
+        A batch of fewer than :data:`SERIAL_PIXELS` pixels in all runs in this thread: starting
+        a pool of threads costs more than such a batch takes.
+        """
+        small = sum(h * w for h, w in self.shapes) < SERIAL_PIXELS
+        if self.n_threads == 1 or self.n_images <= 1 or small:
             return [function(i) for i in range(self.n_images)]
         with ThreadPoolExecutor(max_workers=self.n_threads) as pool:
             return list(pool.map(function, range(self.n_images)))
@@ -329,7 +351,7 @@ class _CheckedOnce:
         self._seen.add(key)
 
 
-def _warn_degenerate(results, names):
+def _warn_degenerate(results, names, *, stacklevel):
     for name in names:
         by_reason = {}
         for i, (_, reasons) in enumerate(results):
@@ -340,5 +362,5 @@ def _warn_degenerate(results, names):
             warnings.warn(
                 f"{name} is NaN for {len(images)} image(s) ({shown}): {reason}",
                 DegenerateInputWarning,
-                stacklevel=3,
+                stacklevel=stacklevel,
             )

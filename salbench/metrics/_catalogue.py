@@ -58,7 +58,7 @@ def _auc_fixations(negatives):
 
 def _sauc_stats(d):
     s = d.saliency("sauc")
-    negatives, _, _ = d.negatives.for_shape(s.shape)
+    negatives = d.negatives.for_shape(s.shape)
     return _rank_auc_stats(s, d.flat, negatives, exclude=d.flat, context=d.context)
 
 

@@ -16,7 +16,7 @@ from .._validation import (
 from ._conventions import convention_argument
 from ._emd import _MATCHING, _emd_mit
 from ._kernels import divergence
-from ._kernels.moments import sum_min_max
+from ._kernels.moments import pair_sum_min_max, sum_min_max
 
 #: pysaliency's literal regularisation constant in ``MIT_KLDiv`` (not exactly MIT's eps).
 PYSALIENCY_KLD_EPSILON = 2.2204e-16
@@ -29,21 +29,26 @@ PYSALIENCY_MINIMUM_VALUE = 1e-20
 _TINY_MAGNITUDE = 1e-290  # below this, 1 / sum could overflow
 
 
-def _first_pass(a, name, context, *, rescale=True):
-    """``(map, sum, min, max)``; a map of vanishing magnitude is first scaled by a power of two.
+def _first_pass(s, r, context, *, rescale=True):
+    """``(s, sum, min, max), (r, sum, min, max)``: both maps' sums and extremes in one pass.
 
-    The densities here are invariant to scaling a map (without an additive floor), and a power
-    of two scales exactly, so a map whose sum is so small that its reciprocal overflows is brought
-    to magnitude ~1 instead of producing inf.
+    A map of vanishing magnitude is first scaled by a power of two: the densities here are
+    invariant to scaling a map (without an additive floor), and a power of two scales exactly,
+    so a map whose sum is so small that its reciprocal overflows is brought to magnitude ~1
+    instead of producing inf.
     """
-    total, minimum, maximum = sum_min_max(a.reshape(-1))
-    if not np.isfinite(total):
-        raise_non_finite(a, name, context=context)
-    magnitude = max(abs(minimum), abs(maximum))
-    if rescale and 0 < magnitude < _TINY_MAGNITUDE:
-        a = np.ldexp(a, -int(np.frexp(magnitude)[1]))
-        total, minimum, maximum = sum_min_max(a.reshape(-1))
-    return a, total, minimum, maximum
+    stats = pair_sum_min_max(s.reshape(-1), r.reshape(-1))
+    out = []
+    for a, name, (total, minimum, maximum) in ((s, "saliency_map", stats[:3]),
+                                               (r, "reference_map", stats[3:])):
+        if not np.isfinite(total):
+            raise_non_finite(a, name, context=context)
+        magnitude = max(abs(minimum), abs(maximum))
+        if rescale and 0 < magnitude < _TINY_MAGNITUDE:
+            a = np.ldexp(a, -int(np.frexp(magnitude)[1]))
+            total, minimum, maximum = sum_min_max(a.reshape(-1))
+        out.append((a, total, minimum, maximum))
+    return out
 
 
 def linear_density(offset, scale, constant):
@@ -93,8 +98,8 @@ KLD_CONVENTIONS = ("tuebingen", "mit", "pysaliency")
 def _kld(s, r, convention, *, context=None):
     """Core of :func:`kld`: ``(value, reason)``."""
     floor = convention == "pysaliency"  # its additive 1e-20 is not scale invariant
-    s, total_s, min_s, max_s = _first_pass(s, "saliency_map", context, rescale=not floor)
-    r, total_r, min_r, max_r = _first_pass(r, "reference_map", context, rescale=not floor)
+    (s, total_s, min_s, max_s), (r, total_r, min_r, max_r) = _first_pass(
+        s, r, context, rescale=not floor)
     flat_s, flat_r = s.reshape(-1), r.reshape(-1)
     if convention == "mit":
         ps = _mit_sum_density(total_s, min_s != 0 or max_s != 0)
@@ -152,8 +157,7 @@ def kld(saliency_map, reference_map, *, convention="tuebingen"):
 
 def _sim(s, r, convention, *, context=None):
     """Core of :func:`sim`: ``(value, reason)``."""
-    s, total_s, min_s, max_s = _first_pass(s, "saliency_map", context)
-    r, total_r, min_r, max_r = _first_pass(r, "reference_map", context)
+    (s, total_s, min_s, max_s), (r, total_r, min_r, max_r) = _first_pass(s, r, context)
     if convention == "mit":
         ps = _mit_minmax_density(s, min_s, max_s)
         pr = _mit_minmax_density(r, min_r, max_r)

@@ -3,17 +3,52 @@
 from __future__ import annotations
 
 import math
+import weakref
 
 import numpy as np
 
 from .._validation import as_coordinates, as_map, check_same_shape, degenerate, raise_non_finite
 from ..exceptions import InputError
+from ._kernels.distinct import distinct_pixels
 from ._kernels.divergence import normalised_sum
-from ._kernels.moments import gather_sum, sum_exp, sum_min_max
+from ._kernels.moments import gather_sum, sum_min_max
+from ._kernels.vector_exp import OVERFLOW, sum_exp
 
 #: A log-density must satisfy ``|sum(exp(log_density)) - 1| <= LOG_DENSITY_TOLERANCE``.
 LOG_DENSITY_TOLERANCE = 1e-6
 LN2 = math.log(2.0)
+
+# Read-only arrays whose normalisation was verified: id -> weak reference (see _frozen).
+_VERIFIED: dict = {}
+
+
+def _frozen(a) -> bool:
+    """Whether nothing can write to ``a``'s values through NumPy.
+
+    True for a read-only float64 array whose whole base chain is read-only NumPy arrays ending at
+    one that owns its data (or at a ``bytes`` object). A read-only *view* of a writeable array is
+    not frozen (the base can change), nor is an array over a foreign buffer (an mmap).
+    """
+    if type(a) is not np.ndarray or a.flags.writeable:
+        return False
+    base = a.base
+    while isinstance(base, np.ndarray):
+        if base.flags.writeable:
+            return False
+        base = base.base
+    return base is None or isinstance(base, bytes)
+
+
+def _verified(a) -> bool:
+    ref = _VERIFIED.get(id(a))
+    return ref is not None and ref() is a and _frozen(a)
+
+
+def _remember(a):
+    if _frozen(a):
+        key = id(a)
+        # the entry goes when the array does, before its id can be reused
+        _VERIFIED[key] = weakref.ref(a, lambda _, key=key: _VERIFIED.pop(key, None))
 
 
 def _locate_invalid(a, name, *, context=None):
@@ -29,12 +64,19 @@ def _locate_invalid(a, name, *, context=None):
 
 
 def _log_density_argument(log_density, name, check_normalization, *, context=None):
-    """Validate a log-density; with ``check_normalization`` also its mass (one pass with exp)."""
+    """Validate a log-density; with ``check_normalization`` also its mass (one pass with exp).
+
+    The mass of a frozen array (read-only, see :func:`_frozen`) is verified once: a baseline
+    reused across calls is checked on its first call only. An array that is made writeable again
+    is checked again.
+    """
     a = as_map(log_density, name, context=context)
-    if check_normalization:
+    if check_normalization and not _verified(log_density):
         mass = sum_exp(a.reshape(-1))
-        if not np.isfinite(mass):
+        if not mass < OVERFLOW:  # NaN, +inf, or a value above exp's range
             _locate_invalid(a, name, context=context)
+            with np.errstate(over="ignore"):
+                mass = float(np.sum(np.exp(a)))  # the mass to report, computed plainly
         if not abs(mass - 1.0) <= LOG_DENSITY_TOLERANCE:
             where = f" ({context})" if context else ""
             raise InputError(
@@ -42,6 +84,7 @@ def _log_density_argument(log_density, name, check_normalization, *, context=Non
                 f"more than {LOG_DENSITY_TOLERANCE:g} away from 1. Normalise it first, e.g. "
                 f"{name} - scipy.special.logsumexp({name})"
             )
+        _remember(log_density)
     return a
 
 
@@ -173,7 +216,7 @@ def info_gain_mit(saliency_map, baseline_map, x, y):
 
 def _info_gain_mit(s, b, flat, *, context=None):
     """Core of :func:`info_gain_mit`: ``(value, reason)``."""
-    fixated = np.unique(flat)
+    fixated = distinct_pixels(flat)
     p = _mit_density_at(s, "saliency_map", fixated, context=context)
     q = _mit_density_at(b, "baseline_map", fixated, context=context)
     if p is None or q is None:

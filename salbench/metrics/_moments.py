@@ -8,11 +8,16 @@ import numpy as np
 
 from .._validation import as_coordinates, as_map, check_same_shape, degenerate, raise_non_finite
 from ._conventions import convention_argument
-from ._kernels.moments import gather_sum, joint_moments, map_moments
+from ._kernels.distinct import distinct_pixels
+from ._kernels.moments import gather_sum, joint_moments, map_moments, sum_min_max
 
 
 _TINY = 1e-150  # squares of deviations below this may underflow
 _HUGE = 1e150  # squares above this may overflow
+#: The fast path's moments are used as they are when ``m2 >= n * _SAFE_VARIANCE`` (and all are
+#: finite): then deviations small enough to underflow when squared (< 1e-154) carry a relative
+#: weight below 1e-50. Otherwise the extremes are taken and the map rescaled as needed.
+_SAFE_VARIANCE = 1e-250
 
 
 def _power_of_two_rescaled(a, minimum, maximum):
@@ -30,17 +35,32 @@ def _power_of_two_rescaled(a, minimum, maximum):
     return np.ldexp(a, -int(exponent))
 
 
+def _safe(mean, m2, differs, n):
+    """Whether one pass's moments can be used without looking at the map's extremes."""
+    return math.isfinite(mean) and math.isfinite(m2) and (differs == 0 or m2 >= n * _SAFE_VARIANCE)
+
+
+def _extremes(s, name, context):
+    """``(minimum, maximum)``; raises on NaN or inf (the slow path of the moment functions)."""
+    total, minimum, maximum = sum_min_max(s.reshape(-1))
+    if np.isnan(total) or not (np.isfinite(minimum) and np.isfinite(maximum)):
+        raise_non_finite(s, name, context=context)
+    return minimum, maximum
+
+
 def _map_moments(s, name, context=None):
-    mean, m2, minimum, maximum = map_moments(s.reshape(-1))
-    if np.isnan(mean) or not (np.isfinite(minimum) and np.isfinite(maximum)):
-        raise_non_finite(s, name, context=context)
-    if minimum != maximum:
-        rescaled = _power_of_two_rescaled(s, minimum, maximum)
-        if rescaled is not None:
-            return _map_moments(rescaled, name, context)
-    if not (np.isfinite(mean) and np.isfinite(m2)):
-        raise_non_finite(s, name, context=context)
-    return mean, m2, minimum == maximum, s
+    """``(mean, m2, constant, s)``; ``s`` is rescaled by a power of two where that was needed."""
+    mean, m2, differs = map_moments(s.reshape(-1))
+    if not _safe(mean, m2, differs, s.size):
+        minimum, maximum = _extremes(s, name, context)
+        if minimum != maximum:
+            rescaled = _power_of_two_rescaled(s, minimum, maximum)
+            if rescaled is not None:
+                s = rescaled
+                mean, m2, differs = map_moments(s.reshape(-1))
+        if not (np.isfinite(mean) and np.isfinite(m2)):
+            raise_non_finite(s, name, context=context)
+    return mean, m2, differs == 0, s
 
 
 def _nss_stats(s, flat, convention, *, context=None):
@@ -48,7 +68,7 @@ def _nss_stats(s, flat, convention, *, context=None):
     mean, m2, constant, s = _map_moments(s, "saliency_map", context)
     n_pixels = s.size
     if convention == "mit":
-        counted = np.unique(flat)
+        counted = distinct_pixels(flat)
         if constant or n_pixels < 2:
             return math.nan, counted.shape[0]
         std = math.sqrt(m2 / (n_pixels - 1))
@@ -110,25 +130,25 @@ def _nss(s, flat, convention, *, context=None):
 
 def _cc(s, r, convention, *, context=None):
     """Core of :func:`cc`: ``(value, reason)``."""
-    mean_s, mean_r, m2_s, m2_r, cross, lo_s, hi_s, lo_r, hi_r = joint_moments(
+    mean_s, mean_r, m2_s, m2_r, cross, differs_s, differs_r = joint_moments(
         s.reshape(-1), r.reshape(-1)
     )
-    if np.isnan(mean_s) or not (np.isfinite(lo_s) and np.isfinite(hi_s)):
-        raise_non_finite(s, "saliency_map", context=context)
-    if np.isnan(mean_r) or not (np.isfinite(lo_r) and np.isfinite(hi_r)):
-        raise_non_finite(r, "reference_map", context=context)
-    rescaled_s = _power_of_two_rescaled(s, lo_s, hi_s) if lo_s != hi_s else None
-    rescaled_r = _power_of_two_rescaled(r, lo_r, hi_r) if lo_r != hi_r else None
-    if rescaled_s is not None or rescaled_r is not None:
-        s = s if rescaled_s is None else rescaled_s
-        r = r if rescaled_r is None else rescaled_r
-        return _cc(s, r, convention, context=context)
-    if not all(np.isfinite(v) for v in (mean_s, m2_s, mean_r, m2_r, cross)):
-        raise_non_finite(s if not np.isfinite(m2_s) else r,
-                         "saliency_map" if not np.isfinite(m2_s) else "reference_map",
-                         context=context)
-    constant_s = lo_s == hi_s
-    constant_r = lo_r == hi_r
+    if not (_safe(mean_s, m2_s, differs_s, s.size) and _safe(mean_r, m2_r, differs_r, r.size)):
+        lo_s, hi_s = _extremes(s, "saliency_map", context)
+        lo_r, hi_r = _extremes(r, "reference_map", context)
+        rescaled_s = _power_of_two_rescaled(s, lo_s, hi_s) if lo_s != hi_s else None
+        rescaled_r = _power_of_two_rescaled(r, lo_r, hi_r) if lo_r != hi_r else None
+        if rescaled_s is not None or rescaled_r is not None:
+            s = s if rescaled_s is None else rescaled_s
+            r = r if rescaled_r is None else rescaled_r
+            mean_s, mean_r, m2_s, m2_r, cross, differs_s, differs_r = joint_moments(
+                s.reshape(-1), r.reshape(-1))
+        if not all(np.isfinite(v) for v in (mean_s, m2_s, mean_r, m2_r, cross)):
+            bad_s = not (np.isfinite(mean_s) and np.isfinite(m2_s))
+            raise_non_finite(s if bad_s else r, "saliency_map" if bad_s else "reference_map",
+                             context=context)
+    constant_s = differs_s == 0
+    constant_r = differs_r == 0
     if constant_r:
         return np.nan, "CC is undefined for a constant reference map"
     if constant_s:

@@ -50,23 +50,29 @@ class ShuffledNegatives:
         self._fixations = fixations
         self._shapes = shapes
         self._cache = {}
+        self._counts = {}
         self._source_size = np.array([shapes[i] for i in range(len(shapes))], dtype=np.float64)
 
     def for_shape(self, shape):
-        if shape not in self._cache:
+        """Sorted flat pixel indices of every fixation rescaled to ``shape`` (repeats kept)."""
+        flat = self._cache.get(shape)
+        if flat is None:
             f = self._fixations
             height, width = shape
             sizes = self._source_size[f.n]
             cols = np.minimum(np.floor(f.x * (width / sizes[:, 1])), width - 1).astype(np.int64)
             rows = np.minimum(np.floor(f.y * (height / sizes[:, 0])), height - 1).astype(np.int64)
             flat = np.sort(rows * width + cols)
-            pixels, counts = np.unique(flat, return_counts=True)
-            self._cache[shape] = (flat, pixels, counts)
-        return self._cache[shape]
+            self._cache[shape] = flat
+        return flat
 
     def candidates_excluding(self, shape, own_flat):
         """Distinct pixels fixated on other images (MIT ``otherMap > 0``)."""
-        _, pixels, counts = self.for_shape(shape)
+        counted = self._counts.get(shape)
+        if counted is None:
+            counted = np.unique(self.for_shape(shape), return_counts=True)
+            self._counts[shape] = counted
+        pixels, counts = counted
         remaining = counts.copy()
         own, own_counts = np.unique(own_flat, return_counts=True)
         remaining[np.searchsorted(pixels, own)] -= own_counts

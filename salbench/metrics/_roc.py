@@ -18,6 +18,7 @@ from .._validation import (
 from ..exceptions import InputError
 from ._kernels import mit as mit_kernels
 from ._kernels import ranking
+from ._kernels.distinct import distinct_pixels, distinct_sorted, distinct_with_inverse
 from ._kernels.moments import sum_min_max
 
 
@@ -28,8 +29,7 @@ from ._kernels.moments import sum_min_max
 
 def _thresholds(values_at_fixations):
     """Sorted distinct fixation values and, for each fixation, the index of its value."""
-    w, inverse = np.unique(values_at_fixations, return_inverse=True)
-    return np.ascontiguousarray(w), inverse.reshape(-1)
+    return distinct_with_inverse(np.ascontiguousarray(values_at_fixations))
 
 
 def _rank_auc_stats(s, flat_index, negatives, *, exclude=None, context=None, name="saliency_map"):
@@ -49,7 +49,7 @@ def _rank_auc_stats(s, flat_index, negatives, *, exclude=None, context=None, nam
             raise_non_finite(s, name, context=context)
         n_negatives = flat_map.shape[0]
         if negatives == "unfixated":
-            fixated = np.unique(flat_index)
+            fixated = distinct_pixels(flat_index)
             ranking.histogram_at(flat_map, fixated, w, *table, counts, -1)
             n_negatives -= fixated.shape[0]
     else:
@@ -362,7 +362,7 @@ def _minmax(s, *, context=None, name="saliency_map"):
 
 
 def _normalised_fixated_values(s, flat, minimum, spread):
-    fixated = np.unique(flat)
+    fixated = distinct_pixels(flat)
     return (s.reshape(-1)[fixated] - minimum) / spread, fixated
 
 
@@ -409,7 +409,7 @@ def _judd(s, flat, jitter_rng=None, *, context=None):
     n_pixels = s.size
     if values.shape[0] == n_pixels:
         return np.nan, "AUC_Judd is undefined when every pixel is fixated"
-    w = np.unique(values)
+    w = distinct_sorted(values)
     counts = np.zeros(2 * w.shape[0] + 1, dtype=np.int64)
     ranking.histogram_all_minmax(s.reshape(-1), minimum, spread, w, *ranking.build_table(w), counts)
     less, _ = ranking.below_and_equal(counts)

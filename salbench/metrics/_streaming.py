@@ -18,7 +18,7 @@ import numpy as np
 from .._validation import keyword_choice
 from ..exceptions import InputError
 from . import _registry
-from ._batch import _metric_list, score_maps
+from ._batch import _metric_list, _score_rows, _warn_degenerate
 
 AVERAGES = ("image", "fixation")
 
@@ -67,19 +67,34 @@ class StreamingScores:
         }
 
     def update(self, saliency_maps, x, y, n, **maps):
-        """Score one batch, add its statistics, and return its per-image table."""
-        table = score_maps(saliency_maps, x, y, n, metrics=self.metrics, **self.options, **maps)
-        self.update_from_table(table)
-        return table
+        """Score one batch and add its statistics.
+
+        Returns the batch's per-image values as ``{metric: array, "n_fixations": array}``
+        (``pandas.DataFrame(...)`` of it is the :func:`score_maps` table); no table is built, so
+        a small batch in a training loop costs little more than its kernels.
+        """
+        names, results = _score_rows(saliency_maps, x, y, n, metrics=self.metrics,
+                                     **self.options, **maps)
+        _warn_degenerate(results, names, stacklevel=3)
+        columns = {m: np.array([row[m] for row, _ in results], dtype=np.float64)
+                   for m in self.metrics}
+        columns["n_fixations"] = np.array([row["n_fixations"] for row, _ in results],
+                                          dtype=np.int64)
+        self._add(columns)
+        return columns
 
     def update_from_table(self, table):
         """Add the statistics of a :func:`score_maps` table computed elsewhere."""
         missing = [m for m in self.metrics + ["n_fixations"] if m not in table.columns]
         if missing:
             raise InputError(f"the table lacks column(s) {missing}")
-        counts = table["n_fixations"].to_numpy()
+        self._add({m: table[m].to_numpy(dtype=float) for m in self.metrics}
+                  | {"n_fixations": table["n_fixations"].to_numpy()})
+
+    def _add(self, columns):
+        counts = columns["n_fixations"]
         for m in self.metrics:
-            values = table[m].to_numpy(dtype=float)
+            values = columns[m]
             defined = ~np.isnan(values)
             self.state["sum"][m] += float(values[defined].sum())
             self.state["weighted_sum"][m] += float((values[defined] * counts[defined]).sum())

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..._numba import kernel
-from .vector_log import safe_log_in_place
+from .vector_log import logs_of
 
 CHUNK = 1024
 
@@ -36,24 +36,28 @@ def kl_regularised(s, r, ps, pr, c):
     would return a complex number there).
     """
     n = s.shape[0]
+    s_offset, s_scale, s_constant = ps[0], ps[1], ps[2]
+    r_offset, r_scale, r_constant = pr[0], pr[1], pr[2]
     q = np.empty(CHUNK, dtype=np.float64)
     argument = np.empty(CHUNK, dtype=np.float64)
     logs = np.empty(CHUNK, dtype=np.float64)
     total = 0.0
     negative = 0
     for begin in range(0, n, CHUNK):
-        size = min(CHUNK, n - begin)
+        end = min(begin + CHUNK, n)
+        s_chunk = s[begin:end]
+        r_chunk = r[begin:end]
+        size = end - begin
         for k in range(size):
-            qk = (r[begin + k] - pr[0]) * pr[1] + pr[2]
-            pk = (s[begin + k] - ps[0]) * ps[1] + ps[2]
+            qk = (r_chunk[k] - r_offset) * r_scale + r_constant
+            pk = (s_chunk[k] - s_offset) * s_scale + s_constant
             a = c + qk / (pk + c)
             # A Q == 0 term is 0 whatever P is; give its logarithm a harmless argument.
             a = a if qk != 0.0 else 1.0
             negative += a < 0.0
             q[k] = qk
             argument[k] = a
-            logs[k] = a
-        safe_log_in_place(logs, size, argument)
+        logs_of(argument[:size], logs[:size])
         for k in range(size):
             total += q[k] * logs[k]
     if negative:
@@ -65,20 +69,24 @@ def kl_regularised(s, r, ps, pr, c):
 def kl_plain(s, r, ps, pr):
     """``sum(Q * (ln Q - ln P))`` over pixels with ``Q > 0`` (pysaliency's image-based KL)."""
     n = s.shape[0]
+    s_offset, s_scale, s_constant = ps[0], ps[1], ps[2]
+    r_offset, r_scale, r_constant = pr[0], pr[1], pr[2]
     q = np.empty(CHUNK, dtype=np.float64)
     ratio = np.empty(CHUNK, dtype=np.float64)
     logs = np.empty(CHUNK, dtype=np.float64)
     total = 0.0
     for begin in range(0, n, CHUNK):
-        size = min(CHUNK, n - begin)
+        end = min(begin + CHUNK, n)
+        s_chunk = s[begin:end]
+        r_chunk = r[begin:end]
+        size = end - begin
         for k in range(size):
-            qk = (r[begin + k] - pr[0]) * pr[1] + pr[2]
-            pk = (s[begin + k] - ps[0]) * ps[1] + ps[2]
+            qk = (r_chunk[k] - r_offset) * r_scale + r_constant
+            pk = (s_chunk[k] - s_offset) * s_scale + s_constant
             # Where Q == 0 the term is 0; use 1/1 so no log(0) is formed.
             q[k] = qk
             ratio[k] = qk / pk if qk != 0.0 else 1.0
-            logs[k] = ratio[k]
-        safe_log_in_place(logs, size, ratio)
+        logs_of(ratio[:size], logs[:size])
         for k in range(size):
             total += q[k] * logs[k]
     return total
@@ -87,9 +95,11 @@ def kl_plain(s, r, ps, pr):
 @kernel
 def intersection(s, r, ps, pr):
     """``sum(min(P, Q))``: the similarity (histogram intersection) of two densities."""
+    s_offset, s_scale, s_constant = ps[0], ps[1], ps[2]
+    r_offset, r_scale, r_constant = pr[0], pr[1], pr[2]
     total = 0.0
     for p in range(s.shape[0]):
-        pk = (s[p] - ps[0]) * ps[1] + ps[2]
-        qk = (r[p] - pr[0]) * pr[1] + pr[2]
+        pk = (s[p] - s_offset) * s_scale + s_constant
+        qk = (r[p] - r_offset) * r_scale + r_constant
         total += pk if pk < qk else qk
     return total

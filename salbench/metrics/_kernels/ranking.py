@@ -23,12 +23,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..._numba import kernel
+from ..._numba import float_bits, kernel
 
 BUCKETS_PER_THRESHOLD = 64
 MIN_BUCKETS = 1024
 MAX_BUCKETS = 1 << 16
 CHUNK = 1024
+
+
+#: Adding ``2**52`` to a float in ``[0, 2**51)`` leaves it rounded to an integer in the low bits.
+_ROUNDER = 4503599627370496.0
+_ROUNDER_BITS = 0x4330000000000000
+#: Independent copies of the histogram, filled by consecutive values in turn: on a smooth map
+#: neighbouring pixels fall in one slot, and incrementing one counter back to back waits for the
+#: previous increment each time (store-to-load latency); four copies break that chain.
+COPIES = 4
 
 
 @kernel(exact=True)
@@ -39,7 +48,9 @@ def _bucket(u, lo, scale, top):
         t = 0.0
     if t > top:
         t = top
-    return int(t)
+    # round(t) through the bits of t + 2**52: monotone in u like int(t), and unlike a
+    # float-to-int conversion (which AVX2 lacks) it vectorises
+    return float_bits(t + _ROUNDER) - _ROUNDER_BITS
 
 
 @kernel(exact=True)
@@ -86,31 +97,46 @@ def resolve(u, w, start):
 
 
 @kernel(exact=True)
-def _count_chunk(values, begin, end, w, lo, scale, top, slot, first, counts, buckets):
-    # Bucket indices for a chunk (vectorisable), then table look-ups; returns #non-finite values.
+def _count_chunk(values, w, lo, scale, top, slot, first, copies, stride, buckets):
+    # Bucket indices for a chunk (vectorised), then table look-ups into the histogram copies;
+    # returns the number of non-finite values.
     bad = 0
-    for p in range(begin, end):
+    n = values.shape[0]
+    for p in range(n):
         u = values[p]
         bad += u - u != 0.0
-        buckets[p - begin] = _bucket(u, lo, scale, top)
-    for k in range(end - begin):
+        buckets[p] = np.uint64(_bucket(u, lo, scale, top))
+    for k in range(n):
         b = buckets[k]
         s = slot[b]
-        if s >= 0:
-            counts[s] += 1
-        else:
-            counts[resolve(values[begin + k], w, first[b])] += 1
+        if s < 0:
+            s = resolve(values[k], w, first[b])
+        # an unsigned index: Numba then emits no negative-index wrap-around for it
+        copies[np.uint64((k & (COPIES - 1)) * stride + s)] += 1
     return bad
+
+
+@kernel(exact=True)
+def _fold_copies(copies, counts):
+    stride = counts.shape[0]
+    for c in range(COPIES):
+        for s in range(stride):
+            counts[s] += copies[c * stride + s]
 
 
 @kernel(exact=True)
 def histogram_all(values, w, lo, scale, top, slot, first, counts):
     """Add every element of the flat array ``values`` to ``counts``; return #non-finite values."""
-    buckets = np.empty(CHUNK, dtype=np.int64)
+    buckets = np.empty(CHUNK, dtype=np.uint64)
+    stride = counts.shape[0]
+    copies = np.zeros(COPIES * stride, dtype=np.int64)
     bad = 0
-    for begin in range(0, values.shape[0], CHUNK):
-        end = min(begin + CHUNK, values.shape[0])
-        bad += _count_chunk(values, begin, end, w, lo, scale, top, slot, first, counts, buckets)
+    n = values.shape[0]
+    for begin in range(0, n, CHUNK):
+        end = min(begin + CHUNK, n)
+        bad += _count_chunk(values[begin:end], w, lo, scale, top, slot, first, copies, stride,
+                            buckets)
+    _fold_copies(copies, counts)
     return bad
 
 
@@ -121,13 +147,19 @@ def histogram_all_minmax(values, minimum, spread, w, lo, scale, top, slot, first
     The normalised value is computed per pixel by the same expression as the thresholds, so equal
     pixels stay equal and MIT's ``>=`` comparisons are reproduced exactly.
     """
-    buckets = np.empty(CHUNK, dtype=np.int64)
+    buckets = np.empty(CHUNK, dtype=np.uint64)
     normalised = np.empty(CHUNK, dtype=np.float64)
-    for begin in range(0, values.shape[0], CHUNK):
-        end = min(begin + CHUNK, values.shape[0])
-        for p in range(begin, end):
-            normalised[p - begin] = (values[p] - minimum) / spread
-        _count_chunk(normalised, 0, end - begin, w, lo, scale, top, slot, first, counts, buckets)
+    stride = counts.shape[0]
+    copies = np.zeros(COPIES * stride, dtype=np.int64)
+    n = values.shape[0]
+    for begin in range(0, n, CHUNK):
+        end = min(begin + CHUNK, n)
+        chunk = values[begin:end]
+        size = end - begin
+        for p in range(size):
+            normalised[p] = (chunk[p] - minimum) / spread
+        _count_chunk(normalised[:size], w, lo, scale, top, slot, first, copies, stride, buckets)
+    _fold_copies(copies, counts)
 
 
 @kernel(exact=True)
