@@ -110,7 +110,7 @@ def _flat_pixels():
     """The coordinate kernel, imported on first use (``import salbench`` stays free of Numba)."""
     global _FLAT_PIXELS
     if _FLAT_PIXELS is None:
-        from .metrics._kernels.pixels import flat_pixels
+        from ._coordinates import flat_pixels
 
         _FLAT_PIXELS = flat_pixels
     return _FLAT_PIXELS

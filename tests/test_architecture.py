@@ -20,11 +20,12 @@ PACKAGE = REPO / "salbench"
 SHARED = Path(os.environ.get("SALBENCH_SHARED", REPO.parent / "shared"))
 
 #: unit -> layer (docs/architecture.md draws the same picture); layer 0 is ordered inside too:
-#: exceptions, then the private helpers, then stats
+#: exceptions, then Numba and process facts, the coordinate kernel, the private helpers, stats
 LAYERS = {
     "exceptions": 0.0,
-    "_validation": 0.1, "_numba": 0.1, "_cpus": 0.1, "_blas": 0.1, "_io": 0.1, "_lazy": 0.1,
-    "_deprecation": 0.1, "_fingerprint": 0.1,
+    "_numba": 0.05, "_cpus": 0.05, "_blas": 0.05, "_lazy": 0.05, "_deprecation": 0.05,
+    "_coordinates": 0.07,
+    "_validation": 0.1, "_io": 0.1, "_fingerprint": 0.1,
     "stats": 0.2,
     "metrics": 1, "datasets": 1,
     "models": 2, "losses": 2, "torch": 2,

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 import naive_kernels as naive
 from salbench.metrics._kernels import ranking
 from salbench.metrics._kernels.distinct import distinct_pixels, distinct_sorted, distinct_with_inverse
-from salbench.metrics._kernels.pixels import flat_pixels
+from salbench._coordinates import flat_pixels
 from salbench.metrics._kernels.vector_exp import CHUNK, OVERFLOW, X_MAX, X_MIN, exp_into, sum_exp
 from salbench.metrics._kernels.vector_log import logs_of
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..._numba import kernel
+from ._numba import kernel
 
 
 @kernel(exact=True)
