@@ -13,7 +13,35 @@ from ._kernels.moments import gather_sum, sum_exp, sum_min_max
 
 #: A log-density must satisfy ``|sum(exp(log_density)) - 1| <= LOG_DENSITY_TOLERANCE``.
 LOG_DENSITY_TOLERANCE = 1e-6
+#: The same for a float32 log-density: a float32 log-softmax cannot be normalised more tightly
+#: (its logsumexp is rounded to float32, ~1e-6 absolute at |log p| ~ 10; this allows |log p| up to
+#: ~1000).
+LOG_DENSITY_TOLERANCE_FLOAT32 = 1e-4
+
+
+def log_density_tolerance(dtype) -> float:
+    """The normalisation tolerance for a log-density of ``dtype`` (float32 or float64)."""
+    return LOG_DENSITY_TOLERANCE_FLOAT32 if str(dtype).endswith("float32") else \
+        LOG_DENSITY_TOLERANCE
 LN2 = math.log(2.0)
+#: Why information gain is NaN (shared with :mod:`salbench.torch`).
+IG_BOTH_ZERO = ("information gain is undefined: both the model and the baseline give "
+                "probability 0 to a fixation")
+
+
+def not_normalised_message(name, mass, *, context=None, tolerance=LOG_DENSITY_TOLERANCE) -> str:
+    """The message for a log-density whose mass is not 1 (shared with :mod:`salbench.torch`)."""
+    where = f" ({context})" if context else ""
+    return (f"{name}{where} is not a normalised log-density: sum(exp({name})) = {mass!r}, "
+            f"more than {tolerance:g} away from 1. Normalise it first, e.g. "
+            f"{name} - scipy.special.logsumexp({name})")
+
+
+def invalid_log_density_message(name, count, first, row, col, *, context=None) -> str:
+    """The message for NaN / +inf in a log-density (-inf is a valid zero)."""
+    where = f" ({context})" if context else ""
+    return (f"{name}{where} contains {count} NaN or +inf value(s); the first is {first!r} at "
+            f"row {row}, column {col}")
 
 
 def _locate_invalid(a, name, *, context=None):
@@ -21,27 +49,22 @@ def _locate_invalid(a, name, *, context=None):
     bad = np.argwhere(np.isnan(a) | (a == np.inf))
     if len(bad):
         row, col = (int(v) for v in bad[0])
-        where = f" ({context})" if context else ""
-        raise InputError(
-            f"{name}{where} contains {len(bad)} NaN or +inf value(s); the first is "
-            f"{float(a[row, col])!r} at row {row}, column {col}"
-        )
+        raise InputError(invalid_log_density_message(name, len(bad), float(a[row, col]), row, col,
+                                                     context=context))
 
 
-def _log_density_argument(log_density, name, check_normalization, *, context=None):
+def _log_density_argument(log_density, name, check_normalization, *, context=None,
+                          keep_float32=False):
     """Validate a log-density; with ``check_normalization`` also its mass (one pass with exp)."""
-    a = as_map(log_density, name, context=context)
+    a = as_map(log_density, name, context=context, keep_float32=keep_float32)
     if check_normalization:
         mass = sum_exp(a.reshape(-1))
         if not np.isfinite(mass):
             _locate_invalid(a, name, context=context)
-        if not abs(mass - 1.0) <= LOG_DENSITY_TOLERANCE:
-            where = f" ({context})" if context else ""
-            raise InputError(
-                f"{name}{where} is not a normalised log-density: sum(exp({name})) = {mass!r}, "
-                f"more than {LOG_DENSITY_TOLERANCE:g} away from 1. Normalise it first, e.g. "
-                f"{name} - scipy.special.logsumexp({name})"
-            )
+        tolerance = log_density_tolerance(a.dtype)
+        if not abs(mass - 1.0) <= tolerance:
+            raise InputError(not_normalised_message(name, mass, context=context,
+                                                    tolerance=tolerance))
     return a
 
 
@@ -130,8 +153,7 @@ def _information_gain(L, B, flat, *, context=None):
     model = _sum_at(L, "log_density", flat, context=context)
     baseline = _sum_at(B, "baseline_log_density", flat, context=context)
     if model == -np.inf and baseline == -np.inf:
-        return np.nan, ("information gain is undefined: both the model and the baseline give "
-                        "probability 0 to a fixation")
+        return np.nan, IG_BOTH_ZERO
     return float((model - baseline) / flat.shape[0] / LN2), None
 
 

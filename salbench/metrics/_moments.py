@@ -11,6 +11,11 @@ from ._conventions import convention_argument
 from ._kernels.moments import gather_sum, joint_moments, map_moments
 
 
+#: Why NSS / CC are NaN (shared with :mod:`salbench.torch`).
+NSS_MIT_CONSTANT = "NSS (MIT convention) is undefined for a constant saliency map"
+CC_CONSTANT_REFERENCE = "CC is undefined for a constant reference map"
+CC_MIT_CONSTANT = "CC (MIT convention) is undefined for a constant saliency map"
+
 _TINY = 1e-150  # squares of deviations below this may underflow
 _HUGE = 1e150  # squares above this may overflow
 
@@ -104,7 +109,7 @@ def _nss(s, flat, convention, *, context=None):
     """Core of :func:`nss`: ``(value, reason)``."""
     total, count = _nss_stats(s, flat, convention, context=context)
     if math.isnan(total):
-        return np.nan, "NSS (MIT convention) is undefined for a constant saliency map"
+        return np.nan, NSS_MIT_CONSTANT
     return float(total / count), None
 
 
@@ -130,10 +135,10 @@ def _cc(s, r, convention, *, context=None):
     constant_s = lo_s == hi_s
     constant_r = lo_r == hi_r
     if constant_r:
-        return np.nan, "CC is undefined for a constant reference map"
+        return np.nan, CC_CONSTANT_REFERENCE
     if constant_s:
         if convention == "mit":
-            return np.nan, "CC (MIT convention) is undefined for a constant saliency map"
+            return np.nan, CC_MIT_CONSTANT
         return 0.0, None  # pysaliency's guard: a constant prediction correlates 0
     # sqrt(m2_s) * sqrt(m2_r), not sqrt(m2_s * m2_r): the product of two small (or large) sums
     # of squares can underflow (overflow) although each is representable. Rounding can push |r|

@@ -62,6 +62,10 @@ class MetricInfo:
     options : tuple of str
         The :class:`~salbench.metrics.ScoringOptions` fields the cores read (validated only when
         a metric that reads them is asked for).
+    float32 : bool
+        Whether the cores read float32 maps as they are (accumulating in float64) with results
+        identical to those on the same maps in float64; ``score_maps`` and ``StreamingScores``
+        then make no float64 copy of a float32 map that only such metrics read.
     """
 
     name: str
@@ -78,6 +82,7 @@ class MetricInfo:
     fixation_scores: Callable | None = field(default=None, compare=False, repr=False)
     mean_of_fixations: bool | tuple = False
     options: tuple = ()
+    float32: bool = False
 
     def __post_init__(self):
         unknown = [n for n in self.needs if n not in NEEDS]
