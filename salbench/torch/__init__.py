@@ -216,6 +216,8 @@ def _warn(reasons, batch_size):
 
 
 def _one(name, maps, x, y, lengths, **options):
+    if "convention" in options:  # this metric's own conventions ("pysaliency" for kld)
+        options["convention"] = {name: options["convention"]}
     return score_batch(maps, x, y, lengths, metrics=[name], **options)[name]
 
 
@@ -283,8 +285,8 @@ def nss(maps, x, y, lengths, *, convention="tuebingen", validate=True):
 
 def _two_maps(name, maps, reference_maps, convention, validate):
     maps, x, lengths = _no_fixations(maps)
-    return score_batch(maps, x, x, lengths, metrics=[name], reference_maps=reference_maps,
-                       convention=convention, validate=validate)[name]
+    return _one(name, maps, x, x, lengths, reference_maps=reference_maps,
+                convention=convention, validate=validate)
 
 
 def cc(maps, reference_maps, *, convention="tuebingen", validate=True):
