@@ -315,7 +315,7 @@ def test_pad_fixations_rejects_bad_indices():
        levels=st.integers(1, 8), unfixated=st.booleans(),
        dtype=st.sampled_from([np.float32, np.float64]))
 def test_batched_rank_kernel_equals_the_naive_counts(seed, b, n, levels, unfixated, dtype):
-    import naive
+    import naive  # the negatives of each AUC variant, read off the definitions
 
     from salbench.metrics._kernels.batch import rank_scores
 
@@ -338,6 +338,6 @@ def test_batched_rank_kernel_equals_the_naive_counts(seed, b, n, levels, unfixat
         x, y = flat[i, :m] + 0.5, np.full(m, 0.5)
         negatives = naive.negatives_unfixated(s, x, y) if unfixated else naive.negatives_all(s)
         assert n_negatives[i] == len(negatives) and non_finite[i] == 0
-        if len(negatives):
-            expected = naive.rank_auc_per_fixation(s, x, y, negatives) * len(negatives)
-            np.testing.assert_array_equal(scores[i, :m], expected)
+        v = s[0, flat[i, :m]].astype(np.float64)[:, None]
+        u = np.asarray(negatives, dtype=np.float64)[None, :]
+        np.testing.assert_array_equal(scores[i, :m], (u < v).sum(1) + 0.5 * (u == v).sum(1))
