@@ -138,39 +138,30 @@ def score_batch(maps, x, y, lengths, *, metrics, log_density=False, reference_ma
     for name in names_:
         _cores.core_of(name)
     conventions = resolve_conventions(names_, convention)
-    keyword_choice(_backend, "_backend", ("auto", "torch"))
+    keyword_choice(_backend, "_backend", ("auto", "torch"))  # "torch": tensor passes on CPU too
     maps = _inputs.as_maps(maps, "maps")
     batch_size, height, width = maps.shape
+    passes = _cores.passes_for(maps, _backend)
     flags = _inputs.Flags()
-    saliency = log_maps = baseline = reference = None
+
+    def flat(t):
+        return None if t is None else t.reshape(batch_size, height * width)
 
     likelihood = _needing(names_, "log_density")
     if likelihood and not log_density:
         raise InputError(f"metric(s) {', '.join(likelihood)} need log-densities: pass them as "
                          "maps with log_density=True")
-    if log_density:
-        log_maps = maps
-        _inputs.check_log_density(log_maps, "log_density", check_normalization, flags)
-    wanting = _needing(names_, "saliency_map")
-    if wanting:
-        saliency = log_maps.exp() if log_density else maps
-        if not log_density:
-            sums = saliency.flatten(1).sum(1, dtype=F64)
-            _inputs.check_finite(maps, sums, "saliency_map", flags)
+    reference = baseline = None
     wanting = _needing(names_, "reference_map")
     if wanting:
         if reference_maps is None:
             raise InputError(f"metric(s) {', '.join(wanting)} need reference_maps=")
         reference = _inputs.as_maps(reference_maps, "reference_map", like=maps)
-        sums = reference.flatten(1).sum(1, dtype=F64)
-        _inputs.check_finite(reference, sums, "reference_map", flags)
     wanting = _needing(names_, "baseline_log_density")
     if wanting:
         if baseline_log_density is None:
             raise InputError(f"metric(s) {', '.join(wanting)} need baseline_log_density=")
         baseline = _inputs.as_maps(baseline_log_density, "baseline_log_density", like=maps)
-        _inputs.check_log_density(baseline[:1] if baseline.stride(0) == 0 else baseline,
-                                  "baseline_log_density", check_normalization, flags)
     fixations = _inputs.fixations(x, y, lengths, (height, width), batch_size, maps.device,
                                   validate=validate, flags=flags)
     explicit = None
@@ -184,16 +175,37 @@ def score_batch(maps, x, y, lengths, *, metrics, log_density=False, reference_ma
                                   validate=validate, names=("nx", "ny"),
                                   length_name="negatives lengths", flags=flags)
         explicit = (found.flat, found.valid)
-    if validate:
-        flags.check()
-
-    def flat(t):
-        return None if t is None else t.reshape(batch_size, height * width)
-
-    batch = _cores.Batch(saliency=flat(saliency), log_density=flat(log_maps),
+    saliency = None
+    if _needing(names_, "saliency_map"):
+        saliency = maps.exp() if log_density else maps
+    batch = _cores.Batch(saliency=flat(saliency), log_density=flat(maps) if log_density else None,
                          baseline_log_density=flat(baseline), reference=flat(reference),
                          flat=fixations.flat, valid=fixations.valid, lengths=fixations.lengths,
-                         negatives=explicit, backend=_backend)
+                         negatives=explicit, passes=passes)
+    if validate:
+        # NaN and inf reach the per-image sums the metrics need anyway
+        if saliency is not None and not log_density:
+            _inputs.check_finite(maps, _cores.stats(batch, "saliency")[0], "saliency_map", flags)
+        if reference is not None:
+            _inputs.check_finite(reference, _cores.stats(batch, "reference")[0],
+                                 "reference_map", flags)
+        for key, name, tensor in (("log_density", "log_density", maps if log_density else None),
+                                  ("baseline_log_density", "baseline_log_density", baseline)):
+            if tensor is None:
+                continue
+            if check_normalization:
+                if key == "log_density" and saliency is not None:
+                    mass = _cores.stats(batch, "saliency")[0]  # the sum of exp(log_density)
+                elif tensor.stride(0) == 0:  # one baseline for every image: check it once
+                    mass = passes.sum_exp(flat(tensor)[:1]).expand(batch_size)
+                else:
+                    mass = passes.sum_exp(flat(tensor))
+            else:  # as salbench.metrics: only the values read at the fixations
+                mass = _cores.masked_sum(_cores.gather(getattr(batch, key), batch.flat),
+                                         batch.valid)
+                mass = torch.where(mass == -torch.inf, 0.0, mass)
+            _inputs.check_log_density(tensor, name, mass, check_normalization, flags)
+        flags.check()
     out, reasons = {}, []
     for name in names_:
         values, why = _cores.run(name, batch, conventions.get(name))

@@ -53,7 +53,7 @@ class Batch:
     valid: torch.Tensor                    # (B, K) bool
     lengths: torch.Tensor                  # (B,) int64
     negatives: tuple | None = None         # explicit (flat (B, M), valid (B, M)) or None
-    backend: str = "auto"                  # "auto" (Numba rank counts on CPU) or "torch"
+    passes: type = None                    # TorchPasses or NumbaPasses
     cache: dict = field(default_factory=dict)
 
     @property
@@ -62,6 +62,153 @@ class Batch:
             if t is not None:
                 return t.shape[1]
         raise AssertionError("a batch has at least one map")
+
+
+# ------------------------------------------------------------------------------------ passes
+class TorchPasses:
+    """The per-pixel passes as tensor operations (any device; differentiable): per-pixel work
+    in the maps' dtype, sums accumulated in float64. Every method returns ``(B,)`` tensors."""
+
+    name = "torch"
+
+    @staticmethod
+    def sum_min_max(a):
+        return a.sum(1, dtype=F64), a.amin(1).to(F64), a.amax(1).to(F64)
+
+    @staticmethod
+    def squared_deviations(a, scale, mean):
+        d = a * scale.to(a.dtype)[:, None] - mean.to(a.dtype)[:, None]
+        return d.square().sum(1, dtype=F64)
+
+    @staticmethod
+    def joint_deviations(a, c, scale_a, scale_c, mean_a, mean_c):
+        da = a * scale_a.to(a.dtype)[:, None] - mean_a.to(a.dtype)[:, None]
+        dc = c * scale_c.to(c.dtype)[:, None] - mean_c.to(c.dtype)[:, None]
+        return (da.square().sum(1, dtype=F64), dc.square().sum(1, dtype=F64),
+                (da * dc).sum(1, dtype=F64))
+
+    @staticmethod
+    def normalised_sums(a, shift, spread, add):
+        col = (lambda v: v.to(a.dtype)[:, None])
+        return ((a - col(shift)) / col(spread) + col(add)).sum(1, dtype=F64)
+
+    @staticmethod
+    def _density(a, form):
+        return (a - form[:, 0:1].to(a.dtype)) * form[:, 1:2].to(a.dtype) + form[:, 2:3].to(a.dtype)
+
+    @classmethod
+    def kl_regularised(cls, s, r, ps, pr, c):
+        p, q = cls._density(s, ps), cls._density(r, pr)
+        argument = c + q / (p + c)
+        argument = torch.where(q != 0, argument, 1.0)  # a Q == 0 term is 0
+        negative = (argument < 0).any(1)
+        total = (q * torch.log(argument.clamp_min(0))).sum(1, dtype=F64)
+        return torch.where(negative, torch.nan, total)
+
+    @classmethod
+    def kl_plain(cls, s, r, ps, pr):
+        p, q = cls._density(s, ps), cls._density(r, pr)
+        ratio = torch.where(q != 0, q / p, 1.0)
+        return (q * torch.log(ratio)).sum(1, dtype=F64)
+
+    @classmethod
+    def intersection(cls, s, r, ps, pr):
+        return torch.minimum(cls._density(s, ps), cls._density(r, pr)).sum(1, dtype=F64)
+
+    @staticmethod
+    def sum_exp(a):
+        return a.exp().sum(1, dtype=F64)
+
+
+def _numpy(t):
+    return t.detach().contiguous().numpy()
+
+
+class NumbaPasses:
+    """The same passes on CPU tensors: batched Numba kernels over zero-copy views of the maps
+    (:mod:`salbench.metrics._kernels.batch`, built on the kernels of ``salbench.metrics``). Eager
+    tensor code on the CPU writes every intermediate map to memory (a 10 MB page-faulting
+    allocation per operation for a 32 x 240 x 320 batch); these read each map once per pass."""
+
+    name = "numba"
+
+    @staticmethod
+    def _out(a, n=1):
+        outs = [torch.empty(a.shape[0], dtype=F64) for _ in range(n)]
+        return outs, [o.numpy() for o in outs]
+
+    @classmethod
+    def sum_min_max(cls, a):
+        from ..metrics._kernels import batch
+
+        outs, views = cls._out(a, 3)
+        batch.sum_min_max(_numpy(a), *views)
+        return tuple(outs)
+
+    @classmethod
+    def squared_deviations(cls, a, scale, mean):
+        from ..metrics._kernels import batch
+
+        (out,), (view,) = cls._out(a)
+        batch.squared_deviations(_numpy(a), _numpy(scale.to(F64)), _numpy(mean), view)
+        return out
+
+    @classmethod
+    def joint_deviations(cls, a, c, scale_a, scale_c, mean_a, mean_c):
+        from ..metrics._kernels import batch
+
+        outs, views = cls._out(a, 3)
+        batch.joint_deviations(_numpy(a), _numpy(c), _numpy(scale_a.to(F64)),
+                               _numpy(scale_c.to(F64)), _numpy(mean_a), _numpy(mean_c), *views)
+        return tuple(outs)
+
+    @classmethod
+    def normalised_sums(cls, a, shift, spread, add):
+        from ..metrics._kernels import batch
+
+        (out,), (view,) = cls._out(a)
+        batch.normalised_sums(_numpy(a), *(_numpy(v.to(F64)) for v in (shift, spread, add)),
+                              view)
+        return out
+
+    @classmethod
+    def kl_regularised(cls, s, r, ps, pr, c):
+        from ..metrics._kernels import batch
+
+        (out,), (view,) = cls._out(s)
+        batch.kl_regularised(_numpy(s), _numpy(r), _numpy(ps), _numpy(pr), c, view)
+        return out
+
+    @classmethod
+    def kl_plain(cls, s, r, ps, pr):
+        from ..metrics._kernels import batch
+
+        (out,), (view,) = cls._out(s)
+        batch.kl_plain(_numpy(s), _numpy(r), _numpy(ps), _numpy(pr), view)
+        return out
+
+    @classmethod
+    def intersection(cls, s, r, ps, pr):
+        from ..metrics._kernels import batch
+
+        (out,), (view,) = cls._out(s)
+        batch.intersection(_numpy(s), _numpy(r), _numpy(ps), _numpy(pr), view)
+        return out
+
+    @classmethod
+    def sum_exp(cls, a):
+        from ..metrics._kernels import batch
+
+        (out,), (view,) = cls._out(a)
+        batch.sum_exp(_numpy(a), view)
+        return out
+
+
+def passes_for(tensor, backend="auto"):
+    """Numba passes for CPU tensors that need no gradient, tensor passes otherwise."""
+    if backend == "auto" and tensor.device.type == "cpu" and not tensor.requires_grad:
+        return NumbaPasses
+    return TorchPasses
 
 
 # ------------------------------------------------------------------------------------ helpers
@@ -76,24 +223,39 @@ def masked_sum(values, valid):
 
 
 def power_of_two_scale(lo, hi, dtype):
-    """``2**-e`` per image with the largest magnitude ``2**(e-1)..2**e``: exact rescaling that
-    keeps squares of deviations inside the dtype's range (NSS and CC are scale invariant)."""
+    """``2**-e`` per image, ``2**(e-1) <= max |value| < 2**e``: an exact rescaling that keeps
+    squares of deviations inside the dtype's range (NSS and CC are scale invariant, and
+    ``salbench.metrics`` rescales the same way when it must)."""
     magnitude = torch.maximum(lo.detach().abs(), hi.detach().abs()).to(F64)
     _, exponent = torch.frexp(magnitude)
     limit = 127 if dtype == torch.float32 else 1023  # largest exponent of a normal number
     exponent = exponent.clamp(-limit, limit)
-    return torch.ldexp(torch.ones_like(magnitude), -exponent).to(dtype)
+    return torch.ldexp(torch.ones_like(magnitude), -exponent)
 
 
-def moments(a):
-    """Per image ``(scaled map, mean, m2, constant)`` of ``a`` (B, N) after power-of-two
-    rescaling: the mean in float64 and ``m2 = sum((a - mean)**2)``, two passes as in
-    ``salbench.metrics``."""
-    lo, hi = a.amin(1), a.amax(1)
-    scaled = a * power_of_two_scale(lo, hi, a.dtype)[:, None]
-    mean = scaled.sum(1, dtype=F64) / a.shape[1]
-    centred = scaled - mean.to(a.dtype)[:, None]
-    return scaled, mean, centred, lo == hi
+def stats(batch, key):
+    """``(sum, min, max)`` of ``batch.<key>`` per image (float64), computed once per call."""
+    if key not in batch.cache:
+        batch.cache[key] = batch.passes.sum_min_max(getattr(batch, key))
+    return batch.cache[key]
+
+
+@dataclass
+class Standardisation:
+    """A map's moments in units rescaled by ``scale`` (a power of two per image)."""
+
+    scale: torch.Tensor     # (B,) float64
+    mean: torch.Tensor      # (B,) mean of a * scale
+    m2: torch.Tensor        # (B,) sum((a * scale - mean)**2)
+    constant: torch.Tensor  # (B,) bool
+
+
+def standardisation(a, passes, sums=None) -> Standardisation:
+    """Moments of each map of ``a`` (B, N), two passes as in ``salbench.metrics``."""
+    total, lo, hi = passes.sum_min_max(a) if sums is None else sums
+    scale = power_of_two_scale(lo, hi, a.dtype)
+    mean = total * scale / a.shape[1]
+    return Standardisation(scale, mean, passes.squared_deviations(a, scale, mean), lo == hi)
 
 
 def distinct(flat, valid):
@@ -120,17 +282,16 @@ def _counts_against(values, valid, negative_values, negative_valid):
 def _rank_scores_all(batch, s, values, unfixated):
     """Per fixation ``#{u < v} + 0.5 #{u == v}`` over the map's pixels, and ``#negatives``."""
     valid = batch.valid
-    if s.device.type == "cpu" and batch.backend == "auto":
+    if batch.passes is NumbaPasses:
         from ..metrics._kernels.batch import rank_scores
 
-        k = values.shape[1]
         scores = torch.zeros(values.shape, dtype=F64)
         n_negatives = torch.zeros(values.shape[0], dtype=torch.int64)
         non_finite = torch.zeros(values.shape[0], dtype=torch.int64)
-        if k:
-            rank_scores(s.contiguous().numpy(), values.to(F64).contiguous().numpy(),
-                        batch.flat.contiguous().numpy(), batch.lengths.numpy(), unfixated,
-                        scores.numpy(), n_negatives.numpy(), non_finite.numpy())
+        if values.shape[1]:
+            rank_scores(_numpy(s), _numpy(values.to(F64)), _numpy(batch.flat),
+                        _numpy(batch.lengths), unfixated, scores.numpy(), n_negatives.numpy(),
+                        non_finite.numpy())
         return scores, n_negatives
     ordered = s.sort(1).values
     v = values.contiguous()
@@ -184,47 +345,45 @@ def _sauc_core(batch, convention):
     return _auc_value(batch, scores, n_negatives, NO_SHUFFLED_NEGATIVES)
 
 
-def auc_against(batch, negatives):
-    """The AUC with ``negatives`` "all", "unfixated" or explicit ones (``batch.negatives``)."""
-    if negatives == "explicit":
-        return _sauc_core(batch, None)
-    return _auc_core(negatives)(batch, None)
-
-
 # ------------------------------------------------------------------------------------ NSS, CC
 def _nss_core(batch, convention):
-    scaled, mean, centred, constant = moments(batch.saliency)
-    n = scaled.shape[1]
-    m2 = centred.square().sum(1, dtype=F64)
+    s = batch.saliency
+    n = s.shape[1]
+    m = standardisation(s, batch.passes, stats(batch, "saliency"))
     if convention == "mit":
         pixels, counted = distinct(batch.flat, batch.valid)
         count = counted.sum(1)
-        total = masked_sum(gather(scaled, pixels), counted) - count * mean
-        undefined = constant | (n < 2)
-        std = torch.sqrt(m2 / max(n - 1, 1))
+        total = masked_sum(gather(s, pixels), counted) * m.scale - count * m.mean
+        undefined = m.constant | (n < 2)
+        std = torch.sqrt(m.m2 / max(n - 1, 1))
         value = torch.where(undefined, torch.nan, total / torch.where(undefined, 1.0, std) / count)
         return value, [(NSS_MIT_CONSTANT, undefined & (count > 0))]
     count = batch.lengths
+    total = masked_sum(gather(s, batch.flat), batch.valid) * m.scale - count * m.mean
+    std = torch.where(m.constant, 1.0, torch.sqrt(m.m2 / n))
     # pysaliency skips the division for a constant map, which leaves every value at exactly 0
-    total = masked_sum(gather(scaled, batch.flat), batch.valid) - count * mean
-    std = torch.where(constant, 1.0, torch.sqrt(m2 / n))
-    value = torch.where(constant, 0.0, total / std / count)
-    return value, []
+    return torch.where(m.constant, 0.0, total / std / count), []
 
 
-def correlation(s, r):
+def correlation(s, r, passes, sums_s=None, sums_r=None):
     """``(cross / (|s - mean| |r - mean|), constant_s, constant_r)`` per image, float64."""
-    _, _, cs, constant_s = moments(s)
-    _, _, cr, constant_r = moments(r)
-    cross = (cs * cr).sum(1, dtype=F64)
+    total_s, lo_s, hi_s = passes.sum_min_max(s) if sums_s is None else sums_s
+    total_r, lo_r, hi_r = passes.sum_min_max(r) if sums_r is None else sums_r
+    scale_s = power_of_two_scale(lo_s, hi_s, s.dtype)
+    scale_r = power_of_two_scale(lo_r, hi_r, r.dtype)
+    mean_s = total_s * scale_s / s.shape[1]
+    mean_r = total_r * scale_r / r.shape[1]
+    m2_s, m2_r, cross = passes.joint_deviations(s, r, scale_s, scale_r, mean_s, mean_r)
     # each root separately: the product of two sums of squares can underflow or overflow
-    scale = torch.sqrt(cs.square().sum(1, dtype=F64)) * torch.sqrt(cr.square().sum(1, dtype=F64))
+    scale = torch.sqrt(m2_s) * torch.sqrt(m2_r)
     safe = torch.where(scale > 0, scale, 1.0)
-    return cross / safe, constant_s, constant_r
+    return cross / safe, lo_s == hi_s, lo_r == hi_r
 
 
 def _cc_core(batch, convention):
-    value, constant_s, constant_r = correlation(batch.saliency, batch.reference)
+    value, constant_s, constant_r = correlation(batch.saliency, batch.reference, batch.passes,
+                                                stats(batch, "saliency"),
+                                                stats(batch, "reference"))
     value = value.clamp(-1.0, 1.0)  # rounding can push |r| a hair past 1
     reasons = [(CC_CONSTANT_REFERENCE, constant_r)]
     if convention == "mit":
@@ -237,77 +396,90 @@ def _cc_core(batch, convention):
 
 
 # ------------------------------------------------------------------------------------ densities
-def pysaliency_density(a, add=0.0):
-    """pysaliency's density of each map of ``a`` (B, N): shift a map with negative values to
-    minimum 0, add ``add``, divide by the sum; an all-zero result is the uniform map."""
-    minimum = a.amin(1, keepdim=True)
-    shifted = a - torch.where(minimum < 0, minimum, torch.zeros_like(minimum))
-    if add:
-        shifted = shifted + add
-    total = shifted.sum(1, keepdim=True, dtype=F64)
-    safe = torch.where(total != 0, total, 1.0)
-    uniform = torch.full_like(shifted, 1.0 / a.shape[1])
-    return torch.where(total != 0, shifted * (1.0 / safe).to(a.dtype), uniform)
+def _form(offset, scale, constant):
+    """The linear density ``(a - offset) * scale + constant`` per image, ``(B, 3)`` float64."""
+    return torch.stack([offset, scale, constant], 1).to(F64)
 
 
-def _mit_sum_density(a):
-    """``a / sum(a)`` if any entry is nonzero, else ``a`` unchanged (MIT ``KLdiv.m``)."""
-    total = a.sum(1, keepdim=True, dtype=F64)
-    nonzero = (a != 0).any(1, keepdim=True)
+def pysaliency_density(a, sums, passes, add=0.0, *, needs_pass=True):
+    """pysaliency's density of each map as a linear form (``_pysaliency_density``): shift a map
+    with negative values to minimum 0, add ``add``, divide by the sum; an all-zero result is the
+    uniform map."""
+    total, minimum, _ = sums
+    shift = torch.where(minimum < 0, minimum, 0.0)
+    if add or needs_pass:
+        shifted_total = passes.normalised_sums(a, shift, torch.ones_like(shift),
+                                               torch.full_like(shift, add))
+        total = torch.where((shift != 0) | (add != 0), shifted_total, total)
+    nonzero = total != 0
+    safe = torch.where(nonzero, total, 1.0)
+    zero = torch.zeros_like(total)
+    return _form(torch.where(nonzero, shift, zero), torch.where(nonzero, 1.0 / safe, zero),
+                 torch.where(nonzero, add / safe, torch.full_like(total, 1.0 / a.shape[1])))
+
+
+def _shift_needed(batch, *sums):
+    """Whether any map has negative values (so its density needs a shifted sum). On the CPU
+    this is read; elsewhere the pass runs regardless, so the call never synchronises."""
+    if batch.passes is not NumbaPasses:
+        return True
+    return bool(torch.stack([s[1] for s in sums]).lt(0).any())
+
+
+def _mit_sum_density(sums):
+    """``a / sum(a)`` if any entry is nonzero, else the map unchanged (MIT ``KLdiv.m``)."""
+    total, lo, hi = sums
+    nonzero = (lo != 0) | (hi != 0)
+    zero = torch.zeros_like(total)
     # as MIT (and salbench.metrics): a nonzero map summing to 0 divides by 0
-    return torch.where(nonzero, a * (1.0 / total).to(a.dtype), a)
+    return _form(zero, torch.where(nonzero, 1.0 / total, 1.0), zero)
 
 
-def _mit_minmax_density(a):
-    """``mm(a) / sum(mm(a))`` (MIT ``similarity.m``); an all-zero map stays zero; ``undefined``
-    marks a constant nonzero map."""
-    lo, hi = a.amin(1, keepdim=True), a.amax(1, keepdim=True)
+def _mit_minmax_density(a, sums, passes):
+    """``mm(a) / sum(mm(a))`` (MIT ``similarity.m``) and whether it is undefined (a constant
+    nonzero map); an all-zero map stays zero."""
+    _, lo, hi = sums
     spread = hi - lo
     zero = (lo == 0) & (hi == 0)
     undefined = (spread == 0) & ~zero
-    scaled = (a - lo) / torch.where(spread > 0, spread, 1.0)
-    total = scaled.sum(1, keepdim=True, dtype=F64)
-    density = scaled * (1.0 / torch.where(total > 0, total, 1.0)).to(a.dtype)
-    return torch.where(spread > 0, density, torch.zeros_like(a)), undefined.reshape(-1)
-
-
-def kl_regularised(p, q, c):
-    """``sum(Q ln(c + Q / (P + c)))`` per image (terms with ``Q == 0`` are 0) and whether an
-    argument was negative."""
-    argument = c + q / (p + c)
-    argument = torch.where(q != 0, argument, 1.0)
-    negative = (argument < 0).any(1)
-    return (q * torch.log(argument.clamp_min(0))).sum(1, dtype=F64), negative
+    varying = spread > 0
+    safe_spread = torch.where(varying, spread, 1.0)
+    total = passes.normalised_sums(a, lo, safe_spread, torch.zeros_like(lo))
+    scale = torch.where(varying, 1.0 / (safe_spread * total), 0.0)
+    return _form(torch.where(varying, lo, 0.0), scale, torch.zeros_like(lo)), undefined
 
 
 def _kld_core(batch, convention):
-    s, r = batch.saliency, batch.reference
+    s, r, passes = batch.saliency, batch.reference, batch.passes
+    sums_s, sums_r = stats(batch, "saliency"), stats(batch, "reference")
     if convention == "mit":
-        value, negative = kl_regularised(_mit_sum_density(s), _mit_sum_density(r), MATLAB_EPS)
-        return torch.where(negative, torch.nan, value), [(KLD_MIT_NEGATIVE, negative)]
+        value = passes.kl_regularised(s, r, _mit_sum_density(sums_s), _mit_sum_density(sums_r),
+                                      MATLAB_EPS)
+        negative = torch.isnan(value)
+        return value, [(KLD_MIT_NEGATIVE, negative)]
     if convention == "pysaliency":
-        p = pysaliency_density(s, PYSALIENCY_MINIMUM_VALUE)
-        q = pysaliency_density(r, PYSALIENCY_MINIMUM_VALUE)
-        ratio = torch.where(q != 0, q / p, 1.0)
-        return (q * torch.log(ratio)).sum(1, dtype=F64), []
-    value, _ = kl_regularised(pysaliency_density(s), pysaliency_density(r),
-                              PYSALIENCY_KLD_EPSILON)
-    return value, []
-
-
-def intersection(p, q):
-    return torch.minimum(p, q).sum(1, dtype=F64)
+        ps = pysaliency_density(s, sums_s, passes, PYSALIENCY_MINIMUM_VALUE)
+        pr = pysaliency_density(r, sums_r, passes, PYSALIENCY_MINIMUM_VALUE)
+        return passes.kl_plain(s, r, ps, pr), []
+    needs = _shift_needed(batch, sums_s, sums_r)
+    ps = pysaliency_density(s, sums_s, passes, needs_pass=needs)
+    pr = pysaliency_density(r, sums_r, passes, needs_pass=needs)
+    return passes.kl_regularised(s, r, ps, pr, PYSALIENCY_KLD_EPSILON), []
 
 
 def _sim_core(batch, convention):
-    s, r = batch.saliency, batch.reference
+    s, r, passes = batch.saliency, batch.reference, batch.passes
+    sums_s, sums_r = stats(batch, "saliency"), stats(batch, "reference")
     if convention == "mit":
-        p, undefined_p = _mit_minmax_density(s)
-        q, undefined_q = _mit_minmax_density(r)
+        ps, undefined_p = _mit_minmax_density(s, sums_s, passes)
+        pr, undefined_q = _mit_minmax_density(r, sums_r, passes)
         undefined = undefined_p | undefined_q
-        return torch.where(undefined, torch.nan, intersection(p, q)), [(SIM_MIT_CONSTANT,
-                                                                       undefined)]
-    return intersection(pysaliency_density(s), pysaliency_density(r)), []
+        return torch.where(undefined, torch.nan, passes.intersection(s, r, ps, pr)), [
+            (SIM_MIT_CONSTANT, undefined)]
+    needs = _shift_needed(batch, sums_s, sums_r)
+    ps = pysaliency_density(s, sums_s, passes, needs_pass=needs)
+    pr = pysaliency_density(r, sums_r, passes, needs_pass=needs)
+    return passes.intersection(s, r, ps, pr), []
 
 
 # ------------------------------------------------------------------------------------ likelihoods

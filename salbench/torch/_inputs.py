@@ -158,20 +158,22 @@ def _raise_non_finite(maps, sums, name):
                                         col, context=_where(b)))
 
 
-def check_log_density(maps, name, check_normalization, flags):
-    """NaN / +inf anywhere (``-inf`` is a valid zero) and, optionally, a mass of 1 per image."""
-    flat = maps.flatten(1)
-    invalid = torch.isnan(flat) | (flat == torch.inf)
-    flags.add(lambda: _raise_invalid_log_density(maps, name), invalid.any())
+def check_log_density(maps, name, mass, check_normalization, flags):
+    """Flag NaN / +inf (``-inf`` is a valid zero) from ``mass`` (the per-image sum of
+    ``exp(maps)``, or with ``check_normalization=False`` the sum of the values read), and with
+    ``check_normalization`` a mass more than the tolerance away from 1."""
+    invalid = ~torch.isfinite(mass)
+    tolerance = log_density_tolerance(maps.dtype)
+    flags.add(lambda: _raise_invalid_log_density(maps, name, mass, tolerance), invalid.any())
     if check_normalization:
-        mass = flat.exp().sum(1, dtype=torch.float64)
-        tolerance = log_density_tolerance(maps.dtype)
-        off = ~((mass - 1).abs() <= tolerance) & ~invalid.any(1)
+        off = ~((mass - 1).abs() <= tolerance) & ~invalid
         flags.add(lambda: _raise_not_normalised(mass, off, name, tolerance), off.any())
 
 
-def _raise_invalid_log_density(maps, name):
+def _raise_invalid_log_density(maps, name, mass, tolerance):
     invalid = torch.isnan(maps) | (maps == torch.inf)
+    if not bool(invalid.any()):  # finite values whose exp overflows: not a log-density either
+        _raise_not_normalised(mass, ~torch.isfinite(mass), name, tolerance)
     b = int(invalid.flatten(1).any(1).nonzero()[0])
     bad = invalid[b].nonzero()
     row, col = (int(v) for v in bad[0])
