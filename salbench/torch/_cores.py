@@ -142,7 +142,9 @@ class NumbaPasses:
         from ..metrics._kernels import batch
 
         outs, views = cls._out(a, 3)
-        batch.sum_min_max(_numpy(a), *views)
+        kernel = batch.sum_min_max_float32 if a.dtype == torch.float32 else \
+            batch.sum_min_max_float64
+        kernel(_numpy(a), *views)
         return tuple(outs)
 
     @classmethod
@@ -176,7 +178,11 @@ class NumbaPasses:
         from ..metrics._kernels import batch
 
         (out,), (view,) = cls._out(s)
-        batch.kl_regularised(_numpy(s), _numpy(r), _numpy(ps), _numpy(pr), c, view)
+        if s.dtype == torch.float32 and r.dtype == torch.float32:
+            # float32 arithmetic with a vectorised float32 logarithm: float32 rounding, 4x faster
+            batch.kl_regularised_float32(_numpy(s), _numpy(r), _numpy(ps), _numpy(pr), c, view)
+        else:
+            batch.kl_regularised(_numpy(s), _numpy(r), _numpy(ps), _numpy(pr), c, view)
         return out
 
     @classmethod
@@ -200,7 +206,7 @@ class NumbaPasses:
         from ..metrics._kernels import batch
 
         (out,), (view,) = cls._out(a)
-        batch.sum_exp(_numpy(a), view)
+        batch.row_sums(_numpy(a.exp()), view)  # torch's exp vectorises, Numba's does not
         return out
 
 
@@ -287,11 +293,9 @@ def _rank_scores_all(batch, s, values, unfixated):
 
         scores = torch.zeros(values.shape, dtype=F64)
         n_negatives = torch.zeros(values.shape[0], dtype=torch.int64)
-        non_finite = torch.zeros(values.shape[0], dtype=torch.int64)
         if values.shape[1]:
             rank_scores(_numpy(s), _numpy(values.to(F64)), _numpy(batch.flat),
-                        _numpy(batch.lengths), unfixated, scores.numpy(), n_negatives.numpy(),
-                        non_finite.numpy())
+                        _numpy(batch.lengths), unfixated, scores.numpy(), n_negatives.numpy())
         return scores, n_negatives
     ordered = s.sort(1).values
     v = values.contiguous()
