@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from .._validation import keyword_choice
+from .._validation import host_array, keyword_choice
 from ..exceptions import InputError
 from . import _registry
 from ._batch import _metric_list, score_maps
@@ -67,7 +67,16 @@ class StreamingScores:
         }
 
     def update(self, saliency_maps, x, y, n, **maps):
-        """Score one batch, add its statistics, and return its per-image table."""
+        """Score one batch, add its statistics, and return its per-image table.
+
+        Maps and fixations may be torch tensors, also ones that require grad (they are detached;
+        a CPU tensor is read in place, a GPU one copied to the host). A float32 map read only by
+        metrics whose cores take float32 exactly (``MetricInfo.float32``: the rank AUCs and the
+        likelihoods) is not copied to float64, and their results are those of the same values in
+        float64; the other metrics read a float64 copy of each map, one image at a time. For
+        scores computed where the tensors are, see :class:`salbench.torch.StreamingScores`.
+        """
+        x, y, n = (host_array(v) for v in (x, y, n))
         table = score_maps(saliency_maps, x, y, n, metrics=self.metrics, **self.options, **maps)
         self.update_from_table(table)
         return table
