@@ -30,6 +30,7 @@ _LAZY = {
     "plotting": ("salbench.plotting", None),
     "crop": ("salbench.crop", None),
     "audit": ("salbench.audit", None),
+    "torch": ("salbench.torch", None),
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]
