@@ -33,6 +33,7 @@ _LAZY = {
     "audit": ("salbench.cropping.audit", None),
     "stats": ("salbench.stats", None),
     "demo": ("salbench.demo", None),
+    "torch": ("salbench.torch", None),
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]

@@ -19,13 +19,27 @@ def _where(context: str | None) -> str:
     return f" ({context})" if context else ""
 
 
-def as_map(array, name: str = "saliency_map", *, context: str | None = None) -> np.ndarray:
+def host_array(value):
+    """``value`` as something numpy can read: a tensor is detached and brought to the host.
+
+    Duck-typed (``detach``/``cpu``/``numpy``), so torch is never imported here; a CPU tensor
+    becomes a view of the same memory (no copy), one that requires grad is detached first.
+    """
+    if hasattr(value, "detach") and hasattr(value, "numpy") and hasattr(value, "cpu"):
+        return value.detach().cpu().numpy()
+    return value
+
+
+def as_map(array, name: str = "saliency_map", *, context: str | None = None,
+           keep_float32: bool = False) -> np.ndarray:
     """Return ``array`` as a 2-D float64 C-contiguous array (a view when it already is one).
 
     Integer maps (e.g. uint8 PNGs) are converted to float64 so that no integer arithmetic, which
     wraps around, is ever applied to them. Booleans, complex numbers and objects are rejected.
+    With ``keep_float32`` a float32 map stays float32 (for cores that read it exactly,
+    ``MetricInfo.float32``). Tensors are accepted (:func:`host_array`).
     """
-    a = np.asarray(array)
+    a = np.asarray(host_array(array))
     if a.dtype == np.bool_ or a.dtype.kind not in "iuf":
         raise InputError(f"{name}{_where(context)} must be a real numeric array, got dtype {a.dtype}")
     if a.ndim != 2:
@@ -34,30 +48,41 @@ def as_map(array, name: str = "saliency_map", *, context: str | None = None) -> 
         )
     if a.shape[0] == 0 or a.shape[1] == 0:
         raise InputError(f"{name}{_where(context)} is empty (shape {a.shape})")
+    if keep_float32 and a.dtype == np.float32:
+        return np.ascontiguousarray(a)
     return np.ascontiguousarray(a, dtype=np.float64)
+
+
+def shape_mismatch_message(name_a, shape_a, name_b, shape_b, *, context=None) -> str:
+    return (f"{name_a}{_where(context)} has shape {tuple(shape_a)} but {name_b} has shape "
+            f"{tuple(shape_b)}; resize explicitly with salbench.metrics.resize_map")
 
 
 def check_same_shape(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str, *, context=None):
     if a.shape != b.shape:
-        raise InputError(
-            f"{name_a}{_where(context)} has shape {a.shape} but {name_b} has shape {b.shape}; "
-            "resize explicitly with salbench.metrics.resize_map"
-        )
+        raise InputError(shape_mismatch_message(name_a, a.shape, name_b, b.shape,
+                                                context=context))
 
 
 def raise_non_finite(array: np.ndarray, name: str, *, context: str | None = None):
     """Raise an InputError that locates the first NaN/inf in ``array`` (slow path, errors only)."""
     bad = np.argwhere(~np.isfinite(array))
     if len(bad) == 0:
-        raise InputError(
-            f"{name}{_where(context)} has values so large that its sums overflow float64 "
-            f"(max |value| = {np.max(np.abs(array)):.3g})"
-        )
+        raise InputError(overflow_message(name, float(np.max(np.abs(array))), context=context))
     row, col = (int(v) for v in bad[0])
-    raise InputError(
-        f"{name}{_where(context)} contains {len(bad)} non-finite value(s) (NaN or inf); "
-        f"the first is {float(array[row, col])!r} at row {row}, column {col}"
-    )
+    raise InputError(non_finite_message(name, len(bad), float(array[row, col]), row, col,
+                                        context=context))
+
+
+def overflow_message(name, largest, *, context=None, dtype="float64") -> str:
+    return (f"{name}{_where(context)} has values so large that its sums overflow {dtype} "
+            f"(max |value| = {largest:.3g})")
+
+
+def non_finite_message(name, count, first, row, col, *, context=None) -> str:
+    """The message for a map with NaN/inf values (shared by every path that checks maps)."""
+    return (f"{name}{_where(context)} contains {count} non-finite value(s) (NaN or inf); "
+            f"the first is {first!r} at row {row}, column {col}")
 
 
 def check_finite(array: np.ndarray, name: str, *, context: str | None = None):
@@ -94,11 +119,8 @@ def as_coordinates(x, y, shape, *, names=("x", "y"), context: str | None = None,
         bad = ~(np.isfinite(arr) & (arr >= 0) & (arr < limit))
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
-            raise InputError(
-                f"fixation {i}{_where(context)} has {name} = {float(arr[i])!r}, outside the image "
-                f"[0, {limit}) ({axis} {limit}); {int(bad.sum())} fixation(s) are outside. "
-                "Coordinates are 0-based continuous pixels (x = column, y = row)"
-            )
+            raise InputError(outside_message(i, name, float(arr[i]), limit, axis, int(bad.sum()),
+                                             context=context))
     flat = np.floor(ya).astype(np.int64) * width + np.floor(xa).astype(np.int64)
     return xa, ya, flat
 
@@ -114,6 +136,13 @@ def _flat_pixels():
 
         _FLAT_PIXELS = flat_pixels
     return _FLAT_PIXELS
+
+
+def outside_message(index, name, value, limit, axis, count, *, context=None) -> str:
+    """The message for fixations outside their image (shared by every path that checks them)."""
+    return (f"fixation {index}{_where(context)} has {name} = {value!r}, outside the image "
+            f"[0, {limit}) ({axis} {limit}); {count} fixation(s) are outside. "
+            "Coordinates are 0-based continuous pixels (x = column, y = row)")
 
 
 def keyword_choice(value, name: str, choices):

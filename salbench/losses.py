@@ -43,9 +43,18 @@ import math
 import torch
 
 from .exceptions import InputError
+from .torch._cores import (
+    TorchPasses,
+    correlation,
+    pysaliency_density,
+    standardisation,
+)
 
 #: pysaliency's literal regularisation constant of ``MIT_KLDiv`` (as in :func:`salbench.metrics.kld`).
 KLD_EPSILON = 2.2204e-16
+
+# The formulas (moments, correlation, densities, KL terms) are those of salbench.torch's metric
+# cores, run as tensor operations so that they are differentiable.
 
 
 def _batch(tensor, name):
@@ -134,12 +143,13 @@ def nss(saliency, fixation_counts, *, validate: bool = True):
     if validate:
         _check_finite(s, "saliency")
         _check_counts(counts)
-    mean = s.mean(dim=(1, 2), keepdim=True)
-    centred = s - mean
-    std = centred.square().mean(dim=(1, 2), keepdim=True).sqrt()
+    flat = s.flatten(1)
+    m = standardisation(flat, TorchPasses)
+    std = torch.sqrt(m.m2 / flat.shape[1]).to(s.dtype)
+    centred = flat * m.scale.to(s.dtype)[:, None] - m.mean.to(s.dtype)[:, None]
     # pysaliency skips the division for a constant map (std exactly 0), which leaves it at 0
-    z = centred / torch.where(std > 0, std, torch.ones_like(std))
-    return _per_fixation_mean(z, counts)
+    z = centred / torch.where(m.constant, torch.ones_like(std), std)[:, None]
+    return _per_fixation_mean(z.reshape(s.shape), counts)
 
 
 def cc(saliency, reference, *, validate: bool = True):
@@ -148,23 +158,15 @@ def cc(saliency, reference, *, validate: bool = True):
     if validate:
         _check_finite(s, "saliency")
         _check_finite(r, "reference")
-    sc = s - s.mean(dim=(1, 2), keepdim=True)
-    rc = r - r.mean(dim=(1, 2), keepdim=True)
-    cross = (sc * rc).flatten(1).sum(1)
-    # each root separately: the product of two sums of squares can underflow or overflow
-    scale = sc.square().flatten(1).sum(1).sqrt() * rc.square().flatten(1).sum(1).sqrt()
-    safe = torch.where(scale > 0, scale, torch.ones_like(scale))
-    return torch.where(scale > 0, cross / safe, torch.zeros_like(cross))
+    value, _, _ = correlation(s.flatten(1), r.flatten(1), TorchPasses)
+    return value.to(s.dtype)  # 0 for a constant map (no spread to correlate)
 
 
-def _density(a):
-    """pysaliency's density: shift a map with negative values to minimum 0, divide by the sum."""
-    minimum = a.flatten(1).min(1).values.reshape(-1, 1, 1)
-    shifted = a - torch.where(minimum < 0, minimum, torch.zeros_like(minimum))
-    total = shifted.sum(dim=(1, 2), keepdim=True)
-    uniform = torch.full_like(shifted, 1.0 / (a.shape[1] * a.shape[2]))
-    safe = torch.where(total != 0, total, torch.ones_like(total))
-    return torch.where(total != 0, shifted / safe, uniform)
+def _form(a):
+    """pysaliency's density of each map as a linear form (shift a map with negative values to
+    minimum 0, divide by the sum; an all-zero map is uniform)."""
+    flat = a.flatten(1)
+    return flat, pysaliency_density(flat, TorchPasses.sum_min_max(flat), TorchPasses)
 
 
 def kld(saliency, reference, *, validate: bool = True):
@@ -177,9 +179,8 @@ def kld(saliency, reference, *, validate: bool = True):
     if validate:
         _check_finite(s, "saliency")
         _check_finite(r, "reference")
-    p, q = _density(s), _density(r)
-    terms = q * torch.log(KLD_EPSILON + q / (p + KLD_EPSILON))
-    return terms.flatten(1).sum(1)
+    (fs, ps), (fr, pr) = _form(s), _form(r)
+    return TorchPasses.kl_regularised(fs, fr, ps, pr, KLD_EPSILON).to(s.dtype)
 
 
 def sim(saliency, reference, *, validate: bool = True):
@@ -188,7 +189,8 @@ def sim(saliency, reference, *, validate: bool = True):
     if validate:
         _check_finite(s, "saliency")
         _check_finite(r, "reference")
-    return torch.minimum(_density(s), _density(r)).flatten(1).sum(1)
+    (fs, ps), (fr, pr) = _form(s), _form(r)
+    return TorchPasses.intersection(fs, fr, ps, pr).to(s.dtype)
 
 
 def log_likelihood(log_density, fixation_counts, *, validate: bool = True):

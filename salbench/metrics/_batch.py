@@ -284,6 +284,11 @@ class _Batch:
                 + ", ".join(f"{k}: {v}" for k, v in counts.items())
             )
         self.inputs = {key: inputs[key] for key in counts}
+        # a float32 map read only by metrics whose cores take float32 exactly is not copied
+        self.keep_float32 = {
+            key: all(_registry.get(m).float32 for m in names
+                     if _registry.get(m).uses(BATCH_INPUTS[key]))
+            for key in counts}
         self.n_images = next(iter(counts.values()))
         self.primary = next(iter(counts))
         self.shapes = [np.shape(self.inputs[self.primary][i]) for i in range(self.n_images)]
@@ -301,7 +306,8 @@ class _Batch:
     def image(self, i) -> ImageInputs:
         """The validated inputs of image ``i`` (``flat`` is None when it has no fixations)."""
         context = f"image {i}"
-        maps = {key: as_map(seq[i], key, context=context) for key, seq in self.inputs.items()}
+        maps = {key: as_map(seq[i], key, context=context, keep_float32=self.keep_float32[key])
+                for key, seq in self.inputs.items()}
         primary = maps[self.primary]
         if primary.shape != self.shapes[i]:
             raise InputError(f"{self.primary} ({context}) changed shape while being read")
@@ -347,11 +353,11 @@ class _CheckedOnce:
         key = id(original)
         if key in self._seen and isinstance(original, np.ndarray):
             return
-        _log_density_argument(array, name, self._check, context=context)
+        _log_density_argument(array, name, self._check, context=context, keep_float32=True)
         self._seen.add(key)
 
 
-def _warn_degenerate(results, names, *, stacklevel):
+def _warn_degenerate(results, names, *, stacklevel=3):
     for name in names:
         by_reason = {}
         for i, (_, reasons) in enumerate(results):

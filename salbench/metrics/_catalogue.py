@@ -25,6 +25,7 @@ from ._roc import (
     _judd,
     _rank_auc,
     _rank_auc_stats,
+    NO_SHUFFLED_NEGATIVES,
     _sauc_mit,
     auc,
     auc_borji,
@@ -65,7 +66,7 @@ def _sauc_stats(d):
 def _sauc_image(d, o):
     scores, n_negatives = _sauc_stats(d)
     if n_negatives == 0:
-        return np.nan, "there are no fixations on other images to use as negatives"
+        return np.nan, NO_SHUFFLED_NEGATIVES
     return float(scores.sum() / (d.flat.shape[0] * n_negatives)), None
 
 
@@ -115,7 +116,7 @@ def _emd_image(d, o):
 def _ll_fixations(d, o):
     if d.log_likelihoods is not None:
         return d.log_likelihoods, None
-    return d.log_density.reshape(-1)[d.flat].copy(), None
+    return d.log_density.reshape(-1)[d.flat].astype(np.float64), None
 
 
 def _ll_image(d, o):
@@ -125,10 +126,12 @@ def _ll_image(d, o):
 
 
 def _ig_fixations(d, o):
+    # float64 before the difference: a float32 map's values are exact in float64, their
+    # difference need not be exact in float32
     model = d.log_likelihoods if d.log_likelihoods is not None else \
-        d.log_density.reshape(-1)[d.flat]
+        d.log_density.reshape(-1)[d.flat].astype(np.float64)
     baseline = d.baseline_log_likelihoods if d.baseline_log_likelihoods is not None else \
-        d.baseline_log_density.reshape(-1)[d.flat]
+        d.baseline_log_density.reshape(-1)[d.flat].astype(np.float64)
     return (model - baseline) / LN2, None
 
 
@@ -144,16 +147,16 @@ def _info_gain_mit_image(d, o):
 
 register(MetricInfo("auc", auc, True, FIX, image_score=_auc_image("all"),
                     fixation_scores=_auc_fixations("all"), mean_of_fixations=True,
-                    optimal_map="density",
+                    float32=True, optimal_map="density",
                     summary="exact rank AUC, all pixels as negatives"))
 register(MetricInfo("auc_unfixated", auc_unfixated, True, FIX,
                     image_score=_auc_image("unfixated"),
                     fixation_scores=_auc_fixations("unfixated"), mean_of_fixations=True,
-                    optimal_map="density",
+                    float32=True, optimal_map="density",
                     summary="exact rank AUC, unfixated pixels as negatives"))
 register(MetricInfo("sauc", sauc, True, FIX + ("negatives",), image_score=_sauc_image,
                     fixation_scores=_sauc_fixations, mean_of_fixations=True,
-                    optimal_map="shuffled",
+                    float32=True, optimal_map="shuffled",
                     summary="exact shuffled AUC, other images' fixations as negatives"))
 register(MetricInfo("auc_judd", auc_judd, True, FIX, family="mit", image_score=_judd_image,
                     optimal_map="density",
@@ -188,12 +191,12 @@ register(MetricInfo("emd", emd, False, REF, family="mit", unit="cells", image_sc
                     summary="Earth Mover's Distance to the empirical density (exact)"))
 register(MetricInfo("log_likelihood", log_likelihood, True, ("fixations", "log_density"),
                     unit="nats/fixation", image_score=_ll_image, fixation_scores=_ll_fixations,
-                    mean_of_fixations=True, optimal_map="log_density",
+                    mean_of_fixations=True, float32=True, optimal_map="log_density",
                     summary="mean log-likelihood of the fixations"))
 register(MetricInfo("information_gain", information_gain, True,
                     ("fixations", "log_density", "baseline_log_density"), unit="bits/fixation",
                     image_score=_ig_image, fixation_scores=_ig_fixations, mean_of_fixations=True,
-                    optimal_map="log_density",
+                    float32=True, optimal_map="log_density",
                     summary="information gain over a baseline model"))
 register(MetricInfo("info_gain_mit", info_gain_mit, True, FIX + ("baseline_map",), family="mit",
                     unit="bits/fixated pixel", image_score=_info_gain_mit_image,

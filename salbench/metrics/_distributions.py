@@ -26,6 +26,11 @@ MATLAB_EPS = float(np.finfo(np.float64).eps)
 PYSALIENCY_MINIMUM_VALUE = 1e-20
 
 
+#: Why KLD / SIM are NaN (shared with :mod:`salbench.torch`).
+KLD_MIT_NEGATIVE = ("KL divergence (MIT convention) is undefined here: a map with negative values "
+                    "makes MIT's KLdiv take the logarithm of a negative number")
+SIM_MIT_CONSTANT = "SIM (MIT convention) is undefined for a constant nonzero map"
+
 _TINY_MAGNITUDE = 1e-290  # below this, 1 / sum could overflow
 
 
@@ -106,10 +111,7 @@ def _kld(s, r, convention, *, context=None):
         pr = _mit_sum_density(total_r, min_r != 0 or max_r != 0)
         value = divergence.kl_regularised(flat_s, flat_r, ps, pr, MATLAB_EPS)
         if np.isnan(value):
-            return np.nan, (
-                "KL divergence (MIT convention) is undefined here: a map with negative values "
-                "makes MIT's KLdiv take the logarithm of a negative number"
-            )
+            return np.nan, KLD_MIT_NEGATIVE
         return float(value), None
     if convention == "pysaliency":
         ps = _pysaliency_density(s, total_s, min_s, PYSALIENCY_MINIMUM_VALUE)
@@ -162,7 +164,7 @@ def _sim(s, r, convention, *, context=None):
         ps = _mit_minmax_density(s, min_s, max_s)
         pr = _mit_minmax_density(r, min_r, max_r)
         if ps is None or pr is None:
-            return np.nan, "SIM (MIT convention) is undefined for a constant nonzero map"
+            return np.nan, SIM_MIT_CONSTANT
     else:
         ps = _pysaliency_density(s, total_s, min_s, 0.0)
         pr = _pysaliency_density(r, total_r, min_r, 0.0)

@@ -16,7 +16,38 @@ from ._kernels.vector_exp import OVERFLOW, sum_exp
 
 #: A log-density must satisfy ``|sum(exp(log_density)) - 1| <= LOG_DENSITY_TOLERANCE``.
 LOG_DENSITY_TOLERANCE = 1e-6
+#: The same for a float32 log-density: a float32 log-softmax cannot be normalised more tightly
+#: (its logsumexp is rounded to float32, ~1e-6 absolute at |log p| ~ 10; this allows |log p| up to
+#: ~1000).
+LOG_DENSITY_TOLERANCE_FLOAT32 = 1e-4
+
+
+def log_density_tolerance(dtype) -> float:
+    """The normalisation tolerance for a log-density of ``dtype`` (float32 or float64)."""
+    return LOG_DENSITY_TOLERANCE_FLOAT32 if str(dtype).endswith("float32") else \
+        LOG_DENSITY_TOLERANCE
+
+
 LN2 = math.log(2.0)
+#: Why information gain is NaN (shared with :mod:`salbench.torch`).
+IG_BOTH_ZERO = ("information gain is undefined: both the model and the baseline give "
+                "probability 0 to a fixation")
+
+
+def not_normalised_message(name, mass, *, context=None, tolerance=LOG_DENSITY_TOLERANCE) -> str:
+    """The message for a log-density whose mass is not 1 (shared with :mod:`salbench.torch`)."""
+    where = f" ({context})" if context else ""
+    return (f"{name}{where} is not a normalised log-density: sum(exp({name})) = {mass!r}, "
+            f"more than {tolerance:g} away from 1. Normalise it first, e.g. "
+            f"{name} - scipy.special.logsumexp({name})")
+
+
+def invalid_log_density_message(name, count, first, row, col, *, context=None) -> str:
+    """The message for NaN / +inf in a log-density (-inf is a valid zero)."""
+    where = f" ({context})" if context else ""
+    return (f"{name}{where} contains {count} NaN or +inf value(s); the first is {first!r} at "
+            f"row {row}, column {col}")
+
 
 # Read-only arrays whose normalisation was verified: id -> weak reference (see _frozen).
 _VERIFIED: dict = {}
@@ -56,34 +87,31 @@ def _locate_invalid(a, name, *, context=None):
     bad = np.argwhere(np.isnan(a) | (a == np.inf))
     if len(bad):
         row, col = (int(v) for v in bad[0])
-        where = f" ({context})" if context else ""
-        raise InputError(
-            f"{name}{where} contains {len(bad)} NaN or +inf value(s); the first is "
-            f"{float(a[row, col])!r} at row {row}, column {col}"
-        )
+        raise InputError(invalid_log_density_message(name, len(bad), float(a[row, col]), row, col,
+                                                     context=context))
 
 
-def _log_density_argument(log_density, name, check_normalization, *, context=None):
+def _log_density_argument(log_density, name, check_normalization, *, context=None,
+                          keep_float32=False):
     """Validate a log-density; with ``check_normalization`` also its mass (one pass with exp).
 
     The mass of a frozen array (read-only, see :func:`_frozen`) is verified once: a baseline
     reused across calls is checked on its first call only. An array that is made writeable again
-    is checked again.
+    is checked again. ``keep_float32`` keeps a float32 map as float32 (its mass is summed in
+    float64 and compared with the float32 tolerance).
     """
-    a = as_map(log_density, name, context=context)
+    a = as_map(log_density, name, context=context, keep_float32=keep_float32)
     if check_normalization and not _verified(log_density):
-        mass = sum_exp(a.reshape(-1))
+        values = a.reshape(-1)
+        mass = sum_exp(values if values.dtype == np.float64 else values.astype(np.float64))
         if not mass < OVERFLOW:  # NaN, +inf, or a value above exp's range
             _locate_invalid(a, name, context=context)
             with np.errstate(over="ignore"):
-                mass = float(np.sum(np.exp(a)))  # the mass to report, computed plainly
-        if not abs(mass - 1.0) <= LOG_DENSITY_TOLERANCE:
-            where = f" ({context})" if context else ""
-            raise InputError(
-                f"{name}{where} is not a normalised log-density: sum(exp({name})) = {mass!r}, "
-                f"more than {LOG_DENSITY_TOLERANCE:g} away from 1. Normalise it first, e.g. "
-                f"{name} - scipy.special.logsumexp({name})"
-            )
+                mass = float(np.sum(np.exp(a.astype(np.float64))))  # the mass to report, plainly
+        tolerance = log_density_tolerance(a.dtype)
+        if not abs(mass - 1.0) <= tolerance:
+            raise InputError(not_normalised_message(name, mass, context=context,
+                                                    tolerance=tolerance))
         _remember(log_density)
     return a
 
@@ -173,8 +201,7 @@ def _information_gain(L, B, flat, *, context=None):
     model = _sum_at(L, "log_density", flat, context=context)
     baseline = _sum_at(B, "baseline_log_density", flat, context=context)
     if model == -np.inf and baseline == -np.inf:
-        return np.nan, ("information gain is undefined: both the model and the baseline give "
-                        "probability 0 to a fixation")
+        return np.nan, IG_BOTH_ZERO
     return float((model - baseline) / flat.shape[0] / LN2), None
 
 

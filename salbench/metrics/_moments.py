@@ -12,6 +12,11 @@ from ._kernels.distinct import distinct_pixels
 from ._kernels.moments import gather_sum, joint_moments, map_moments, sum_min_max
 
 
+#: Why NSS / CC are NaN (shared with :mod:`salbench.torch`).
+NSS_MIT_CONSTANT = "NSS (MIT convention) is undefined for a constant saliency map"
+CC_CONSTANT_REFERENCE = "CC is undefined for a constant reference map"
+CC_MIT_CONSTANT = "CC (MIT convention) is undefined for a constant saliency map"
+
 _TINY = 1e-150  # squares of deviations below this may underflow
 _HUGE = 1e150  # squares above this may overflow
 #: The fast path's moments are used as they are when ``m2 >= n * _SAFE_VARIANCE`` (and all are
@@ -124,7 +129,7 @@ def _nss(s, flat, convention, *, context=None):
     """Core of :func:`nss`: ``(value, reason)``."""
     total, count = _nss_stats(s, flat, convention, context=context)
     if math.isnan(total):
-        return np.nan, "NSS (MIT convention) is undefined for a constant saliency map"
+        return np.nan, NSS_MIT_CONSTANT
     return float(total / count), None
 
 
@@ -150,10 +155,10 @@ def _cc(s, r, convention, *, context=None):
     constant_s = differs_s == 0
     constant_r = differs_r == 0
     if constant_r:
-        return np.nan, "CC is undefined for a constant reference map"
+        return np.nan, CC_CONSTANT_REFERENCE
     if constant_s:
         if convention == "mit":
-            return np.nan, "CC (MIT convention) is undefined for a constant saliency map"
+            return np.nan, CC_MIT_CONSTANT
         return 0.0, None  # pysaliency's guard: a constant prediction correlates 0
     # sqrt(m2_s) * sqrt(m2_r), not sqrt(m2_s * m2_r): the product of two small (or large) sums
     # of squares can underflow (overflow) although each is representable. Rounding can push |r|

@@ -71,6 +71,10 @@ class MetricInfo:
         density), ``"blurred"`` (the density blurred like the empirical maps), ``"sim"`` (the
         SIM-optimal map) or ``"log_density"`` (the metric reads the log-density itself); ``""``
         when none is defined.
+    float32 : bool
+        Whether the cores read float32 maps as they are (accumulating in float64) with results
+        identical to those on the same maps in float64; ``score_maps`` and ``StreamingScores``
+        then make no float64 copy of a float32 map that only such metrics read.
     """
 
     name: str
@@ -88,6 +92,7 @@ class MetricInfo:
     mean_of_fixations: bool | tuple = False
     options: tuple = ()
     optimal_map: str = ""
+    float32: bool = False
 
     def __post_init__(self):
         unknown = [n for n in self.needs if n not in NEEDS]

@@ -21,6 +21,10 @@ from ._kernels import ranking
 from ._kernels.distinct import distinct_pixels, distinct_sorted, distinct_with_inverse
 from ._kernels.moments import sum_min_max
 
+#: Why a rank AUC is NaN (shared with :mod:`salbench.torch`).
+NO_NEGATIVES = "there are no negatives (every pixel is fixated)"
+NO_SHUFFLED_NEGATIVES = "there are no fixations on other images to use as negatives"
+
 
 # ---------------------------------------------------------------------------------------------
 # Exact rank AUC: per-fixation counts of negatives below / equal to each fixation's value
@@ -29,7 +33,9 @@ from ._kernels.moments import sum_min_max
 
 def _thresholds(values_at_fixations):
     """Sorted distinct fixation values and, for each fixation, the index of its value."""
-    return distinct_with_inverse(np.ascontiguousarray(values_at_fixations))
+    # float64 thresholds (exact for float32 values), so a float32 map is bucketed by the same
+    # float64 arithmetic as its thresholds
+    return distinct_with_inverse(np.ascontiguousarray(values_at_fixations, dtype=np.float64))
 
 
 def _rank_auc_stats(s, flat_index, negatives, *, exclude=None, context=None, name="saliency_map"):
@@ -64,7 +70,9 @@ def _rank_auc_stats(s, flat_index, negatives, *, exclude=None, context=None, nam
 
 
 def _check_finite_map(s, name, context):
-    total, _, _ = sum_min_max(s.reshape(-1))
+    # sum_min_max reads float64 bits; a float32 map (MetricInfo.float32) is summed in float64
+    total = (sum_min_max(s.reshape(-1))[0] if s.dtype == np.float64
+             else np.sum(s, dtype=np.float64))
     if not np.isfinite(total):
         raise_non_finite(s, name, context=context)
 
@@ -73,7 +81,7 @@ def _rank_auc(s, flat, negatives, *, context=None):
     """Core of :func:`auc`: ``(value, reason)`` with reason set when the value is undefined."""
     scores, n_negatives = _rank_auc_stats(s, flat, negatives, context=context)
     if n_negatives == 0:
-        return np.nan, "there are no negatives (every pixel is fixated)"
+        return np.nan, NO_NEGATIVES
     return float(scores.sum() / (scores.shape[0] * n_negatives)), None
 
 
@@ -134,7 +142,7 @@ def auc_per_fixation(saliency_map, x, y, *, negatives="all"):
     negatives = _negatives_argument(negatives, s.shape)
     scores, n_negatives = _rank_auc_stats(s, flat, negatives)
     if n_negatives == 0:
-        degenerate("there are no negatives (every pixel is fixated)")
+        degenerate(NO_NEGATIVES)
         return np.full(flat.shape[0], np.nan)
     return scores / n_negatives
 

@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from .._validation import keyword_choice
+from .._validation import host_array, keyword_choice
 from ..exceptions import InputError
 from . import _registry
 from ._batch import _metric_list, _score_rows, _warn_degenerate
@@ -69,10 +69,18 @@ class StreamingScores:
     def update(self, saliency_maps, x, y, n, **maps):
         """Score one batch and add its statistics.
 
+        Maps and fixations may be torch tensors, also ones that require grad (they are detached;
+        a CPU tensor is read in place, a GPU one copied to the host). A float32 map read only by
+        metrics whose cores take float32 exactly (``MetricInfo.float32``: the rank AUCs and the
+        likelihoods) is not copied to float64, and their results are those of the same values in
+        float64; the other metrics read a float64 copy of each map, one image at a time. For
+        scores computed where the tensors are, see :class:`salbench.torch.StreamingScores`.
+
         Returns the batch's per-image values as ``{metric: array, "n_fixations": array}``
         (``pandas.DataFrame(...)`` of it is the :func:`score_maps` table); no table is built, so
         a small batch in a training loop costs little more than its kernels.
         """
+        x, y, n = (host_array(v) for v in (x, y, n))
         names, results = _score_rows(saliency_maps, x, y, n, metrics=self.metrics,
                                      **self.options, **maps)
         _warn_degenerate(results, names, stacklevel=3)
