@@ -17,7 +17,7 @@ from .._validation import keyword_choice
 from ..exceptions import InputError
 from ..metrics import ScoringOptions, get, needing
 from .plan import ReferenceMaps, ScoringPlan, is_thread_safe, metrics_for, model_kind, \
-    needs_pixels
+    needs_pixels, scores_leave_one_out
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,8 @@ class ResolvedSettings:
             per_fixation=bool(self.settings.per_fixation),
             check_normalization=bool(self.settings.check_normalization),
             model_thread_safe=is_thread_safe(model), model_needs_pixels=needs_pixels(model),
-            baseline_trusted=self.baseline_trusted, metric_maps=bool(self.settings.metric_maps))
+            baseline_trusted=self.baseline_trusted, metric_maps=bool(self.settings.metric_maps),
+            leave_one_out=self.kind == "probabilistic" and scores_leave_one_out(model))
 
 
 def _metric_names(metrics, kind):
