@@ -12,10 +12,18 @@ import warnings
 
 import numpy as np
 import pytest
+from _datasets_support import SHARED_DATASETS, write_jpeg
 from scipy.ndimage import gaussian_filter
 
 import salbench.metrics as M
-from salbench.datasets import Dataset, DatasetFacts, Fixations, Stimuli, density_map, load
+from salbench.datasets import (
+    Dataset,
+    DatasetFacts,
+    Fixations,
+    Stimuli,
+    density_map,
+    load,
+)
 from salbench.datasets.splits import split_images
 from salbench.evaluation import default_baseline, evaluate, evaluate_baselines
 from salbench.evaluation.worker import SINGLE_OBSERVER
@@ -23,8 +31,6 @@ from salbench.exceptions import DegenerateInputWarning, InputError
 from salbench.models.base import ProbabilisticModel
 from salbench.models.baselines import CentreBiasModel, GoldStandardModel, UniformModel
 from salbench.reports.leaderboard import leaderboard
-
-from _datasets_support import SHARED_DATASETS, write_jpeg
 
 SIGMA = 2.0
 #: Metrics whose image value is the mean of per-fixation values (registry facts, Tübingen).

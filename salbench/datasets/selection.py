@@ -96,7 +96,7 @@ class ImageSelection:
     images: np.ndarray
 
     @classmethod
-    def of(cls, dataset, part: str = "all") -> "ImageSelection":
+    def of(cls, dataset, part: str = "all") -> ImageSelection:
         return cls(dataset, part, part_images(dataset, part))
 
     @property

@@ -97,11 +97,13 @@ def model_for_scoring(spec: str, dataset, images, *, split: str = "all", fit_on=
     # a centre bias predicts each of its fitting images from the folds without it
     check_overlap(selection, dataset, images, allow=allow_fit_overlap or baseline == "centre",
                   what=f"model {spec!r}")
-    if baseline in ("gold", "gold_all"):
-        if selection.dataset is not dataset:
-            raise InputError(f"model {spec!r} predicts each image from the other observers' "
-                             f"fixations on it: fit its bandwidth on images of the scored "
-                             f"dataset {dataset.name!r}, not {selection.label!r}")
+    if baseline in ("gold", "gold_all") and selection.dataset is not dataset:
+        raise InputError(f"model {spec!r} predicts each image from the other observers' "
+                         f"fixations on it: fit its bandwidth on images of the scored dataset "
+                         f"{dataset.name!r}, not {selection.label!r}")
+    if scheme == "density" and allow_fit_overlap:
+        # the conversion refuses its own training images by itself; the user allowed them
+        options.setdefault("allow_training_images", True)
     model = from_spec(spec, dataset=selection.dataset, train=selection.images, kind=kind,
                       **options)
     model.fitted_on = selection

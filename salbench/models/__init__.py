@@ -14,6 +14,7 @@ _LAZY = {
     "CallableModel": "adapters", "OnnxModel": "adapters", "TorchModel": "adapters",
     "CommandModel": "adapters",
     "default_model": "default",
+    "baseline_from_spec": "baselines",
 }
 
 __all__ = ["ProbabilisticModel", "SaliencyMapModel", *_LAZY]

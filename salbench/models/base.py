@@ -11,6 +11,18 @@ A model is either
 the identity of the image rather than its pixels (a gold standard built from other observers'
 fixations, maps read from disk) receive the image's stable identifier as ``image_id=``; every
 method accepts that keyword even when it ignores it.
+
+A probabilistic model whose prediction depends on *which observer* is scored — the gold
+standard, which predicts each observer from the others — also has
+``leave_one_out(image, *, image_id, subjects)``: it yields ``(subject, log_density)`` for each
+observer of ``subjects`` it can predict, ``log_density`` being its density for the image built
+without that observer. The evaluation engine then scores every metric leave one observer out
+(:mod:`salbench.evaluation.worker`); ``leave_one_out = None`` turns this off.
+
+A model fitted to fixations may say on which images in a ``fitted_on`` attribute (a
+:class:`salbench.datasets.selection.ImageSelection`): :func:`salbench.evaluate` records it and
+refuses to score those images (``allow_fit_overlap=True`` allows it; a model that predicts its
+fitting images cross-validated says ``cross_validated = True``).
 """
 
 from __future__ import annotations
