@@ -219,3 +219,17 @@ def test_cli_records_fit_on_and_baseline_in_manifest_and_footer(toy, tmp_path):
     assert manifest["fit"]["overlap_allowed"] is True
     assert "mine on toy:all (24 images; 24 scored images among them, allowed explicitly)" \
            in overlap.stdout
+
+
+def test_the_cached_default_baseline_does_not_keep_its_dataset_alive(tmp_path):
+    import gc
+    import weakref
+
+    data = synthetic_dataset(n_images=3, shape=(20, 30), root=tmp_path)
+    baseline = default_baseline(data.dataset)
+    assert baseline.describe()["spec"] == "centre-bias:synthetic:all"
+    assert baseline.describe()["fitted_on"]["n_images"] == 3
+    alive = weakref.ref(data.dataset)
+    del data, baseline
+    gc.collect()
+    assert alive() is None

@@ -319,8 +319,10 @@ def default_baseline(dataset):
     model = _CENTRE_BIAS.get(dataset)
     if model is None:
         model = CentreBiasModel().fit(dataset)
-        model.fitted_on = ImageSelection.of(dataset, "all")
-        model.spec = f"centre-bias:{model.fitted_on.label}"
+        selection = ImageSelection.of(dataset, "all")
+        model.spec = f"centre-bias:{selection.label}"
+        # only the description: the cache is weak in the dataset, its value must not hold it
+        model.fitted_on = selection.describe()
         _CENTRE_BIAS[dataset] = model
     return model
 
@@ -339,12 +341,16 @@ def _fit_info(model, what, fit_on, dataset, images, allow_overlap) -> dict | Non
     selection = fit_on if fit_on is not None else getattr(model, "fitted_on", None)
     if selection is None:
         return None
+    cross_validated = bool(getattr(model, "cross_validated", False))
+    if isinstance(selection, dict) and cross_validated:
+        # a description only (the default centre bias): cross-validated, nothing to refuse
+        return {**selection, "scored_images_among_them": None, "cross_validated": True,
+                "overlap_allowed": None}
     if isinstance(selection, str):
         selection = select(selection, known=(dataset,))
     if not isinstance(selection, ImageSelection):
         raise InputError(f"fit_on must be 'DATASET[:SPLIT]' or an ImageSelection, got "
                          f"{type(selection).__name__}")
-    cross_validated = bool(getattr(model, "cross_validated", False))
     shared = check_overlap(selection, dataset, images, allow=allow_overlap or cross_validated,
                            what=what if what.startswith("the ") else f"model {what!r}")
     return {**selection.describe(), "scored_images_among_them": int(shared.size),

@@ -681,7 +681,9 @@ def _with_spec(model, description: dict) -> dict:
         description["spec"] = spec
     selection = getattr(model, "fitted_on", None)
     if selection is not None:
-        description["fitted_on"] = selection.describe()
+        # an ImageSelection, or already its description (the engine's cached default)
+        description["fitted_on"] = (selection.describe() if hasattr(selection, "describe")
+                                    else dict(selection))
     return description
 
 

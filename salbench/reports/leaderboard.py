@@ -532,8 +532,11 @@ def _fit_label(fit) -> str:
     label = f"{fit.get('selection', '?')} ({fit.get('n_images', '?')} images"
     shared = fit.get("scored_images_among_them")
     if shared:
-        how = "cross-validated by image" if fit.get("cross_validated") else "allowed explicitly"
-        label += f"; {shared} scored images among them, {how}"
+        label += f"; {shared} scored images among them"
+    if fit.get("cross_validated"):
+        label += ", cross-validated by image"
+    elif shared:
+        label += ", allowed explicitly"
     return label + ")"
 
 
