@@ -108,7 +108,7 @@ def _slug(name: str) -> str:
               show_default=True, help="Conventions of NSS, CC, KLD and SIM.")
 @click.option("--split", type=click.Choice(["all", "train", "validation", "test"]), default="all",
               show_default=True, help="Images to score (the dataset's deterministic split, "
-                                      "seed 0); fitted models and baselines train on 'train'.")
+                                      "seed 0); fitted models are fitted on --fit-on.")
 @click.option("--images", "first", type=click.IntRange(min=1), default=None,
               help="Score only the first N images of the split (a quick look).")
 @click.option("--name", default=None, help="Model name in tables (default: the model's own).")

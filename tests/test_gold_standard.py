@@ -351,3 +351,26 @@ def test_on_osie_leave_one_out_is_below_all_observers_and_equals_the_hand_comput
         assert loo.loc[i, "cc"] == pytest.approx(np.mean(ccs), rel=1e-9)
         assert loo.loc[i, "sim"] == pytest.approx(np.mean(sims), rel=1e-9)
         assert loo.loc[i, "kld"] == pytest.approx(np.mean(klds), rel=1e-9)
+
+
+def test_an_observer_without_a_defined_value_is_left_out_of_the_observer_mean(tmp_path):
+    paths = [write_jpeg(tmp_path / "a.jpg", 20, 30, seed=1)]
+    x = [5.5, 6.5, 7.5, 6.2, 7.7, 6.1]  # all near one spot, so the others predict each
+    y = [4.5, 5.5, 4.2, 5.5, 4.5, 4.9]
+    subject = [0, 0, 0, 1, 1, 2]  # observer 2 has a single fixation: AUC_Borji needs two
+    dataset = Dataset(Stimuli(paths), Fixations(x, y, [0] * 6, subject=subject, n_images=1),
+                      DatasetFacts(name="three"))
+    gold = GoldStandardModel(prior=UniformModel(), bandwidths=[0.1]).fit(dataset)
+    assert gold.prior_weight_ < 0.5
+    with _quiet():
+        results = evaluate(gold, dataset, metrics=["auc_borji", "auc"], baseline=UniformModel())
+    expected = []
+    f = dataset.fixations.for_image(0)
+    for s in (0, 1):
+        p = np.exp(_loo_density(gold, dataset, 0, s))
+        expected.append(M.auc_borji(p, f.x[f.subject == s], f.y[f.subject == s], seed=[0, 0]))
+    assert results.images.loc[0, "auc_borji"] == pytest.approx(np.mean(expected), rel=1e-12)
+    assert results.manifest["undefined"]["auc_borji"] == {
+        "undefined for 1 of 3 observers, who were left out of the mean (AUC_Borji needs at "
+        "least two fixated pixels)": [0]}
+    assert "auc" not in results.manifest["undefined"]

@@ -225,7 +225,7 @@ def score_leave_one_out(plan: ScoringPlan, model, model_name: str, dataset, i: i
     image = stimuli.load(i) if plan.model_needs_pixels else shape
     per_fixation = {}
     per_observer = {name: [] for name in plan.metrics}
-    reasons = {}
+    reasons, observer_reasons = {}, {}
     scored = set()
     model_seconds = 0.0
     predictions = iter(_call_model(plan, model.leave_one_out, image, image_id=image_id,
@@ -250,7 +250,7 @@ def score_leave_one_out(plan: ScoringPlan, model, model_name: str, dataset, i: i
         for name, value in scores.row.items():
             per_observer[name].append(value)
         for name, reason in scores.reasons.items():
-            reasons.setdefault(name, reason)
+            observer_reasons.setdefault(name, reason)
     unscored = len(observers) - len(scored)
     for name in plan.metrics:
         info = get(name)
@@ -260,6 +260,8 @@ def score_leave_one_out(plan: ScoringPlan, model, model_name: str, dataset, i: i
             value, reason = mean_defined(per_fixation[name])
         else:
             value, reason = _mean_over_observers(per_observer[name])
+        if reason and name in observer_reasons:  # say why, as one observer's scoring said
+            reason = f"{reason} ({observer_reasons[name]})"
         if scored and unscored and reason is None:
             reason = (f"{unscored} of the image's {len(observers)} observers have no "
                       "leave-one-out prediction and were left out")
