@@ -98,6 +98,18 @@ def test_a_fitted_model_needs_named_fitting_images_that_are_not_scored(toy):
     assert not hasattr(model_for_scoring(str(maps), dataset, test, split="test"), "fitted_on")
 
 
+def test_fastgaze_on_every_image_needs_explicit_fitting_images(toy):
+    from fastgaze_paths import VXM_PATH
+
+    _, _, dataset = toy
+    # refused before any forward pass: nothing is fitted on the images it would score
+    with pytest.raises(InputError, match="no held-out images to fit it on"):
+        model_for_scoring(f"fastgaze:{VXM_PATH}", dataset, range(24), split="all")
+    with pytest.raises(InputError, match="which includes 17 of the 17 scored images"):
+        model_for_scoring(f"fastgaze:{VXM_PATH}", dataset, split_images(dataset).train,
+                          split="train", fit_on="toy")
+
+
 def test_evaluate_refuses_scored_fitting_images_and_records_the_fit(toy, tmp_path):
     _, _, dataset = toy
     split = split_images(dataset)
