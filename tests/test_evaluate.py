@@ -179,7 +179,9 @@ def test_gold_standard_scores_each_fixation_with_the_other_observers(mixed):
         shape, image_id = mixed.stimuli.shape(i), mixed.stimuli.ids[i]
         loso = gold.log_likelihoods(shape, f.x, f.y, image_id=image_id, subjects=f.subject)
         rows = np.arange(*mixed.fixations.offsets[i:i + 2])
-        np.testing.assert_allclose(per_fixation.loc[rows, "log_likelihood"], loso, rtol=1e-12)
+        # the engine reads each observer's leave-one-out map (a full blur) at their fixations;
+        # log_likelihoods sums the same kernels at those pixels only: equal up to rounding
+        np.testing.assert_allclose(per_fixation.loc[rows, "log_likelihood"], loso, rtol=1e-10)
         # not the all-observer density read at the fixations
         all_observers = gold.log_density(shape, image_id=image_id)
         flat = np.floor(f.y).astype(int) * shape[1] + np.floor(f.x).astype(int)

@@ -261,7 +261,7 @@ def test_baselines_never_replace_a_models_results_in_their_folders(tmp_path, mix
     for overwrite in (False, True):
         with pytest.raises(InputError, match=r"holds results of the model 'Centre Bias', not of "
                                              r"the centre bias baseline; the folders uniform, "
-                                             r"centre-bias, gold-standard .* are reserved"):
+                                             r"centre-bias, gold-standard.* are reserved"):
             evaluate_baselines(mixed, out=tmp_path, metrics=METRICS, overwrite=overwrite)
     assert (user / "images.parquet").read_bytes() == before
 

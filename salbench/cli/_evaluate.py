@@ -22,24 +22,9 @@ def _split_names(value):
 def load_dataset(spec: str, *, root=None, download: bool = False):
     """A dataset from a registered name (``osie``), a folder in a registered layout
     (``.../osie``), or a folder of pysaliency files (``stimuli.hdf5`` + ``fixations.hdf5``)."""
-    from ..datasets import load, names
-    from ..exceptions import InputError
+    from ..datasets.selection import load_dataset as load
 
-    path = Path(spec)
-    if path.is_dir():
-        if (path / "stimuli.hdf5").is_file() and (path / "fixations.hdf5").is_file():
-            from ..datasets.hdf5 import load_pysaliency
-
-            return load_pysaliency(path, name=path.name)
-        if path.name in names():
-            return load(path.name, root=path.parent)
-        raise InputError(f"{path}: not a dataset folder (expected a folder named like a "
-                         f"registered dataset ({', '.join(names())}) or holding stimuli.hdf5 and "
-                         "fixations.hdf5)")
-    if spec in names():
-        return load(spec, root=root, download=download)
-    raise InputError(f"unknown dataset {spec!r}: not a registered name ({', '.join(names())}) "
-                     "nor an existing folder")
+    return load(spec, root=root, download=download)
 
 
 def _images_argument(dataset, split, first):
@@ -92,7 +77,7 @@ def _refuse_baseline_folder(target: Path, model_name, model):
               show_default=True, help="Conventions of NSS, CC, KLD and SIM.")
 @click.option("--split", type=click.Choice(["all", "train", "validation", "test"]), default="all",
               show_default=True, help="Images to score (the dataset's deterministic split, "
-                                      "seed 0); fitted models and baselines train on 'train'.")
+                                      "seed 0); fitted models are fitted on --fit-on.")
 @click.option("--images", "first", type=click.IntRange(min=1), default=None,
               help="Score only the first N images of the split (a quick look).")
 @click.option("--name", default=None, help="Model name in tables (default: the model's own).")
@@ -103,6 +88,16 @@ def _refuse_baseline_folder(target: Path, model_name, model):
               help="What the maps/network output is (file and network adapters).")
 @click.option("--baselines/--no-baselines", default=True, show_default=True,
               help="Also score uniform, centre bias and gold standard (skipped when done).")
+@click.option("--fit-on", "fit_on", default=None, metavar="DATASET[:SPLIT]",
+              help="Images that fitted models (fastgaze:, density:, baseline:centre|gold) are "
+                   "fitted on; SPLIT is all (default), train, validation or test. Default: the "
+                   "scored dataset's train split when scoring its test or validation split.")
+@click.option("--allow-fit-overlap", is_flag=True,
+              help="Allow fitting on scored images (otherwise an error).")
+@click.option("--baseline", "baseline_spec", default=None,
+              metavar="uniform|centre-bias[:DATASET[:SPLIT]]",
+              help="Baseline of information gain (default: centre-bias, fitted on every image "
+                   "of the scored dataset, 10-fold cross-validated by image).")
 @click.option("--threads", type=click.IntRange(min=1), default=None,
               help="Worker threads (default: all available CPUs).")
 @click.option("--metric-maps", is_flag=True,
@@ -122,27 +117,37 @@ def _refuse_baseline_folder(target: Path, model_name, model):
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 @one_line_errors
 def evaluate(model_spec, dataset_spec, out, metrics, convention, split, first, name,
-             model_version, kind, baselines, threads, metric_maps, reference_sigma, seed, data_root,
-             download, overwrite, fmt, quiet):
+             model_version, kind, baselines, fit_on, allow_fit_overlap, baseline_spec, threads,
+             metric_maps, reference_sigma, seed, data_root, download, overwrite, fmt, quiet):
     """Score a model on a dataset and print a leaderboard with the baselines.
 
     Example: salbench evaluate --model my_maps/ --dataset osie --out results/
     """
     from ..evaluation import evaluate as run, evaluate_baselines
+    from ..evaluation.fitting import model_for_scoring
     from ..exceptions import DegenerateInputWarning
+    from ..models.baselines import baseline_from_spec
     from ..reports import leaderboard
-    from ..models.spec import from_spec
 
     say = (lambda *a, **k: None) if quiet else click.echo
     dataset = load_dataset(dataset_spec, root=data_root, download=download)
-    images, train = _images_argument(dataset, split, first)
+    images, _ = _images_argument(dataset, split, first)
     say(f"dataset {dataset.name}: {len(images)} of {len(dataset)} images "
         f"({split}{'' if first is None else f', first {first}'})", err=True)
-    model = from_spec(model_spec, dataset=dataset, train=train, kind=kind)
+    model = model_for_scoring(model_spec, dataset, images, split=split, fit_on=fit_on,
+                              allow_fit_overlap=allow_fit_overlap, kind=kind, root=data_root,
+                              download=download)
+    fitted_on = getattr(model, "fitted_on", None)
+    if fitted_on is not None:
+        say(f"fitted on {fitted_on.label} ({fitted_on.images.size} images)", err=True)
+    elif fit_on is not None:
+        say(f"note: {model_spec} fits no parameters; --fit-on is not used", err=True)
+    baseline = None if baseline_spec is None else baseline_from_spec(
+        baseline_spec, dataset=dataset, root=data_root, download=download)
     model_name = name or getattr(model, "name", None) or _slug(model_spec)
     options = dict(metrics="all" if metrics == "all" else _split_names(metrics),
                    convention=convention, n_threads=threads, reference_sigma=reference_sigma,
-                   seed=seed, progress=None if not quiet else False)
+                   seed=seed, progress=None if not quiet else False, baseline=baseline)
     target = out / _slug(model_name)
     _refuse_baseline_folder(target, model_name, model)
     say(f"scoring {model_name} -> {target}", err=True)
@@ -150,7 +155,7 @@ def evaluate(model_spec, dataset_spec, out, metrics, convention, split, first, n
         warnings.simplefilter("always", DegenerateInputWarning)
         results = [run(model, dataset, split=images, out=target, overwrite=overwrite,
                        name=model_name, metric_maps=metric_maps, model_version=model_version,
-                       **options)]
+                       allow_fit_overlap=allow_fit_overlap, **options)]
     for message in dict.fromkeys(str(w.message) for w in caught):
         say(f"warning: {message}", err=True)
     if baselines:

@@ -11,7 +11,9 @@ One folder to read, in the order an evaluation runs:
 * :mod:`~salbench.evaluation.executors` — threads, ``concurrent.futures`` or dask;
 * :mod:`~salbench.evaluation.store` — results in memory or in a resumable directory;
 * :mod:`~salbench.evaluation.results` — :class:`Results` and the results-directory format;
-* :mod:`~salbench.evaluation.engine` — :func:`evaluate` and :func:`evaluate_baselines`.
+* :mod:`~salbench.evaluation.engine` — :func:`evaluate` and :func:`evaluate_baselines`;
+* :mod:`~salbench.evaluation.fitting` — fitted models built on explicit fitting images
+  (:func:`~salbench.evaluation.fitting.model_for_scoring`, the command line's ``--fit-on``).
 """
 
 from .engine import dataset_fingerprint, default_baseline, evaluate, evaluate_baselines

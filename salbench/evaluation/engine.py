@@ -23,11 +23,25 @@ What each metric receives
 * ``sauc`` / ``sauc_mit`` take as negatives the fixations on all *other evaluated* images (the
   whole dataset or split, never just a chunk), rescaled to the image's size.
 * ``log_likelihood`` (nats per fixation) and ``information_gain`` (bits per fixation) need a
-  probabilistic model. A model that overrides ``log_likelihoods`` (the leave-one-subject-out gold
-  standard) scores each fixation itself; otherwise its log-density is read at the fixations (and
-  checked to sum to 1). The IG baseline — and the baseline map of ``info_gain_mit`` — is the
-  centre bias (:class:`salbench.models.baselines.CentreBiasModel`) fitted on all images of the
-  dataset with 10-fold cross-validation, so no image is predicted from its own fixations.
+  probabilistic model. A model that overrides ``log_likelihoods`` scores each fixation itself;
+  otherwise its log-density is read at the fixations (and checked to sum to 1). The IG baseline —
+  and the baseline map of ``info_gain_mit`` — is by default the centre bias
+  (:class:`salbench.models.baselines.CentreBiasModel`) fitted on all images of the dataset with
+  10-fold cross-validation, so no image is predicted from its own fixations;
+  :func:`salbench.models.baselines.baseline_from_spec` names others (``"uniform"``,
+  ``"centre-bias:DATASET:SPLIT"``).
+* A model with a ``leave_one_out`` method (the gold standard) is scored leave-one-observer-out
+  for *every* metric: each observer's fixations against the model's density without that
+  observer (:mod:`salbench.evaluation.worker` says how the observers are averaged).
+
+Fitting data
+------------
+A model whose parameters were fitted on fixations says on which images with a ``fitted_on``
+attribute (a :class:`~salbench.datasets.selection.ImageSelection`, as
+:func:`salbench.evaluation.fitting.model_for_scoring` sets it) or the ``fit_on=`` keyword. The
+manifest records it, and scoring an image the model was fitted on is an error unless
+``allow_fit_overlap=True`` (or the model predicts its fitting images cross-validated, like the
+centre bias: ``cross_validated = True``).
 """
 
 from __future__ import annotations
@@ -48,7 +62,7 @@ from ..exceptions import DegenerateInputWarning, InputError
 from ..metrics import get as metric_info
 from . import worker
 from .executors import check_executor, describe_executor, run_chunks
-from .plan import model_kind
+from .plan import model_kind, scores_leave_one_out
 from .results import RESULTS_FORMAT, Results
 from .fingerprints import dataset_inputs, describe_changes, hashing_run, model_fingerprint
 from .settings import EvaluationSettings, default_baseline, describe_model
@@ -69,7 +83,7 @@ def evaluate(model, dataset, *, metrics="all", convention="tuebingen", split=Non
              n_splits=100, step=0.1, emd_downsize=32, check_normalization=True, n_threads=None,
              chunk_size=None, progress=None, table_format="auto", name=None,
              check_model=True, metric_maps=False, model_version=None,
-             lock_timeout=None) -> Results:
+             lock_timeout=None, fit_on=None, allow_fit_overlap=False) -> Results:
     """Score ``model`` on ``dataset`` with every metric; stream images, optionally to disk.
 
     Parameters
@@ -98,9 +112,11 @@ def evaluate(model, dataset, *, metrics="all", convention="tuebingen", split=Non
         call resumes and skips finished images.
     resume, overwrite : bool
         Continue an earlier run in ``out`` with the same configuration (default), or delete it.
-    baseline : ProbabilisticModel, optional
-        The IG / ``info_gain_mit`` baseline. Default: :func:`default_baseline` (centre bias fitted
-        on the dataset with cross-validation).
+    baseline : ProbabilisticModel or str, optional
+        The IG / ``info_gain_mit`` baseline, or a spec for
+        :func:`~salbench.models.baselines.baseline_from_spec` (``"uniform"``,
+        ``"centre-bias:osie:train"``). Default: :func:`default_baseline` (centre bias fitted on
+        the dataset with cross-validation).
     reference_sigma : float, optional
         Blur of the empirical reference maps in pixels (default: 1 degree, see the module notes).
     reference_method : {"gaussian", "mit"}
@@ -140,6 +156,12 @@ def evaluate(model, dataset, *, metrics="all", convention="tuebingen", split=Non
         With ``out=``: seconds to wait while another run writes into ``out`` (default: wait, saying
         so on standard error; 0: fail at once with an InputError).
 
+    fit_on : ImageSelection or str, optional
+        The images the model's parameters were fitted on (``"DATASET[:SPLIT]"`` or a
+        :class:`~salbench.datasets.selection.ImageSelection`); default: the model's
+        ``fitted_on`` attribute, if any. Recorded in the manifest (``"fit"``).
+    allow_fit_overlap : bool, default=False
+        Score images that are among the fitting images anyway (an error otherwise).
     Notes
     -----
     With ``out=`` the manifest records a fingerprint of every input
@@ -178,6 +200,8 @@ def evaluate(model, dataset, *, metrics="all", convention="tuebingen", split=Non
     if model_version is not None and not isinstance(model_version, (str, int)):
         raise InputError(f"model_version must be a string, got {type(model_version).__name__}")
     setup = time.perf_counter()
+    if isinstance(baseline, str):
+        baseline = _baseline_argument(baseline, dataset)
     settings = EvaluationSettings(
         metrics=metrics, convention=convention, baseline=baseline,
         reference_sigma=reference_sigma, reference_method=reference_method,
@@ -200,12 +224,16 @@ def evaluate(model, dataset, *, metrics="all", convention="tuebingen", split=Non
         fingerprint_seconds = time.perf_counter() - fingerprint_started
         plan = settings.plan(model)
         model_info = _model_info(model, model_name, kind)
+        fit_info = _fit_info(model, model_name, fit_on, dataset, images, allow_fit_overlap)
+        if settings.baseline is not None:
+            _fit_info(settings.baseline, "the IG baseline", None, dataset, images,
+                      allow_fit_overlap)
         split_info = settings.split
         dataset_info = {"name": dataset.name, "fingerprint": dataset_fingerprint(dataset),
                         **{k: v for k, v in dataset.describe().items() if k != "name"}}
         config = {"model": model_info, "dataset": dataset_info["fingerprint"],
                   "images": images.tolist(), "metrics": metric_names, "parameters": parameters,
-                  "inputs": inputs}
+                  "inputs": inputs, "fit": fit_info}
         metric_facts = [_metric_facts(m) for m in metric_names]
 
         if out is None:
@@ -223,7 +251,7 @@ def evaluate(model, dataset, *, metrics="all", convention="tuebingen", split=Non
                                "salbench_version": _version(), "created": started_at,
                                "model": model_info, "dataset": dataset_info,
                                "split": split_info, "metrics": metric_facts,
-                               "parameters": parameters,
+                               "parameters": parameters, "fit": fit_info,
                                "table_format": getattr(store, "fmt", None), "config": config},
                            {"started": started_at, "began": started, "setup_seconds": setup_seconds,
                             "check_seconds": check_seconds,
@@ -334,9 +362,35 @@ def dataset_fingerprint(dataset) -> str:
     return value
 
 
-#: Baseline roles by class name (the leaderboard shows these rows apart from the models).
+#: Baseline roles by class name (the leaderboard shows these rows apart from the models); a
+#: model's own ``baseline_role`` attribute takes precedence (the all-observers gold standard).
 _BASELINE_CLASSES = {"UniformModel": "uniform", "CentreBiasModel": "centre_bias",
                      "GoldStandardModel": "gold_standard"}
+
+
+def _fit_info(model, what, fit_on, dataset, images, allow_overlap) -> dict | None:
+    """The manifest's record of the images ``model`` was fitted on; refuses scored images among
+    them unless allowed or the model predicts its fitting images cross-validated."""
+    from ..datasets.selection import ImageSelection, check_overlap, select
+
+    selection = fit_on if fit_on is not None else getattr(model, "fitted_on", None)
+    if selection is None:
+        return None
+    cross_validated = bool(getattr(model, "cross_validated", False))
+    if isinstance(selection, dict) and cross_validated:
+        # a description only (the default centre bias): cross-validated, nothing to refuse
+        return {**selection, "scored_images_among_them": None, "cross_validated": True,
+                "overlap_allowed": None}
+    if isinstance(selection, str):
+        selection = select(selection, known=(dataset,))
+    if not isinstance(selection, ImageSelection):
+        raise InputError(f"fit_on must be 'DATASET[:SPLIT]' or an ImageSelection, got "
+                         f"{type(selection).__name__}")
+    shared = check_overlap(selection, dataset, images, allow=allow_overlap or cross_validated,
+                           what=what if what.startswith("the ") else f"model {what!r}")
+    return {**selection.describe(), "scored_images_among_them": int(shared.size),
+            "cross_validated": cross_validated,
+            "overlap_allowed": bool(allow_overlap) if shared.size else None}
 
 
 def _model_info(model, model_name, kind) -> dict:
@@ -344,6 +398,8 @@ def _model_info(model, model_name, kind) -> dict:
     role = baseline_role(model)
     info["role"] = "baseline" if role else "model"
     info["baseline"] = role
+    if scores_leave_one_out(model) and kind == "probabilistic":
+        info["scoring"] = "leave_one_observer_out"
     # cost, for speed-accuracy plots: as the model reports it (a number, or a method taking no
     # arguments such as FastGazeModel.gflops() at its default input size)
     for key in ("gflops", "cost"):
@@ -391,33 +447,47 @@ def _warn_undefined(notes, model_name):
 
 
 # ---------------------------------------------------------------------------------- baselines
+#: The built-in baselines :func:`evaluate_baselines` knows, and their folder names.
+BASELINES = {"uniform": "uniform", "centre_bias": "centre-bias", "gold_standard": "gold-standard",
+             "gold_standard_all_observers": "gold-standard-all-observers"}
+
+
 def evaluate_baselines(dataset, *, which=("uniform", "centre_bias", "gold_standard"), out=None,
                        split=None, **options) -> list[Results]:
     """Evaluate the built-in baselines (the leaderboard's reference rows) on ``dataset``.
 
     * uniform — :class:`~salbench.models.baselines.UniformModel`;
-    * centre bias — :func:`default_baseline`, the same object that is the IG baseline, so its
-      information gain is exactly 0;
+    * centre bias — the IG baseline when that is a centre bias (``baseline=`` of ``options``,
+      default :func:`default_baseline`), so its information gain is exactly 0; otherwise
+      :func:`default_baseline`;
     * gold standard — :class:`~salbench.models.baselines.GoldStandardModel` mixed with that centre
-      bias, its bandwidth fitted on the scored images by leave-one-subject-out likelihood.
+      bias, its bandwidth fitted on the scored images by leave-one-observer-out likelihood and
+      every metric scored leave-one-observer-out;
+    * gold_standard_all_observers (only when asked for) — the same model with
+      ``scoring="all_observers"``: the saliency metrics read the density of all observers, the
+      scored one included (in-sample, inflated; kept to compare with older results).
 
     ``out`` is a parent directory: each baseline goes to ``out/uniform``, ``out/centre-bias``,
-    ``out/gold-standard``. A baseline whose directory already holds complete results for the same
-    dataset, images and parameters is read back without refitting. ``options`` go to
-    :func:`evaluate`.
+    ``out/gold-standard`` (``out/gold-standard-all-observers``). A baseline whose directory
+    already holds complete results for the same dataset, images and parameters is read back
+    without refitting. ``options`` go to :func:`evaluate`.
     """
-    from ..models.baselines import GoldStandardModel, UniformModel
+    from ..models.baselines import CentreBiasModel, GoldStandardModel, UniformModel
 
     dataset = _dataset_argument(dataset)
-    known = ("uniform", "centre_bias", "gold_standard")
     which = [which] if isinstance(which, str) else list(which)
     for w in which:
-        if w not in known:
-            raise InputError(f"unknown baseline {w!r}; the baselines are {', '.join(known)}")
+        if w not in BASELINES:
+            raise InputError(f"unknown baseline {w!r}; the baselines are {', '.join(BASELINES)}")
+    options = dict(options)
+    if isinstance(options.get("baseline"), str):
+        options["baseline"] = _baseline_argument(options["baseline"], dataset)
     settings = EvaluationSettings.from_keywords(options).resolve(dataset, "probabilistic", split)
+    given = options.get("baseline")
+    centre_bias = given if isinstance(given, CentreBiasModel) else default_baseline(dataset)
     results = []
     for w in which:
-        target = None if out is None else Path(out) / w.replace("_", "-")
+        target = None if out is None else Path(out) / BASELINES[w]
         if target is not None:
             _check_baseline_folder(target, w)
         if target is not None and not options.get("overwrite") and _complete_for(
@@ -427,17 +497,24 @@ def evaluate_baselines(dataset, *, which=("uniform", "centre_bias", "gold_standa
         if w == "uniform":
             model = UniformModel()
         elif w == "centre_bias":
-            model = default_baseline(dataset)
+            model = centre_bias
         else:
-            model = GoldStandardModel(prior=default_baseline(dataset)).fit(
+            scoring = "all_observers" if w == "gold_standard_all_observers" else "leave_one_out"
+            model = GoldStandardModel(prior=centre_bias, scoring=scoring).fit(
                 dataset, images=settings.images)
         results.append(evaluate(model, dataset, split=split, out=target, **options))
     return results
 
 
+def _baseline_argument(baseline, dataset):
+    """A baseline spec string, resolved against the scored dataset."""
+    from ..models.baselines import baseline_from_spec
+
+    return baseline_from_spec(baseline, dataset=dataset)
+
+
 #: The folders of a run folder that :func:`evaluate_baselines` writes, and whose baseline.
-BASELINE_FOLDERS = {"uniform": "uniform", "centre-bias": "centre_bias",
-                    "gold-standard": "gold_standard"}
+BASELINE_FOLDERS = {folder: role for role, folder in BASELINES.items()}
 
 
 def baseline_role(model) -> str | None:
@@ -445,11 +522,11 @@ def baseline_role(model) -> str | None:
     model's ``baseline_role`` attribute (None for an ordinary model)."""
     from ..models import baselines
 
-    role = getattr(model, "baseline_role", None)
+    role = None
     for cls_name, baseline in _BASELINE_CLASSES.items():
         if isinstance(model, getattr(baselines, cls_name)):
             role = baseline
-    return role
+    return getattr(model, "baseline_role", None) or role
 
 
 def reserved_folder(folder_name: str, model) -> str | None:

@@ -26,6 +26,17 @@ def metrics_for(kind: str) -> list[str]:
     return [m for m in names() if kind == "probabilistic" or m not in log_density]
 
 
+def scores_leave_one_out(model) -> bool:
+    """Whether the model predicts each image "without observer s" for every observer s.
+
+    Such a model (the gold standard) has ``leave_one_out(image, *, image_id, subjects)``
+    yielding ``(subject, log_density_without_subject)`` (see :mod:`salbench.models.base`); the
+    worker then scores every observer's fixations against that observer's own density. A model
+    sets ``leave_one_out = None`` (a property, for instance) to be scored like any other.
+    """
+    return callable(getattr(model, "leave_one_out", None))
+
+
 def is_thread_safe(model) -> bool:
     """Models are assumed thread-safe unless they say ``thread_safe = False`` (then the engine
     serialises their calls within a process)."""
@@ -94,6 +105,7 @@ class ScoringPlan:
     model_needs_pixels: bool = True
     baseline_trusted: bool = False
     metric_maps: bool = False  #: score a probabilistic model on each metric's own map
+    leave_one_out: bool = False  #: score each observer against the model's map without them
     _negatives: object = field(default=None, repr=False)
     _checked_shapes: object = field(default=None, repr=False)
     _lock: object = field(default=None, repr=False)

@@ -18,7 +18,7 @@ from .._validation import keyword_choice
 from ..exceptions import InputError
 from ..metrics import ScoringOptions, get, needing
 from .plan import ReferenceMaps, ScoringPlan, is_thread_safe, metrics_for, model_kind, \
-    needs_pixels
+    needs_pixels, scores_leave_one_out
 
 
 _CENTRE_BIAS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
@@ -26,12 +26,18 @@ _CENTRE_BIAS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 def default_baseline(dataset):
     """The centre bias fitted on all images of ``dataset`` (10-fold cross-validated; cached
-    per dataset object, so every evaluation on it shares one baseline)."""
+    per dataset object, so every evaluation on it shares one baseline): the baseline of spec
+    ``"centre-bias"``."""
+    from ..datasets.selection import ImageSelection
     from ..models.baselines import CentreBiasModel
 
     model = _CENTRE_BIAS.get(dataset)
     if model is None:
         model = CentreBiasModel().fit(dataset)
+        selection = ImageSelection.of(dataset, "all")
+        model.spec = f"centre-bias:{selection.label}"
+        # only the description: the cache is weak in the dataset, its value must not hold it
+        model.fitted_on = selection.describe()
         _CENTRE_BIAS[dataset] = model
     return model
 
@@ -126,7 +132,8 @@ class ResolvedSettings:
             per_fixation=bool(self.settings.per_fixation),
             check_normalization=bool(self.settings.check_normalization),
             model_thread_safe=is_thread_safe(model), model_needs_pixels=needs_pixels(model),
-            baseline_trusted=self.baseline_trusted, metric_maps=bool(self.settings.metric_maps))
+            baseline_trusted=self.baseline_trusted, metric_maps=bool(self.settings.metric_maps),
+            leave_one_out=self.kind == "probabilistic" and scores_leave_one_out(model))
 
 
 def _metric_names(metrics, kind):

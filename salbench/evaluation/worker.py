@@ -14,10 +14,33 @@ independent of how the images are chunked:
   ``[seed, dataset image index]``, not with the position in a batch.
 
 A test checks that an evaluation equals one ``score_maps`` call over the whole dataset.
+
+Leave-one-observer-out models
+-----------------------------
+A model with a ``leave_one_out`` method (the gold standard, see
+:func:`~salbench.evaluation.plan.scores_leave_one_out`) is scored by
+:func:`score_leave_one_out`: for every observer ``s`` of the image, the model's density without
+``s`` is that observer's prediction, and :func:`~salbench.metrics.score_image` scores ``s``'s
+fixations against it — the empirical reference map (CC, KLD, SIM, EMD) is ``s``'s own
+fixations blurred as usual, and the shuffled AUCs' negatives are the other images' fixations as
+always (all of this image's fixations are removed from them). The image's value then follows the
+metric's own averaging, read from the registry:
+
+* a metric whose image value is the mean of its per-fixation values
+  (:meth:`MetricInfo.is_mean_of_fixations`: the rank AUCs, the shuffled AUC, NSS in the
+  Tübingen convention, log-likelihood, information gain) is the mean over *all* the image's
+  fixations of each fixation's value against its own observer's map (each fixation counts
+  once, as for any model);
+* every other metric (CC, KLD, SIM, EMD, AUC_Judd, AUC_Borji, sAUC_MIT, MIT InfoGain, MIT NSS)
+  is computed once per observer and averaged over the observers, each observer counting once
+  (the MIT benchmark's human baseline, Judd et al. 2012).
+
+An image with a single observer has nothing to predict that observer: NaN, with the reason.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 
@@ -25,10 +48,15 @@ import numpy as np
 
 from .._validation import as_coordinates
 from ..exceptions import InputError
-from ..metrics import ImageInputs, check_log_density, get, score_image
+from ..metrics import ImageInputs, check_log_density, get, mean_defined, score_image
+
 from ..models.base import ProbabilisticModel
 from ..models.predict import check_prediction
 from .plan import ScoringPlan
+
+#: Why a leave-one-observer-out score is NaN on an image with one observer.
+SINGLE_OBSERVER = ("only one observer looked at the image: no other observer's fixations "
+                   "predict theirs (leave-one-observer-out)")
 
 
 @dataclass
@@ -82,6 +110,8 @@ def _per_fixation_log_likelihoods(model, image, f, image_id, log_density, flat, 
 
 def score_dataset_image(plan: ScoringPlan, model, model_name: str, dataset, i: int) -> ImageResult:
     """All of ``plan.metrics`` for dataset image ``i``."""
+    if plan.leave_one_out:
+        return score_leave_one_out(plan, model, model_name, dataset, i)
     i = int(i)
     stimuli = dataset.stimuli
     shape = stimuli.shape(i)
@@ -155,6 +185,158 @@ def score_dataset_image(plan: ScoringPlan, model, model_name: str, dataset, i: i
         per_fixation["fixation"] = np.arange(sl.start, sl.stop, dtype=np.int64)
     return ImageResult(row, per_fixation, scores.reasons, model_seconds,
                        time.perf_counter() - started - model_seconds)
+
+
+def score_leave_one_out(plan: ScoringPlan, model, model_name: str, dataset, i: int) -> ImageResult:
+    """All of ``plan.metrics`` for dataset image ``i``, each observer against the model's
+    density without them (``model.leave_one_out``; see the module notes)."""
+    i = int(i)
+    stimuli = dataset.stimuli
+    shape = stimuli.shape(i)
+    image_id = stimuli.ids[i]
+    context = f"image {i} ({stimuli.names[i]})"
+    f = dataset.fixations.for_image(i)
+    started = time.perf_counter()
+    n_fixations = len(f)
+    row = {"image": i, "image_id": image_id, "n_fixations": n_fixations}
+    if not n_fixations:
+        scores = score_image(plan.metrics, ImageInputs(flat=None, index=i, context=context),
+                             plan.options)
+        row.update(scores.row)
+        return ImageResult(row, None, scores.reasons, 0.0, time.perf_counter() - started)
+    _, _, flat = as_coordinates(f.x, f.y, shape, context=context)
+    subjects = np.asarray(f.subject)
+    if (subjects < 0).any():
+        raise InputError(
+            f"{context}: {int((subjects < 0).sum())} fixation(s) have no observer id (subject "
+            f"-1); model {model_name!r} is scored leave-one-observer-out, which needs the "
+            "observer of every fixation"
+        )
+    observers = np.unique(subjects)
+    shared = _shared_inputs(plan, dataset, f, shape, image_id, flat, context)
+    image = stimuli.load(i) if plan.model_needs_pixels else shape
+    per_fixation = {}
+    per_observer = {name: [] for name in plan.metrics}
+    reasons, observer_reasons = {}, {}
+    scored = set()
+    model_seconds = 0.0
+    predictions = iter(_call_model(plan, model.leave_one_out, image, image_id=image_id,
+                                   subjects=observers))
+    while True:
+        asked = time.perf_counter()
+        item = _call_model(plan, next, predictions, None)
+        model_seconds += time.perf_counter() - asked
+        if item is None:
+            break
+        subject, log_density = _observer_prediction(item, observers, scored, model_name, context)
+        where = f"{context}, observer {subject}"
+        log_density = check_prediction(log_density, "log_density", shape, model_name, where)
+        log_density = check_log_density(log_density, "log_density",
+                                        check_normalization=plan.check_normalization,
+                                        context=f"{where}, model {model_name!r}")
+        mine = subjects == subject
+        inputs = _observer_inputs(plan, shared, f, mine, flat, log_density, shape, i, where)
+        scores = score_image(plan.metrics, inputs, plan.options, per_fixation=True)
+        for name, values in scores.fixations.items():
+            per_fixation.setdefault(name, np.full(n_fixations, np.nan))[mine] = values
+        for name, value in scores.row.items():
+            per_observer[name].append(value)
+        for name, reason in scores.reasons.items():
+            observer_reasons.setdefault(name, reason)
+    unscored = len(observers) - len(scored)
+    for name in plan.metrics:
+        info = get(name)
+        if not scored:
+            value, reason = math.nan, SINGLE_OBSERVER
+        elif name in per_fixation and info.is_mean_of_fixations(plan.options.convention(name)):
+            value, reason = mean_defined(per_fixation[name])
+        else:
+            value, reason = _mean_over_observers(per_observer[name])
+        if reason and name in observer_reasons:  # say why, as one observer's scoring said
+            reason = f"{reason} ({observer_reasons[name]})"
+        if scored and unscored and reason is None:
+            reason = (f"{unscored} of the image's {len(observers)} observers have no "
+                      "leave-one-out prediction and were left out")
+        row[name] = float(value)
+        if reason:
+            reasons.setdefault(name, reason)
+    fixations = None
+    if plan.per_fixation:
+        fixations = {name: per_fixation.get(name, np.full(n_fixations, np.nan))
+                     for name in plan.metrics if get(name).per_fixation}
+        sl = dataset.fixations.image_slice(i)
+        fixations["fixation"] = np.arange(sl.start, sl.stop, dtype=np.int64)
+    return ImageResult(row, fixations, reasons, model_seconds,
+                       time.perf_counter() - started - model_seconds)
+
+
+def _observer_prediction(item, observers, scored, model_name, context):
+    """``(subject, log_density)`` from what ``leave_one_out`` yielded, checked."""
+    try:
+        subject, log_density = item
+    except (TypeError, ValueError):
+        raise InputError(f"model {model_name!r}: leave_one_out must yield (subject, "
+                         f"log_density) pairs, got {type(item).__name__} for {context}") from None
+    if subject not in set(observers.tolist()):
+        raise InputError(f"model {model_name!r}: leave_one_out yielded observer {subject!r} for "
+                         f"{context}, which has observers {observers.tolist()}")
+    if subject in scored:
+        raise InputError(f"model {model_name!r}: leave_one_out yielded observer {subject!r} "
+                         f"twice for {context}")
+    scored.add(subject)
+    return subject, log_density
+
+
+def _shared_inputs(plan, dataset, f, shape, image_id, flat, context) -> dict:
+    """What every observer of an image shares: the baseline (map and per-fixation values) and
+    the shuffled negatives."""
+    shared = {"baseline_ld": None, "baseline_lls": None, "negatives": None}
+    if plan.baseline is not None and plan.needs_baseline:
+        baseline_ld = _baseline_call(plan, plan.baseline.log_density, shape, image_id=image_id)
+        shared["baseline_ld"] = check_log_density(
+            baseline_ld, "baseline log_density", check_normalization=plan.check_baseline(shape),
+            context=context)
+        if plan.needs("baseline_log_density"):
+            shared["baseline_lls"] = _per_fixation_log_likelihoods(
+                plan.baseline, shape, f, image_id, shared["baseline_ld"], flat,
+                lambda fn, *a, **k: _baseline_call(plan, fn, *a, **k))
+    if plan.shuffled:
+        shared["negatives"] = plan.negatives(dataset)
+    return shared
+
+
+def _observer_inputs(plan, shared, f, mine, flat, log_density, shape, i, where) -> ImageInputs:
+    """One observer's :class:`ImageInputs`: their fixations, the density without them, their own
+    empirical map; the shuffled AUCs still exclude all of the image's fixations."""
+    inputs = ImageInputs(flat=flat[mine], index=i, context=where, image_flat=flat,
+                         log_density=log_density, negatives=shared["negatives"])
+    if plan.needs("saliency_map"):
+        inputs.saliency_map = np.exp(log_density)
+    if plan.needs("reference_map"):
+        inputs.reference_map = plan.reference.build((f.x[mine], f.y[mine]), shape)
+    baseline_ld = shared["baseline_ld"]
+    if baseline_ld is not None:
+        inputs.baseline_log_density = baseline_ld
+        if plan.needs("baseline_map"):
+            inputs.baseline_map = np.exp(baseline_ld)
+    if shared["baseline_lls"] is not None:
+        inputs.baseline_log_likelihoods = shared["baseline_lls"][mine]
+    if plan.metric_maps:
+        inputs.metric_maps = _metric_maps(plan, log_density, baseline_ld, int(mine.sum()), shape, i)
+    return inputs
+
+
+def _mean_over_observers(values) -> tuple:
+    """``(mean over the observers with a defined value, reason)``."""
+    values = np.asarray(values, dtype=np.float64)
+    defined = ~np.isnan(values)
+    if not defined.any():
+        return math.nan, "undefined for every observer"
+    if not defined.all():
+        return float(values[defined].mean()), (
+            f"undefined for {int((~defined).sum())} of {values.size} observers, who were left "
+            "out of the mean")
+    return float(values.mean()), None
 
 
 def _metric_maps(plan, log_density, baseline_ld, n_fixations, shape, i):

@@ -10,7 +10,14 @@ Every metric is registered: :func:`names` lists them, :func:`get` gives a :class
 
 from ._batch import score_fixations, score_maps
 from ._distributions import emd, kld, sim
-from ._image import ImageInputs, ImageScores, ScoringOptions, resolve_conventions, score_image
+from ._image import (
+    ImageInputs,
+    ImageScores,
+    ScoringOptions,
+    mean_defined,
+    resolve_conventions,
+    score_image,
+)
 from ._likelihood import (
     LOG_DENSITY_TOLERANCE,
     check_log_density,
@@ -71,6 +78,7 @@ __all__ = [
     "information_gain",
     "kld",
     "log_likelihood",
+    "mean_defined",
     "mean_roc_curve",
     "names",
     "needing",

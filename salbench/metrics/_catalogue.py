@@ -44,13 +44,15 @@ SAMPLING = ("n_splits", "step", "seed")
 # ------------------------------------------------------------------------------ rank AUCs
 def _auc_image(negatives):
     def core(d, o, name="auc" if negatives == "all" else "auc_unfixated"):
-        return _rank_auc(d.saliency(name), d.flat, negatives, context=d.context)
+        return _rank_auc(d.saliency(name), d.flat, negatives, fixated=d.own_fixations,
+                         context=d.context)
     return core
 
 
 def _auc_fixations(negatives):
     def core(d, o, name="auc" if negatives == "all" else "auc_unfixated"):
-        scores, count = _rank_auc_stats(d.saliency(name), d.flat, negatives, context=d.context)
+        scores, count = _rank_auc_stats(d.saliency(name), d.flat, negatives,
+                                        fixated=d.own_fixations, context=d.context)
         if count == 0:
             return np.full(d.flat.shape[0], np.nan), "there are no negatives"
         return scores / count, None
@@ -60,7 +62,7 @@ def _auc_fixations(negatives):
 def _sauc_stats(d):
     s = d.saliency("sauc")
     negatives = d.negatives.for_shape(s.shape)
-    return _rank_auc_stats(s, d.flat, negatives, exclude=d.flat, context=d.context)
+    return _rank_auc_stats(s, d.flat, negatives, exclude=d.own_fixations, context=d.context)
 
 
 def _sauc_image(d, o):
@@ -89,7 +91,7 @@ def _borji_image(d, o):
 
 def _sauc_mit_image(d, o):
     s = d.saliency("sauc_mit")
-    candidates = d.negatives.candidates_excluding(s.shape, d.flat)
+    candidates = d.negatives.candidates_excluding(s.shape, d.own_fixations)
     return _sauc_mit(s, d.flat, candidates, o.n_splits, o.step, d.rng(o.seed), context=d.context)
 
 

@@ -49,6 +49,10 @@ class ImageInputs:
         The image's index; seeds the sampled metrics (stream ``[seed, index]``).
     context : str, optional
         Where the image is, for error messages (``"image 3 (i05.jpg)"``).
+    image_flat : ndarray of int64, optional
+        Flat pixel index of *every* fixation on the image, when ``flat`` holds only some of them
+        (one observer's, scored leave-one-observer-out): the shuffled AUCs remove all of the
+        image's own fixations from their negatives, not only the scored ones. Default: ``flat``.
     """
 
     flat: np.ndarray | None
@@ -63,6 +67,12 @@ class ImageInputs:
     metric_maps: dict | None = None
     index: int = 0
     context: str | None = None
+    image_flat: np.ndarray | None = None
+
+    @property
+    def own_fixations(self) -> np.ndarray:
+        """Flat indices of all of the image's fixations (what shuffled negatives exclude)."""
+        return self.flat if self.image_flat is None else self.image_flat
 
     @property
     def n_fixations(self) -> int:

@@ -38,12 +38,14 @@ def _thresholds(values_at_fixations):
     return distinct_with_inverse(np.ascontiguousarray(values_at_fixations, dtype=np.float64))
 
 
-def _rank_auc_stats(s, flat_index, negatives, *, exclude=None, context=None, name="saliency_map"):
+def _rank_auc_stats(s, flat_index, negatives, *, exclude=None, fixated=None, context=None,
+                    name="saliency_map"):
     """Update step of the rank AUC: per-fixation ``#{u < v_i} + 0.5 #{u == v_i}`` and ``#negatives``.
 
     ``negatives`` is "all", "unfixated" or an int64 array of flat pixel indices (shuffled AUC),
     whose values are read from the map (repeats count); ``exclude`` (flat indices) is then
-    removed from an array of negatives.
+    removed from an array of negatives. ``"unfixated"`` leaves out the pixels of ``fixated``
+    (flat indices; default ``flat_index``).
     """
     flat_map = s.reshape(-1)
     values = flat_map[flat_index]
@@ -55,7 +57,7 @@ def _rank_auc_stats(s, flat_index, negatives, *, exclude=None, context=None, nam
             raise_non_finite(s, name, context=context)
         n_negatives = flat_map.shape[0]
         if negatives == "unfixated":
-            fixated = distinct_pixels(flat_index)
+            fixated = distinct_pixels(flat_index if fixated is None else fixated)
             ranking.histogram_at(flat_map, fixated, w, *table, counts, -1)
             n_negatives -= fixated.shape[0]
     else:
@@ -77,9 +79,9 @@ def _check_finite_map(s, name, context):
         raise_non_finite(s, name, context=context)
 
 
-def _rank_auc(s, flat, negatives, *, context=None):
+def _rank_auc(s, flat, negatives, *, fixated=None, context=None):
     """Core of :func:`auc`: ``(value, reason)`` with reason set when the value is undefined."""
-    scores, n_negatives = _rank_auc_stats(s, flat, negatives, context=context)
+    scores, n_negatives = _rank_auc_stats(s, flat, negatives, fixated=fixated, context=context)
     if n_negatives == 0:
         return np.nan, NO_NEGATIVES
     return float(scores.sum() / (scores.shape[0] * n_negatives)), None

@@ -16,6 +16,7 @@ _LAZY = {
     "default_model": "default",
     "model_kind": "predict", "needs_pixels": "predict", "check_prediction": "predict",
     "predict_map": "predict",
+    "baseline_from_spec": "baselines",
 }
 
 __all__ = ["ProbabilisticModel", "SaliencyMapModel", *_LAZY]

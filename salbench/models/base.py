@@ -15,6 +15,18 @@ method accepts that keyword even when it ignores it.
 A model may also implement ``fingerprint() -> dict``: facts that change whenever its predictions
 may (hashes of the files it reads, of its weights), recorded in results manifests so that stale
 results are never resumed or reused (:mod:`salbench.evaluation.fingerprints`).
+
+A probabilistic model whose prediction depends on *which observer* is scored — the gold
+standard, which predicts each observer from the others — also has
+``leave_one_out(image, *, image_id, subjects)``: it yields ``(subject, log_density)`` for each
+observer of ``subjects`` it can predict, ``log_density`` being its density for the image built
+without that observer. The evaluation engine then scores every metric leave one observer out
+(:mod:`salbench.evaluation.worker`); ``leave_one_out = None`` turns this off.
+
+A model fitted to fixations may say on which images in a ``fitted_on`` attribute (a
+:class:`salbench.datasets.selection.ImageSelection`): :func:`salbench.evaluate` records it and
+refuses to score those images (``allow_fit_overlap=True`` allows it; a model that predicts its
+fitting images cross-validated says ``cross_validated = True``).
 """
 
 from __future__ import annotations

@@ -12,9 +12,12 @@ gain" = IG(model) / IG(gold standard).
   ``image_id``) it answers with the model fitted without that image's fold, so no image ever
   predicts itself.
 * :class:`GoldStandardModel` — per image, a Gaussian KDE of the *other* observers' fixations
-  (leave one subject out), mixed with a prior (uniform by default); bandwidth and weight maximise
-  that leave-one-subject-out log-likelihood. ``log_likelihoods(..., subjects=...)`` scores each
-  fixation with the density of the other observers; ``log_density`` is the all-observers density.
+  (leave one observer out), mixed with a prior (uniform by default); bandwidth and weight
+  maximise that leave-one-observer-out log-likelihood. The evaluation engine scores it through
+  :meth:`GoldStandardModel.leave_one_out`: every metric compares each observer's fixations with
+  the density built from the other observers (see :mod:`salbench.evaluation.worker`).
+  ``log_density`` is the density of all observers; ``scoring="all_observers"`` keeps the older,
+  inflated variant that scores the saliency metrics on it.
 
 No per-fixation Python loops: the centre bias blurs grid histograms by FFT (the spectra of the
 fold histograms are computed once for all candidate bandwidths), the gold standard uses the
@@ -141,7 +144,7 @@ class UniformModel(ProbabilisticModel):
         return np.full(np.asarray(x).shape, -math.log(h * w))
 
     def describe(self) -> dict:
-        return {**super().describe(), "parameters": {}}
+        return _with_spec(self, {**super().describe(), "parameters": {}})
 
 
 # ---------------------------------------------------------------------------------- centre bias
@@ -352,6 +355,12 @@ class CentreBiasModel(ProbabilisticModel):
         if not self._fitted:
             raise InputError("CentreBiasModel is not fitted: call .fit(dataset, images=train) first")
 
+    @property
+    def cross_validated(self) -> bool:
+        """Whether every training image is predicted by a fold model fitted without it (so the
+        engine may score training images; see :func:`salbench.evaluate`'s ``fit_on``)."""
+        return bool(self._fitted and self._fold_of_id)
+
     def fold_of(self, image_id) -> int | None:
         """The cross-validation fold of a training image (None for any other image)."""
         self._check_fitted()
@@ -413,12 +422,12 @@ class CentreBiasModel(ProbabilisticModel):
                 "n_train_images": self.n_train_images_, "n_folds": len(self._grid_without),
                 "seed": self.seed, "grid": self.grid, "dataset": self.dataset_name_,
             }
-        return d
+        return _with_spec(self, d)
 
 
 # ---------------------------------------------------------------------------------- gold standard
 class GoldStandardModel(ProbabilisticModel):
-    """Leave-one-subject-out kernel density of the other observers' fixations (module notes).
+    """Leave-one-observer-out kernel density of the other observers' fixations (module notes).
 
     Parameters
     ----------
@@ -429,6 +438,14 @@ class GoldStandardModel(ProbabilisticModel):
     prior : ProbabilisticModel, optional
         The component mixed in with weight ``prior_weight_`` (default :class:`UniformModel`); a
         fitted :class:`CentreBiasModel` gives a stronger gold standard.
+    scoring : {"leave_one_out", "all_observers"}, default="leave_one_out"
+        How the evaluation engine scores it. ``"leave_one_out"``: every metric compares each
+        observer's fixations with the density of the *other* observers (:meth:`leave_one_out`),
+        the inter-observer ceiling of Kümmerer et al. (PNAS 2015) and of the MIT benchmark's
+        human baseline (Judd et al. 2012). ``"all_observers"``: the variant of salbench before
+        this option — the saliency metrics read :meth:`log_density`, the density of all
+        observers *including the one being scored* (an inflated, in-sample number), while
+        log-likelihood and information gain stay leave-one-observer-out.
 
     Attributes (after :meth:`fit`)
     ------------------------------
@@ -436,13 +453,26 @@ class GoldStandardModel(ProbabilisticModel):
     loso_log_likelihood_ : float
         Mean leave-one-subject-out log-likelihood, bits per fixation, pooled over the fitting
         fixations (relative to nothing: add log2(H W) for the gain over uniform).
+
+    Examples
+    --------
+    >>> GoldStandardModel().name, GoldStandardModel(scoring="all_observers").name
+    ('gold standard', 'gold standard (all observers)')
     """
 
-    name = "gold standard"
+    #: How :attr:`scoring` values are named in tables and in the leaderboard's baseline roles.
+    SCORINGS = {"leave_one_out": ("gold standard", "gold_standard"),
+                "all_observers": ("gold standard (all observers)", "gold_standard_all_observers")}
 
-    def __init__(self, *, bandwidths=None, prior: ProbabilisticModel | None = None):
+    def __init__(self, *, bandwidths=None, prior: ProbabilisticModel | None = None,
+                 scoring: str = "leave_one_out"):
+        if scoring not in self.SCORINGS:
+            raise InputError(f"scoring must be one of {', '.join(map(repr, self.SCORINGS))}, got "
+                             f"{scoring!r}")
         self.bandwidths = None if bandwidths is None else tuple(float(b) for b in bandwidths)
         self.prior = prior if prior is not None else UniformModel()
+        self.scoring = scoring
+        self.name, self.baseline_role = self.SCORINGS[scoring]
         self._fitted = False
 
     def fit(self, dataset, images=None) -> "GoldStandardModel":
@@ -530,20 +560,56 @@ class GoldStandardModel(ProbabilisticModel):
         return i, shape
 
     def log_density(self, image, *, image_id=None) -> np.ndarray:
-        """Log pixel density of *all* observers' fixations on the image, mixed with the prior."""
-        from ..datasets import blur_counts
+        """Log pixel density of *all* observers' fixations on the image, mixed with the prior.
 
+        It includes every observer's own fixations, so scoring an observer against it is
+        in-sample; the engine uses it only for ``scoring="all_observers"``.
+        """
         i, shape = self._image(image, image_id)
         f = self.fixations_.for_image(i)
         prior = np.exp(self.prior.log_density(shape, image_id=image_id))
-        w = self.prior_weight_
         if len(f) == 0:
             return np.log(prior)
-        rows = np.floor(f.y).astype(np.int64)
-        cols = np.floor(f.x).astype(np.int64)
+        return self._mixture(f.x, f.y, shape, prior)
+
+    def _mixture(self, x, y, shape, prior) -> np.ndarray:
+        """``log((1 - w) KDE + w prior)`` with the KDE of the fixations ``(x, y)``."""
+        from ..datasets import blur_counts
+
+        rows = np.floor(y).astype(np.int64)
+        cols = np.floor(x).astype(np.int64)
         kde = blur_counts(rows, cols, shape, self.bandwidth_ * max(shape))
-        kde /= len(f)
+        kde /= rows.size
+        w = self.prior_weight_
         return np.log((1.0 - w) * kde + w * prior)
+
+    @property
+    def leave_one_out(self):
+        """The engine's leave-one-observer-out protocol (None for ``scoring="all_observers"``).
+
+        ``model.leave_one_out(image, *, image_id, subjects)`` yields ``(subject,
+        log_density_without_subject)`` for each observer of ``subjects`` (default: every
+        observer of the image) that has at least one *other* observer on the image: the density
+        of the other observers' fixations mixed with the prior, exactly the density
+        :meth:`log_likelihoods` reads for that observer's fixations. An observer who is alone on
+        the image is not yielded (nothing predicts them).
+        """
+        return self._leave_one_out if self.scoring == "leave_one_out" else None
+
+    def _leave_one_out(self, image, *, image_id=None, subjects=None):
+        i, shape = self._image(image, image_id)
+        f = self.fixations_.for_image(i)
+        observed = np.asarray(f.subject)
+        if subjects is None:
+            subjects = np.unique(observed)
+        prior = None
+        for subject in np.asarray(subjects).reshape(-1):
+            others = observed != subject
+            if not others.any():
+                continue
+            if prior is None:  # the prior is the same for every observer: build it once
+                prior = np.exp(self.prior.log_density(shape, image_id=image_id))
+            yield subject, self._mixture(f.x[others], f.y[others], shape, prior)
 
     def log_likelihoods(self, image, x, y, *, image_id=None, subjects=None) -> np.ndarray:
         """Log pixel density at each fixation from the *other* observers' fixations.
@@ -597,4 +663,75 @@ class GoldStandardModel(ProbabilisticModel):
                 "prior": self.prior.describe(), "dataset": self.dataset_name_,
                 "loso_log_likelihood_bits": self.loso_log_likelihood_,
             }
+        d["scoring"] = self.scoring
         return d
+
+
+# ---------------------------------------------------------------------------------- specs
+#: Spellings of the baselines :func:`baseline_from_spec` accepts.
+BASELINE_NAMES = {"uniform": "uniform", "centre-bias": "centre", "center-bias": "centre",
+                  "centre_bias": "centre", "center_bias": "centre", "centre": "centre",
+                  "center": "centre"}
+BASELINE_USAGE = "uniform, centre-bias, or centre-bias:DATASET[:SPLIT]"
+
+
+def _with_spec(model, description: dict) -> dict:
+    """Add what :func:`baseline_from_spec` recorded (the spec and the fitting images)."""
+    spec = getattr(model, "spec", None)
+    if spec:
+        description["spec"] = spec
+    selection = getattr(model, "fitted_on", None)
+    if selection is not None:
+        # an ImageSelection, or already its description (the engine's cached default)
+        description["fitted_on"] = (selection.describe() if hasattr(selection, "describe")
+                                    else dict(selection))
+    return description
+
+
+def baseline_from_spec(spec: str, *, dataset=None, root=None, download: bool = False):
+    """The information-gain baseline named by ``spec`` (the command line's ``--baseline``).
+
+    * ``"uniform"`` — :class:`UniformModel`;
+    * ``"centre-bias"`` — a :class:`CentreBiasModel` fitted on every image of ``dataset`` with
+      10-fold cross-validation by image (the evaluation engine's default baseline);
+    * ``"centre-bias:DATASET[:SPLIT]"`` — fitted on ``SPLIT`` (default ``all``; ``train``,
+      ``validation`` and ``test`` are the parts of the default split, seed 0) of ``DATASET`` (a
+      registered name, a dataset folder, or ``dataset``'s own name, which reuses it).
+
+    A centre bias is cross-validated by image: a scored image that is also a fitting image is
+    predicted by the fold model fitted without it, so fitting on the scored images never lets an
+    image predict itself. The returned model's ``spec`` and ``fitted_on``
+    (:class:`~salbench.datasets.selection.ImageSelection`) are recorded by ``describe()``, hence
+    in the results manifest.
+
+    Examples
+    --------
+    >>> baseline_from_spec("uniform").describe()["spec"]
+    'uniform'
+    """
+    from ..datasets.selection import ImageSelection, select
+
+    if not isinstance(spec, str) or not spec.strip():
+        raise InputError(f"baseline spec must be {BASELINE_USAGE}, got {spec!r}")
+    head, sep, rest = spec.strip().partition(":")
+    key = BASELINE_NAMES.get(head.lower())
+    if key is None:
+        raise InputError(f"unknown baseline {spec!r}; expected {BASELINE_USAGE}")
+    if key == "uniform":
+        if sep:
+            raise InputError(f"baseline {spec!r}: the uniform baseline is fitted to nothing "
+                             "(write just 'uniform')")
+        model = UniformModel()
+        model.spec = "uniform"
+        return model
+    if sep:
+        selection = select(rest, known=(dataset,), root=root, download=download)
+    elif dataset is not None:
+        selection = ImageSelection.of(dataset, "all")
+    else:
+        raise InputError(f"baseline {spec!r} is fitted to fixations: name them "
+                         "(centre-bias:DATASET[:SPLIT]) or pass dataset=")
+    model = CentreBiasModel().fit(selection.dataset, images=selection.images)
+    model.spec = f"centre-bias:{selection.label}"
+    model.fitted_on = selection
+    return model

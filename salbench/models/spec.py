@@ -22,7 +22,9 @@ spec                            model
                                 ``dataset=``; fitted on ``train=``, default every image, which it
                                 cross-validates so no image predicts itself)
 ``baseline:gold``               :class:`~salbench.models.baselines.GoldStandardModel` (needs
-                                ``dataset=``; leave-one-subject-out, mixed with the centre bias)
+                                ``dataset=``; every metric scored leave-one-observer-out, mixed
+                                with the centre bias); ``baseline:gold-all-observers`` for the
+                                older in-sample variant (``scoring="all_observers"``)
 ``density:SPEC``                the model of ``SPEC`` turned into a probabilistic model by
                                 :class:`~salbench.models.conversion.SaliencyMapDensityModel`
                                 (needs ``dataset=`` and ``train=``)
@@ -46,13 +48,33 @@ SCHEMES = ("maps", "hdf5", "onnx", "torch", "python", "command", "fastgaze", "bu
            "density")
 BASELINES = {"uniform": "uniform", "centre": "centre", "center": "centre", "centre-bias": "centre",
              "center-bias": "centre", "centre_bias": "centre", "gold": "gold",
-             "gold-standard": "gold", "gold_standard": "gold"}
+             "gold-standard": "gold", "gold_standard": "gold",
+             "gold-all-observers": "gold_all", "gold-standard-all-observers": "gold_all",
+             "gold_standard_all_observers": "gold_all"}
 _EXTENSIONS = {".h5": "hdf5", ".hdf5": "hdf5", ".onnx": "onnx", ".pt": "torch", ".pth": "torch", ".pt2": "torch",
                ".ts": "torch", ".torchscript": "torch", ".vxm": "fastgaze"}
 
 USAGE = ("a folder of maps, or maps:DIR, hdf5:FILE, onnx:FILE, torch:FILE, python:MODULE:ATTR, "
          "command:CMD, fastgaze:FILE.vxm, builtin:default, baseline:uniform|centre|gold, "
          "density:SPEC")
+
+
+def fits_parameters(spec: str) -> bool:
+    """Whether the model of ``spec`` is fitted to fixations (``from_spec`` then needs
+    ``dataset=`` and the training images): ``fastgaze:``, ``density:`` and the centre-bias and
+    gold-standard baselines.
+
+    Examples
+    --------
+    >>> fits_parameters("density:maps/"), fits_parameters("baseline:uniform")
+    (True, False)
+    """
+    if not isinstance(spec, str):
+        return False
+    scheme, rest = split_scheme(spec.strip())
+    if scheme in ("fastgaze", "density"):
+        return True
+    return scheme == "baseline" and BASELINES.get(rest.lower()) not in (None, "uniform")
 
 
 def _train_indices(dataset, train):
@@ -63,7 +85,7 @@ def _train_indices(dataset, train):
     return training_indices(dataset, train)
 
 
-def _scheme(spec: str):
+def split_scheme(spec: str):
     """``(scheme, rest)`` of a spec string, or ``(None, spec)``."""
     path = Path(spec)
     if path.is_dir():
@@ -107,7 +129,7 @@ def from_spec(spec: str, *, dataset=None, train=None, kind: str | None = None, *
     if not isinstance(spec, str) or not spec.strip():
         raise InputError(f"model spec must be a non-empty string ({USAGE}), got {spec!r}")
     spec = spec.strip()
-    scheme, rest = _scheme(spec)
+    scheme, rest = split_scheme(spec)
     if scheme is None:
         raise InputError(f"unknown model spec {spec!r}: not an existing folder or model file, and "
                          f"no known prefix; expected {USAGE}")
@@ -217,7 +239,8 @@ def _baseline(which, dataset, train, options):
 
     key = BASELINES.get(which.lower())
     if key is None:
-        raise InputError(f"unknown baseline {which!r}; expected uniform, centre or gold")
+        raise InputError(f"unknown baseline {which!r}; expected uniform, centre, gold or "
+                         "gold-all-observers")
     if key == "uniform":
         return UniformModel(**options)
     _need_dataset(dataset, f"baseline:{which}")
@@ -227,6 +250,8 @@ def _baseline(which, dataset, train, options):
     prior = options.pop("prior", None)
     if prior is None:
         prior = CentreBiasModel().fit(dataset, images=idx)
+    if key == "gold_all":
+        options.setdefault("scoring", "all_observers")
     return GoldStandardModel(prior=prior, **options).fit(dataset, images=idx)
 
 

@@ -71,7 +71,21 @@ from ..metrics import names as metric_names
 LEADERBOARD_FORMAT = "salbench.Leaderboard/1"
 FORMATS = ("md", "html", "csv", "json")
 #: Display order of the baseline rows.
-BASELINE_ORDER = ("gold_standard", "centre_bias", "uniform")
+BASELINE_ORDER = ("gold_standard", "gold_standard_all_observers", "centre_bias", "uniform")
+#: What the gold-standard rows are, for the legend.
+GOLD_STANDARD_DEFINITION = (
+    "gold standard: leave one observer out for every metric — each observer's fixations are "
+    "scored against the density of the other observers' fixations (a Gaussian KDE mixed with "
+    "the centre bias, its bandwidth fitted by leave-one-observer-out likelihood); per-fixation "
+    "metrics (AUCs, sAUC, NSS, log-likelihood, IG) average over the image's fixations, the "
+    "others (CC, KLD, SIM, EMD, the MIT metrics) over its observers, each against that "
+    "observer's own fixations and empirical map, so CC, KLD, SIM and EMD measure agreement "
+    "between observers, not an upper bound for models compared with the map of all observers; "
+    "images with one observer are left out.")
+GOLD_ALL_OBSERVERS_DEFINITION = (
+    "gold standard (all observers): the saliency metrics read the density of all observers, "
+    "the scored one included (in-sample: inflated, not a ceiling); log-likelihood and IG are "
+    "leave one observer out.")
 #: The metric that orders the rows by default: the first of these that a model has.
 SORT_PREFERENCE = ("information_gain", "auc", "nss", "cc")
 EXPLAINED_IG = "explained_ig"
@@ -133,6 +147,7 @@ def leaderboard(results, *, metrics=None, sort_by=None, confidence=0.95, n_boots
     if images not in ("same", "common"):
         raise InputError(f"images must be 'same' or 'common', got {images!r}")
     _check_compatible(runs)
+    ig_baseline = _ig_baseline(runs)
     image_index = _common_images(runs, images)
 
     available = []
@@ -246,6 +261,13 @@ def leaderboard(results, *, metrics=None, sort_by=None, confidence=0.95, n_boots
         "convention": first.manifest.get("parameters", {}).get("convention"),
         "explained_ig": ("100 * mean IG(model) / mean IG(gold standard), IG over the centre bias"
                          if gold_ig else None),
+        "ig_baseline": ig_baseline,
+        "gold_standard": {role: text for role, text in (
+            ("gold_standard", GOLD_STANDARD_DEFINITION),
+            ("gold_standard_all_observers", GOLD_ALL_OBSERVERS_DEFINITION))
+            if any(r.manifest["model"].get("baseline") == role for r in runs)},
+        "fitted_on": {r.model: _fit_label(r.manifest["fit"]) for r in runs
+                      if r.manifest.get("fit")},
     }
     models = []
     for name in rows_order:
@@ -322,6 +344,14 @@ class Leaderboard:
         ]
         if m.get("explained_ig"):
             lines.append(f"explained_ig: percent of explainable information gain = {m['explained_ig']}.")
+        if m.get("ig_baseline"):
+            lines.append(f"Information gain over {m['ig_baseline']}.")
+        for text in (m.get("gold_standard") or {}).values():
+            lines.append(text[0].upper() + text[1:])
+        fitted = m.get("fitted_on") or {}
+        if fitted:
+            lines.append("Fitted on: " + "; ".join(f"{name} on {label}"
+                                                   for name, label in fitted.items()) + ".")
         return lines
 
     def to_markdown(self) -> str:
@@ -465,6 +495,51 @@ def _check_compatible(runs):
         raise InputError(f"incomplete results: {', '.join(incomplete)}")
 
 
+def _baseline_label(description) -> str:
+    """How the legend names an IG baseline from its manifest description."""
+    label = description.get("spec") or description.get("name", "?")
+    fitted = description.get("fitted_on")
+    if fitted:
+        label = f"{description.get('name', label)} fitted on {fitted['selection']} " \
+                f"({fitted['n_images']} images"
+        if description.get("class") == "CentreBiasModel":
+            folds = (description.get("parameters") or {}).get("n_folds")
+            label += f", {folds}-fold cross-validated by image" if folds else ""
+        label += ")"
+    return label
+
+
+def _ig_baseline(runs):
+    """The IG baseline all results share (an error when results with information gain used
+    different ones: their IG would not be comparable)."""
+    from .._io import canonical_json
+
+    ig_metrics = ("information_gain", "info_gain_mit")
+    seen = {}
+    for r in runs:
+        description = (r.manifest.get("parameters") or {}).get("baseline")
+        if description and any(m in r.metrics for m in ig_metrics):
+            seen.setdefault(canonical_json(description), (description, []))[1].append(r.model)
+    if len(seen) > 1:
+        listing = "; ".join(f"{_baseline_label(d)}: {', '.join(models)}"
+                            for d, models in seen.values())
+        raise InputError(f"results measure information gain over different baselines "
+                         f"({listing}); score them with the same baseline (--baseline)")
+    return _baseline_label(next(iter(seen.values()))[0]) if seen else None
+
+
+def _fit_label(fit) -> str:
+    label = f"{fit.get('selection', '?')} ({fit.get('n_images', '?')} images"
+    shared = fit.get("scored_images_among_them")
+    if shared:
+        label += f"; {shared} scored images among them"
+    if fit.get("cross_validated"):
+        label += ", cross-validated by image"
+    elif shared:
+        label += ", allowed explicitly"
+    return label + ")"
+
+
 def _common_images(runs, policy):
     sets = [np.sort(r.images["image"].to_numpy(dtype=np.int64)) for r in runs]
     common = sets[0]
@@ -507,8 +582,11 @@ def _best(cells, by_name, higher, gold_name):
 
     models = [n for n, r in by_name.items() if r.role == "model"]
     # with submitted models, the best is one of them (none if none has this metric); a
-    # leaderboard of baselines only compares them with the best baseline but the gold standard
-    candidates = pool(models) if models else pool([n for n in by_name if n != gold_name])
+    # leaderboard of baselines only compares them with the best baseline but the gold standards
+    ceilings = {n for n, r in by_name.items()
+                if str(r.manifest["model"].get("baseline") or "").startswith("gold_standard")}
+    candidates = pool(models) if models else pool([n for n in by_name
+                                                   if n != gold_name and n not in ceilings])
     if not candidates:
         return None
     key = (lambda n: cells[n]["mean"]) if higher else (lambda n: -cells[n]["mean"])

@@ -1,0 +1,169 @@
+"""Named image selections, ``DATASET[:SPLIT]``: the images a model or a baseline is fitted on.
+
+A fitted model (a saliency-to-density conversion, a centre bias, FastGaze's scale and prior
+weight) is only honest on images it was not fitted on. :class:`ImageSelection` names its
+fitting images — a dataset and a part of its default deterministic split
+(:func:`salbench.datasets.split_images`, seed 0) — so they can be recorded in a results manifest
+and compared with the scored images: :meth:`ImageSelection.shared_with` finds scored images that
+are also fitting images, by *content* (the SHA-256 in each stimulus id), so the same photograph
+under another file name or in another dataset counts too.
+
+Examples
+--------
+>>> from salbench.datasets.selection import parse_selection
+>>> parse_selection("osie:train"), parse_selection("osie"), parse_selection("data/osie:test")
+(('osie', 'train'), ('osie', 'all'), ('data/osie', 'test'))
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..exceptions import InputError
+
+#: The parts a selection can name: every image, or a part of the default split (seed 0).
+PARTS = ("all", "train", "validation", "test")
+
+
+def load_dataset(spec: str, *, root=None, download: bool = False):
+    """A dataset from a registered name (``osie``), a folder in a registered layout
+    (``.../osie``), or a folder of pysaliency files (``stimuli.hdf5`` + ``fixations.hdf5``).
+
+    Examples
+    --------
+    >>> load_dataset("no-such-dataset")
+    Traceback (most recent call last):
+    ...
+    salbench.exceptions.InputError: unknown dataset 'no-such-dataset': not a registered name (eyecrowd, nus_scene, osie) nor an existing folder
+    """
+    from .registry import load, names
+
+    path = Path(spec)
+    if path.is_dir():
+        if (path / "stimuli.hdf5").is_file() and (path / "fixations.hdf5").is_file():
+            from .hdf5 import load_pysaliency
+
+            return load_pysaliency(path, name=path.name)
+        if path.name in names():
+            return load(path.name, root=path.parent)
+        raise InputError(f"{path}: not a dataset folder (expected a folder named like a "
+                         f"registered dataset ({', '.join(names())}) or holding stimuli.hdf5 and "
+                         "fixations.hdf5)")
+    if spec in names():
+        return load(spec, root=root, download=download)
+    raise InputError(f"unknown dataset {spec!r}: not a registered name ({', '.join(names())}) "
+                     "nor an existing folder")
+
+
+def parse_selection(text: str) -> tuple[str, str]:
+    """``"DATASET[:SPLIT]"`` -> ``(dataset spec, part)``; the part defaults to ``"all"``."""
+    if not isinstance(text, str) or not text.strip():
+        raise InputError(f"expected DATASET[:SPLIT] (SPLIT one of {', '.join(PARTS)}), got "
+                         f"{text!r}")
+    head, sep, tail = text.strip().rpartition(":")
+    if sep and tail in PARTS and head:
+        return head, tail
+    if sep and tail and not Path(text).exists() and "/" not in tail:
+        raise InputError(f"{text!r}: {tail!r} is not a split; expected DATASET[:SPLIT] with SPLIT "
+                         f"one of {', '.join(PARTS)}")
+    return text.strip(), "all"
+
+
+def part_images(dataset, part: str) -> np.ndarray:
+    """Sorted dataset indices of ``part`` (``"all"`` or a part of the default split, seed 0)."""
+    from .splits import split_images
+
+    if part not in PARTS:
+        raise InputError(f"split must be one of {', '.join(PARTS)}, got {part!r}")
+    if part == "all":
+        return np.arange(len(dataset), dtype=np.int64)
+    return np.asarray(split_images(dataset).part(part), dtype=np.int64)
+
+
+@dataclass(frozen=True, eq=False)
+class ImageSelection:
+    """Images of one dataset: ``part`` of its default split (or ``"all"``), as ``images``.
+
+    Build one with :meth:`of` (a loaded dataset) or :func:`select` (a ``DATASET[:SPLIT]``
+    string).
+    """
+
+    dataset: object
+    part: str
+    images: np.ndarray
+
+    @classmethod
+    def of(cls, dataset, part: str = "all") -> ImageSelection:
+        return cls(dataset, part, part_images(dataset, part))
+
+    @property
+    def label(self) -> str:
+        """``"<dataset>:<part>"``, e.g. ``"osie:train"``."""
+        return f"{self.dataset.name}:{self.part}"
+
+    def __repr__(self) -> str:
+        return f"ImageSelection({self.label!r}, {self.images.size} images)"
+
+    def content_hashes(self) -> set:
+        ids = self.dataset.stimuli.ids
+        return {_content(ids[int(i)]) for i in self.images}
+
+    def shared_with(self, dataset, images) -> np.ndarray:
+        """The indices among ``images`` (of ``dataset``) whose picture is also in this selection."""
+        mine = self.content_hashes()
+        ids = dataset.stimuli.ids
+        images = np.asarray(images, dtype=np.int64).reshape(-1)
+        return np.array([int(i) for i in images if _content(ids[int(i)]) in mine], dtype=np.int64)
+
+    def describe(self) -> dict:
+        """What a results manifest records: the label, the dataset, the part, how many images,
+        and a SHA-256 of the selected stimulus ids (names and content hashes), which changes
+        when any selected picture does."""
+        import hashlib
+
+        ids = self.dataset.stimuli.ids
+        digest = hashlib.sha256("\n".join(sorted(ids[int(i)] for i in self.images)).encode())
+        return {"selection": self.label, "dataset": self.dataset.name, "part": self.part,
+                "split_seed": None if self.part == "all" else 0,
+                "n_images": int(self.images.size), "images_sha256": digest.hexdigest()}
+
+
+def _content(image_id: str) -> str:
+    """The content part of a stimulus id ``"<name>:<sha256 prefix>"`` (the id if it has none)."""
+    return image_id.rpartition(":")[2] or image_id
+
+
+def select(text: str, *, known=(), root=None, download: bool = False) -> ImageSelection:
+    """The :class:`ImageSelection` named by ``"DATASET[:SPLIT]"``.
+
+    ``known`` holds datasets already loaded (the scored one): a ``DATASET`` equal to one's name
+    reuses it instead of loading the files again.
+    """
+    dataset_spec, part = parse_selection(text)
+    for dataset in known:
+        if dataset is not None and dataset_spec == dataset.name:
+            return ImageSelection.of(dataset, part)
+    return ImageSelection.of(load_dataset(dataset_spec, root=root, download=download), part)
+
+
+def check_overlap(fitted_on: ImageSelection, dataset, images, *, allow: bool = False,
+                  what: str = "the model") -> np.ndarray:
+    """Raise when scored ``images`` of ``dataset`` are among the images ``what`` was fitted on.
+
+    Returns the shared images (empty, or allowed by ``allow=True``).
+    """
+    shared = fitted_on.shared_with(dataset, images)
+    if shared.size and not allow:
+        names = dataset.stimuli.names
+        shown = ", ".join(f"{int(i)} ({names[int(i)]})" for i in shared[:5])
+        raise InputError(
+            f"{what} was fitted on {fitted_on.label} ({fitted_on.images.size} images), which "
+            f"includes {shared.size} of the {len(images)} scored images of {dataset.name} (e.g. "
+            f"{shown}): its scores there would be in-sample. Fit on other images (--fit-on "
+            f"DATASET:SPLIT, e.g. {dataset.name}:train with --split test) or allow the overlap "
+            "explicitly (--allow-fit-overlap / allow_fit_overlap=True)"
+        )
+    return shared
