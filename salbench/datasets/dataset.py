@@ -43,6 +43,9 @@ class DatasetFacts:
         For a subset, the indices of its images in the parent dataset.
     notes : tuple of str
         Anything else a user should know.
+    stimuli_only : bool
+        The dataset publishes no fixations (benchmark test sets such as MIT300): it serves for
+        predictions, not for scoring.
     """
 
     name: str
@@ -60,6 +63,7 @@ class DatasetFacts:
     empty_trials: int = 0
     images: tuple | None = None
     notes: tuple = field(default_factory=tuple)
+    stimuli_only: bool = False
 
     def to_dict(self) -> dict:
         d = dataclasses.asdict(self)
