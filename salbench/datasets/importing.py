@@ -154,11 +154,10 @@ def _manifest_files(spec, trees, staging: Path, verify: bool, moved) -> dict:
     # the folder that plays the dataset folder's role: found once, from the most specific file
     probe = spec.fixation_files[0] if spec.fixation_files else spec.files[0].path
     bases = []
-    for rel in dict.fromkeys((probe, spec.remote_path(probe))):
+    for rel in dict.fromkeys((spec.remote_path(probe), probe)):  # repository layout first
         hit = _find(trees, rel)
         if hit is not None:
             bases.append(Path(str(hit)[: len(str(hit)) - len(rel)].rstrip("/") or "/"))
-            break
     for entry in spec.files:
         found = None
         candidates = (entry.path, spec.remote_path(entry.path))

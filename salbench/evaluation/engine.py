@@ -259,6 +259,10 @@ def _dataset_argument(dataset):
     if not isinstance(dataset, Dataset):
         raise InputError(f"dataset must be a salbench Dataset or a registered dataset name, got "
                          f"{type(dataset).__name__}")
+    if dataset.facts.stimuli_only:
+        raise InputError(f"dataset {dataset.name!r} has no fixations (stimuli only: its fixations "
+                         "are held out by its benchmark), so it cannot be scored; use it for "
+                         "predictions (salbench.models.predict.predict_map) and submit those")
     return dataset
 
 

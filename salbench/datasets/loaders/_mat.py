@@ -7,6 +7,7 @@ MATLAB objects such as ``containers.Map`` (CAT2000's ``allFixData.mat``).
 
 from __future__ import annotations
 
+import warnings
 import zlib
 from pathlib import Path
 
@@ -17,7 +18,9 @@ _HEADER_KEYS = ("__header__", "__version__", "__globals__", "__function_workspac
 
 def _matio(path: Path, variables, why: str):
     try:
-        from matio import load_from_mat
+        with warnings.catch_warnings():  # mat-io sets a pandas option pandas 3 deprecates
+            warnings.filterwarnings("ignore", message=".*infer_string.*")
+            from matio import load_from_mat
     except ImportError:
         raise DataError(f"{path}: {why}; reading it needs the mat-io package: "
                         'pip install "salbench[matlab]" (or pip install mat-io)') from None
