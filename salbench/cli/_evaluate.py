@@ -164,12 +164,15 @@ def evaluate(model_spec, dataset_spec, out, metrics, convention, split, first, n
 @click.option("--permutations", "n_permutations", type=click.IntRange(min=1), default=10000,
               show_default=True, help="Sign flips of the paired test.")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--by", default=None, metavar="ATTRIBUTE",
+              help="Also one table per value of a per-image attribute the results recorded "
+                   "(e.g. category for CAT2000); the first table stays the mean over all images.")
 @click.option("--plot", "plot_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               callback=lambda ctx, param, value: _figure_file(value),
               help="Also draw the sort metric with its intervals to this .png, .svg or .pdf.")
 @one_line_errors
 def leaderboard_command(directories, fmt, output, metrics, sort_by, images, n_bootstrap,
-                        n_permutations, seed, plot_file):
+                        n_permutations, seed, by, plot_file):
     """Compare results directories: one row per model, intervals and paired tests.
 
     Each DIRECTORY is a results folder or a run folder holding several.
@@ -178,7 +181,7 @@ def leaderboard_command(directories, fmt, output, metrics, sort_by, images, n_bo
 
     board = leaderboard(list(directories), metrics=None if metrics is None else _split_names(metrics),
                         sort_by=sort_by, images=images, n_bootstrap=n_bootstrap,
-                        n_permutations=n_permutations, seed=seed)
+                        n_permutations=n_permutations, seed=seed, by=by)
     if output is not None:
         board.save(output, fmt)
         click.echo(f"wrote {output}", err=True)

@@ -187,6 +187,9 @@ def _attributes_argument(attributes, n_images):
         except (TypeError, ValueError) as error:
             raise InputError(f"attributes must be a pandas DataFrame (one row per image): {error}"
                              ) from None
+    if "image" in attributes.columns:
+        raise InputError("attributes must not have a column named 'image' (it is the image index "
+                         "in results tables); rename it")
     if len(attributes) != n_images:
         raise InputError(f"attributes has {len(attributes)} rows but the dataset has {n_images} "
                          "images (one row per image, in dataset order)")

@@ -241,10 +241,15 @@ def evaluate(model, dataset, *, metrics="all", convention="tuebingen", split=Non
         "undefined": store.notes,
     })
     results = store.finish(manifest)
+    results.attributes = _scored_attributes(dataset, images)
     results.manifest["summary"] = results.means()
     if isinstance(store, DirectoryStore):
-        from .._io import write_json
+        from .._io import write_json, write_table
 
+        if results.attributes is not None:
+            name = f"attributes{'.parquet' if store.fmt == 'parquet' else '.csv'}"
+            write_table(results.attributes, Path(out) / name, store.fmt)
+            results.manifest["files"]["attributes"] = name
         write_json(Path(out) / "manifest.json", results.manifest)
     _warn_undefined(store.notes, model_name)
     return results
@@ -264,6 +269,16 @@ def _dataset_argument(dataset):
                          "are held out by its benchmark), so it cannot be scored; use it for "
                          "predictions (salbench.models.predict.predict_map) and submit those")
     return dataset
+
+
+def _scored_attributes(dataset, images):
+    """``dataset.attributes`` of the scored images with an ``image`` column (None without any)."""
+    attributes = dataset.attributes
+    if attributes.shape[1] == 0:
+        return None
+    frame = attributes.iloc[np.asarray(images, dtype=np.int64)].reset_index(drop=True)
+    frame.insert(0, "image", np.asarray(images, dtype=np.int64))
+    return frame.sort_values("image", kind="stable").reset_index(drop=True)
 
 
 def dataset_fingerprint(dataset) -> str:

@@ -10,6 +10,9 @@ A :class:`Results` holds
   ``fixation`` (row index into ``dataset.fixations``) and one column per such metric; the mean of
   a column over an image's fixations is that image's value (Tübingen definitions; under
   ``convention="mit"`` the per-image NSS counts each fixated pixel once and differs);
+* ``attributes`` — the dataset's per-image attributes (``dataset.attributes``, e.g. CAT2000's
+  ``category``) of the scored images: ``image`` plus one column per attribute, or None when the
+  dataset has none; :func:`salbench.leaderboard` reports per attribute with ``by=``;
 * ``manifest`` — a dict with what is needed to cite and reproduce the numbers (below).
 
 Results directory (``evaluate(..., out=DIR)``)::
@@ -21,6 +24,7 @@ Results directory (``evaluate(..., out=DIR)``)::
                             the images where a metric is undefined and why, and summary means
     DIR/images.parquet      the per-image table       (.csv when pyarrow is not installed)
     DIR/fixations.parquet   the per-fixation table
+    DIR/attributes.parquet  the per-image attributes (only when the dataset has some)
     DIR/parts/              while running: one images-NNNNN / fixations-NNNNN pair per finished
                             chunk; merged into the two tables and removed when the run completes
 
@@ -54,10 +58,11 @@ class Results:
     ``Results.load(directory)`` reads a results directory written by ``evaluate(out=...)``.
     """
 
-    def __init__(self, images, fixations, manifest: dict):
+    def __init__(self, images, fixations, manifest: dict, attributes=None):
         self.images = images
         self.fixations = fixations
         self.manifest = manifest
+        self.attributes = attributes
 
     # ------------------------------------------------------------------ facts
     @property
@@ -137,6 +142,9 @@ class Results:
         write_table(self.images, directory / f"images{ext}", fmt)
         if self.fixations is not None:
             write_table(self.fixations, directory / f"fixations{ext}", fmt)
+        if self.attributes is not None:
+            write_table(self.attributes, directory / f"attributes{ext}", fmt)
+            self.manifest.setdefault("files", {})["attributes"] = f"attributes{ext}"
         write_json(directory / MANIFEST, self.manifest)
         return directory
 
@@ -160,7 +168,10 @@ class Results:
         fixations = None
         if manifest.get("files", {}).get("fixations"):
             fixations = read_table(directory / manifest["files"]["fixations"], fmt)
-        return cls(images, fixations, manifest)
+        attributes = None
+        if manifest.get("files", {}).get("attributes"):
+            attributes = read_table(directory / manifest["files"]["attributes"], fmt)
+        return cls(images, fixations, manifest, attributes)
 
 
 def table_extension(fmt: str) -> str:
