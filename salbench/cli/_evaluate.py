@@ -19,12 +19,17 @@ def _split_names(value):
     return [m.strip() for m in value.split(",") if m.strip()]
 
 
-def load_dataset(spec: str, *, root=None, download: bool = False):
+def load_dataset(spec: str, *, root=None, download: bool = False, out_of_image: str = "error"):
     """A dataset from a registered name (``osie``), a folder in a registered layout
-    (``.../osie``), or a folder of pysaliency files (``stimuli.hdf5`` + ``fixations.hdf5``)."""
+    (``.../osie``), a folder of pysaliency files (``stimuli.hdf5`` + ``fixations.hdf5``), or a
+    fixation table with a stimuli folder (``table:fix.csv,stimuli=img/,x=col,y=row,one_based``)."""
     from ..datasets import load, names
     from ..exceptions import InputError
 
+    if spec.startswith("table:"):
+        from ..datasets.tabular import load_table_spec
+
+        return load_table_spec(spec, out_of_image=out_of_image)
     path = Path(spec)
     if path.is_dir():
         if (path / "stimuli.hdf5").is_file() and (path / "fixations.hdf5").is_file():
@@ -32,14 +37,14 @@ def load_dataset(spec: str, *, root=None, download: bool = False):
 
             return load_pysaliency(path, name=path.name)
         if path.name in names():
-            return load(path.name, root=path.parent)
+            return load(path.name, root=path.parent, out_of_image=out_of_image)
         raise InputError(f"{path}: not a dataset folder (expected a folder named like a "
                          f"registered dataset ({', '.join(names())}) or holding stimuli.hdf5 and "
                          "fixations.hdf5)")
     if spec in names():
-        return load(spec, root=root, download=download)
-    raise InputError(f"unknown dataset {spec!r}: not a registered name ({', '.join(names())}) "
-                     "nor an existing folder")
+        return load(spec, root=root, download=download, out_of_image=out_of_image)
+    raise InputError(f"unknown dataset {spec!r}: not a registered name ({', '.join(names())}), "
+                     "an existing folder, nor a table:FILE,stimuli=DIR,x=COL,y=COL,one_based spec")
 
 
 def _images_argument(dataset, split, first):
@@ -68,9 +73,15 @@ def _slug(name: str) -> str:
               help="A folder of maps, or maps:DIR, hdf5:FILE, onnx:FILE, torch:FILE, "
                    "python:MODULE:ATTR, command:CMD, fastgaze:FILE.vxm, builtin:default, "
                    "baseline:uniform|centre|gold, density:SPEC.")
-@click.option("--dataset", "dataset_spec", required=True, metavar="NAME|PATH",
+@click.option("--dataset", "dataset_spec", required=True, metavar="NAME|PATH|table:...",
               help="A registered dataset (see `salbench datasets list`), a folder in its layout, "
-                   "or a folder with pysaliency stimuli.hdf5 + fixations.hdf5.")
+                   "a folder with pysaliency stimuli.hdf5 + fixations.hdf5, or your own "
+                   "fixation table: table:FILE,stimuli=DIR,x=COL,y=COL,one_based|zero_based"
+                   "[,image=COL,subject=COL,t=COL,duration=COL,time_unit=ms,image_base=1].")
+@click.option("--out-of-image", type=click.Choice(["error", "drop", "clip"]), default="error",
+              show_default=True,
+              help="Fixations outside their image: stop with a list of them, drop them, or move "
+                   "them to the border.")
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Run folder: the model's results go to OUT/<model name>, baselines to "
                    "OUT/uniform, OUT/centre-bias, OUT/gold-standard. Rerunning resumes.")
@@ -106,8 +117,8 @@ def _slug(name: str) -> str:
               help="Format of the leaderboard printed at the end.")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 @one_line_errors
-def evaluate(model_spec, dataset_spec, out, metrics, convention, split, first, name, kind,
-             baselines, threads, metric_maps, reference_sigma, seed, data_root, download,
+def evaluate(model_spec, dataset_spec, out_of_image, out, metrics, convention, split, first, name,
+             kind, baselines, threads, metric_maps, reference_sigma, seed, data_root, download,
              overwrite, fmt, quiet):
     """Score a model on a dataset and print a leaderboard with the baselines.
 
@@ -119,7 +130,12 @@ def evaluate(model_spec, dataset_spec, out, metrics, convention, split, first, n
     from ..models.spec import from_spec
 
     say = (lambda *a, **k: None) if quiet else click.echo
-    dataset = load_dataset(dataset_spec, root=data_root, download=download)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        dataset = load_dataset(dataset_spec, root=data_root, download=download,
+                               out_of_image=out_of_image)
+    for message in dict.fromkeys(str(w.message).splitlines()[0] for w in caught):
+        say(f"warning: {message}", err=True)
     images, train = _images_argument(dataset, split, first)
     say(f"dataset {dataset.name}: {len(images)} of {len(dataset)} images "
         f"({split}{'' if first is None else f', first {first}'})", err=True)
