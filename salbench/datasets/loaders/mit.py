@@ -83,10 +83,10 @@ def users(folder: Path) -> list[str]:
 def read_mit1003(folder: Path, *, initial_fixation: bool, only_1024x768: bool):
     """Parse an unpacked MIT1003 folder.
 
-    Returns ``(names, shapes, columns, counts)``: stimulus paths relative to ``folder``, their
-    ``(H, W)``, fixation columns in salbench's convention, and ``counts`` (``trials``,
-    ``empty_trials``, ``outside``, ``initial``: fixations dropped for lying outside the image and
-    initial fixations left out).
+    Returns ``(names, shapes, columns, counts, n_observers)``: stimulus paths relative to
+    ``folder``, their ``(H, W)``, fixation columns in salbench's convention, ``counts``
+    (``trials``, ``empty_trials``, ``outside``, ``initial``: fixations dropped for lying outside
+    the image and initial fixations left out) and the number of observer folders.
     """
     from ..stimuli import image_shape
 
