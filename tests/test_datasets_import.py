@@ -252,3 +252,20 @@ def test_import_only_and_dead_host_datasets_say_how_to_get_them(tmp_path, monkey
     register(dataclasses.replace(specs.spec("mit300"), source_status="dead-host"), replace=True)
     with pytest.raises(DataError, match=r"its host is gone.*datasets import mit300"):
         fetch("mit300", root=tmp_path)
+
+
+def test_a_tar_archive_imports_too(tmp_path):
+    import tarfile
+
+    from _datasets_support import write_jpeg
+
+    for k, rel in enumerate(["Action/1.jpg", "Art/1.jpg"]):
+        write_jpeg(tmp_path / "src" / "testSet" / "Stimuli" / rel, 27, 48, seed=k)
+    archive = tmp_path / "testSet.tar.gz"
+    with tarfile.open(archive, "w:gz") as tf:
+        tf.add(tmp_path / "src" / "testSet", arcname="testSet")
+    with pytest.raises(DataError, match=r"testSet.tar.gz: not one of cat2000_test's archives"):
+        import_dataset("cat2000_test", [archive], root=tmp_path / "data")
+    import_dataset("cat2000_test", [archive], root=tmp_path / "data", verify=False)
+    ds = load("cat2000_test", root=tmp_path / "data")
+    assert ds.attributes["category"].tolist() == ["Action", "Art"]

@@ -82,7 +82,10 @@ def extract(archive: Path, into: Path) -> Path:
                         raise DataError(f"{archive}: member {member.name!r} would be written "
                                         "outside the target folder; refusing to unpack it")
                     members.append(member)
-                tf.extractall(into, members=members, filter="data")
+                try:
+                    tf.extractall(into, members=members, filter="data")
+                except TypeError:  # Python < 3.10.12 has no extraction filters; checked above
+                    tf.extractall(into, members=members)
     except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError) as error:
         raise DataError(f"{archive}: cannot unpack ({type(error).__name__}: {error})") from None
     return into
