@@ -269,3 +269,10 @@ def test_a_tar_archive_imports_too(tmp_path):
     import_dataset("cat2000_test", [archive], root=tmp_path / "data", verify=False)
     ds = load("cat2000_test", root=tmp_path / "data")
     assert ds.attributes["category"].tolist() == ["Action", "Art"]
+
+
+def test_a_dead_host_says_how_to_import_instead(tmp_path, no_proxy_env):
+    with pytest.raises(DataError, match=r"(?s)failed after 1 attempt.*nothing arrived.*"
+                                        r"salbench datasets import mit1003 ALLSTIMULI.zip DATA.zip"):
+        fetch("mit1003", root=tmp_path, base_url="http://127.0.0.1:9", retries=0, progress=False)
+    assert not (tmp_path / "mit1003").exists()

@@ -233,8 +233,14 @@ def _fetch_archives(s, root, staging, base_url, verify, progress, retries, timeo
     folder = staging / "archives"
     downloads = [Download(s.archive_url(a, base_url=base_url), folder / a.filename, a.size,
                           a.sha256, a.md5) for a in s.archives]
-    download_files(downloads, progress=progress, retries=retries, timeout=timeout,
-                   workers=workers, description=f"salbench: {s.name}")
+    try:
+        download_files(downloads, progress=progress, retries=retries, timeout=timeout,
+                       workers=workers, description=f"salbench: {s.name}")
+    except DataError as error:
+        names = " ".join(a.filename for a in s.archives)
+        raise DataError(f"{error}. If the host is gone or blocked, download {names} by hand (see "
+                        f"datasets/{s.name}.md) and run `salbench datasets import {s.name} "
+                        f"{names}`") from None
     final = import_dataset(s.name, [d.target for d in downloads], root=root, verify=verify)
     shutil.rmtree(staging, ignore_errors=True)
     return final
@@ -289,10 +295,10 @@ def _download(opener, d: Download, retries: int, timeout: float, bar) -> str:
             attempt += 1
             if attempt > retries:
                 got = part.stat().st_size if part.exists() else 0
-                raise DataError(
-                    f"download of {d.url} failed after {attempt} attempt(s) ({error}); "
-                    f"{got} bytes are kept in {part} and the next fetch resumes from there"
-                ) from None
+                kept = (f"{got} bytes are kept in {part} and the next fetch resumes from there"
+                        if got else "nothing arrived")
+                raise DataError(f"download of {d.url} failed after {attempt} attempt(s) "
+                                f"({error}); {kept}") from None
             time.sleep(min(0.2 * 2 ** attempt, 2.0))
             continue
         if done:
