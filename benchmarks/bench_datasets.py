@@ -1,8 +1,14 @@
 """Datasets benchmark: load times, empirical-map times, baseline fits and information gains.
 
     python benchmarks/bench_datasets.py [--root ../shared/datasets] [--repeat 5]
+                                        [--sections load cache maps baselines]
 
-Prints three tables:
+Prints four tables:
+0. the converted-dataset cache (``--sections cache``): a synthetic dataset of 2000 images in 20
+   category folders with 1,000,000 fixations and a ``category`` attribute, registered with a
+   table loader (a stand-in for any loader: the cache does not depend on it), and OSIE: the
+   first load (parse + cache write) and later loads (median of --repeat), with the peak of
+   Python-tracked memory of a cached load (tracemalloc) per fixation;
 1. loading OSIE / NUS Scene (median of --repeat runs): the MAT parse alone and the full load
    (with image sizes read from the JPEG headers);
 2. computing every empirical map of OSIE: fixation maps, Gaussian density maps (sigma = 1 degree
@@ -76,16 +82,96 @@ def information_gains(dataset, split, models):
             {k: np.concatenate(v) for k, v in pooled.items()})
 
 
+def _million_fixation_dataset(folder, n_images=2000, n_fixations=1_000_000, seed=0):
+    """2000 tiny JPEGs in 20 category folders and a Parquet table of 1M fixations."""
+    import pandas as pd
+    from PIL import Image
+
+    rng = np.random.default_rng(seed)
+    names = []
+    for i in range(n_images):
+        rel = f"cat{i // 100:02d}/{i % 100 + 1:03d}.jpg"
+        (folder / "Stimuli" / rel).parent.mkdir(parents=True, exist_ok=True)
+        Image.new("RGB", (48, 27), (i % 256, 0, 0)).save(folder / "Stimuli" / rel)
+        names.append(rel)
+    image = np.sort(rng.integers(0, n_images, n_fixations))
+    pd.DataFrame({"image": image, "x": rng.uniform(0, 48, n_fixations),
+                  "y": rng.uniform(0, 27, n_fixations),
+                  "subject": rng.integers(0, 18, n_fixations)}).to_parquet(folder / "fix.parquet")
+    return names
+
+
+def _table_loader(spec, folder):
+    import pandas as pd
+
+    from salbench.datasets import Dataset, Stimuli, read_fixations
+
+    names = sorted(p.relative_to(folder / "Stimuli").as_posix()
+                   for p in (folder / "Stimuli").glob("*/*.jpg"))
+    fixations = read_fixations(folder / "fix.parquet", coordinates=("x", "y"), xy_order="xy",
+                               one_based=False, image="image", subject="subject",
+                               n_images=len(names))
+    stimuli = Stimuli([folder / "Stimuli" / n for n in names])
+    return Dataset(stimuli, fixations, spec.facts(),
+                   attributes=pd.DataFrame({"category": [n.split("/")[0] for n in names]}))
+
+
+def cache_section(args):
+    import dataclasses
+    import tempfile
+    import tracemalloc
+
+    from salbench.datasets import specs
+    from salbench.datasets.registry import register
+
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="salbench-bench-") as tmp:
+        tmp = Path(tmp)
+        _million_fixation_dataset(tmp / "million" / "bench_million")
+        register(dataclasses.replace(specs.spec("cat2000_train"), name="bench_million",
+                                     folder="bench_million", loader=_table_loader,
+                                     fixation_files=("fix.parquet",)), replace=True)
+        cases = [("bench_million (2000 images, 1,000,000 fixations)", "bench_million", tmp / "million"),
+                 ("osie (700 images, 98,321 fixations)", "osie", args.root)]
+        for label, name, root in cases:
+            cache = tmp / "cache"
+            start = time.perf_counter()
+            first = load(name, root=root, cache=cache)
+            first_s = time.perf_counter() - start
+            cached_s = timed(lambda: load(name, root=root, cache=cache), args.repeat)
+            tracemalloc.start()
+            again = load(name, root=root, cache=cache)
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+            assert again.fixations.equals(first.fixations)
+            n = len(again.fixations)
+            size = sum(p.stat().st_size for p in cache.glob(f"{name}-*.npz"))
+            rows.append([label, f"{first_s:.2f}", f"{cached_s:.3f}", f"{peak / 1e6:.1f}",
+                         f"{peak / n:.0f}", f"{size / 1e6:.1f}"])
+    table("Converted-dataset cache (seconds; memory of a cached load)",
+          ["dataset", "first load (parse + write)", "cached load (median)", "peak MB (tracemalloc)",
+           "bytes per fixation", "cache file MB"], rows)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--root", type=Path, default=DEFAULT_ROOT)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--datasets", nargs="+", default=["osie", "nus_scene"])
+    parser.add_argument("--sections", nargs="+", default=["load", "cache", "maps", "baselines"],
+                        choices=["load", "cache", "maps", "baselines"])
     args = parser.parse_args()
-    print(f"salbench {salbench.__version__}, numpy {np.__version__}, {os.cpu_count()} CPUs, root {args.root}")
+    print(f"salbench {salbench.__version__}, numpy {np.__version__}, {os.cpu_count()} CPUs, root {args.root}, "
+          f"load average {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
+    if "cache" in args.sections:
+        cache_section(args)
+    if "load" not in args.sections and "maps" not in args.sections and "baselines" not in args.sections:
+        return
 
     # ---------------------------------------------------------------- 1. loading
     rows = []
+    if "load" not in args.sections:
+        return
     osie_mat = args.root / "osie" / "eye" / "fixations.mat"
     rows.append(["osie", "parse fixations.mat", f"{timed(lambda: read_osie_layout(osie_mat), args.repeat):.3f}"])
     rows.append(["osie", "load (fixations + stimuli sizes)",

@@ -45,3 +45,67 @@ def write_osie_layout_mat(path: Path, images, *, oned_subjects_row: bool = True)
     path.parent.mkdir(parents=True, exist_ok=True)
     scipy.io.savemat(path, {"fixations": cells}, do_compression=True)
     return path
+
+
+# ------------------------------------------------------------------ MIT1003 / CAT2000 fixtures
+def eye_trace(points, samples, *, saccade=10):
+    """Raw 240 Hz samples ``[x, y]``: a fixation at each point for ``samples[k]`` samples, joined
+    by ``saccade``-sample movements with a smooth (cosine) speed profile."""
+    parts = []
+    for k, (point, count) in enumerate(zip(points, samples)):
+        if k:
+            start = np.asarray(points[k - 1], dtype=float)
+            end = np.asarray(point, dtype=float)
+            s = (1 - np.cos(np.linspace(0, np.pi, saccade + 2)[1:-1])) / 2
+            parts.append(start + s[:, None] * (end - start))
+        parts.append(np.tile(np.asarray(point, dtype=float), (count, 1)))
+    return np.concatenate(parts)
+
+
+def write_mit1003_trial(path: Path, variable: str, samples) -> Path:
+    """One ``DATA/<user>/<stem>.mat`` in MIT1003's layout: a struct named like the image whose
+    ``DATA`` is a 1x1 struct array with ``eyeData`` (N x 2 double)."""
+    import scipy.io
+
+    data = np.empty((1, 1), dtype=[("eyeData", "O")])
+    data[0, 0]["eyeData"] = np.asarray(samples, dtype=np.float64).reshape(-1, 2)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    scipy.io.savemat(path, {variable[:63]: {"DATA": data}}, do_compression=True)
+    return path
+
+
+def write_mit1003(folder: Path, images: dict, trials: dict) -> Path:
+    """An unpacked MIT1003 folder: ``ALLSTIMULI/<stem>.jpeg`` for ``images = {stem: (H, W)}``
+    and ``DATA/<user>/<stem>.mat`` for ``trials = {(stem, user): samples}``."""
+    for k, (stem, (h, w)) in enumerate(images.items()):
+        write_jpeg(folder / "ALLSTIMULI" / f"{stem}.jpeg", h, w, seed=k)
+    for (stem, user), samples in trials.items():
+        write_mit1003_trial(folder / "DATA" / user / f"{stem}.mat", stem, samples)
+    return folder
+
+
+def write_cat2000_train(folder: Path, images: dict, recordings: dict, *, version="v7") -> Path:
+    """An unpacked ``trainSet/``: ``Stimuli/<category>/<file>`` for ``images = {"cat/001.jpg":
+    (H, W)}`` and ``allFixData.mat`` whose ``allData`` is a containers.Map (written with mat-io,
+    as MATLAB stores it) from ``recordings = {key: [(name, data k x 2), ...]}``."""
+    import warnings
+
+    with warnings.catch_warnings():  # mat-io sets a pandas option pandas 3 deprecates
+        warnings.filterwarnings("ignore", message=".*infer_string.*")
+        from matio import save_to_mat
+        from matio.utils import MatlabContainerMap
+
+    base = folder / "trainSet"
+    for k, (rel, (h, w)) in enumerate(images.items()):
+        write_jpeg(base / "Stimuli" / rel, h, w, seed=k)
+    values = {}
+    for key, trials in recordings.items():
+        cell = np.empty((len(trials), 1), dtype=object)
+        for j, (name, data) in enumerate(trials):
+            struct = np.empty((1, 1), dtype=[("name", "O"), ("data", "O")])
+            struct[0, 0]["name"] = np.array([name])
+            struct[0, 0]["data"] = np.asarray(data, dtype=np.float64).reshape(-1, 2)
+            cell[j, 0] = struct
+        values[key] = cell
+    save_to_mat(base / "allFixData.mat", {"allData": MatlabContainerMap(values)}, version=version)
+    return folder

@@ -1,4 +1,5 @@
 import os
+import tempfile
 from pathlib import Path
 
 import matplotlib
@@ -12,6 +13,9 @@ matplotlib.use("Agg")
 settings.register_profile("deterministic", derandomize=True)
 settings.register_profile("explore", derandomize=False)
 settings.load_profile(os.environ.get("SALBENCH_HYPOTHESIS", "deterministic"))
+
+# Converted-dataset caches of a test run go to a private folder, never to the user's cache.
+os.environ.setdefault("SALBENCH_CACHE", tempfile.mkdtemp(prefix="salbench-test-cache-"))
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("SALBENCH_SHARED", REPO.parent / "shared"))

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+import salbench
 from salbench.cli import main
 
 from _evaluate_support import SHARED_DATASETS
@@ -26,7 +27,7 @@ def _run(*args, **kwargs):
 
 @pytest.mark.parametrize("command", [[], ["evaluate"], ["leaderboard"], ["datasets"],
                                      ["datasets", "list"], ["datasets", "info"],
-                                     ["datasets", "fetch"], ["demo"]])
+                                     ["datasets", "fetch"], ["datasets", "import"], ["demo"]])
 def test_every_command_has_help(command):
     result = _run(*command, "--help")
     assert result.exit_code == 0
@@ -136,9 +137,10 @@ def test_errors_are_one_line_with_status_1(tmp_path):
 def test_datasets_list_and_info():
     listing = _run("datasets", "list", "--data-root", SHARED_DATASETS)
     assert listing.exit_code == 0
-    rows = {line.split()[0]: line for line in listing.stdout.splitlines()[1:-1]}
-    assert set(rows) == {"eyecrowd", "nus_scene", "osie"}
-    assert " yes " in rows["osie"] and " no " in rows["eyecrowd"]
+    rows = {line.split()[0]: line.split() for line in listing.stdout.splitlines()[1:-1]}
+    assert set(rows) == set(salbench.datasets.names())
+    assert rows["osie"][4] == "installed" and rows["eyecrowd"][4] == "downloadable"
+    assert rows["mit1003"][4] == "downloadable" and rows["mit1003"][2] == "?"  # not measured
     info = _run("datasets", "info", "osie")
     assert info.exit_code == 0
     assert "98321" in info.stdout and "pixels per degree  24.0" in info.stdout

@@ -178,8 +178,9 @@ def test_interrupted_fetch_resumes_on_the_next_call(server, tmp_path):
     server.cut.clear()
     server.requests.clear()
     fetch(small_osie(), root=tmp_path, base_url=server.base_url, progress=False)
-    assert server.requests[0] == ("osie/eye/fixations.mat", "bytes=500000-")
-    assert [p for p, _ in server.requests[1:]] == ["osie/stimuli/1001.jpg", "osie/stimuli/1002.jpg"]
+    # the other files arrived during the failed attempt (transfers run in parallel and one failure
+    # does not stop the others): only the interrupted one is requested, from where it stopped
+    assert server.requests == [("osie/eye/fixations.mat", "bytes=500000-")]
     assert not part.exists()
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import click
 
 from ._crop import MODEL_HELP, audit_command, crop_command
-from ._datasets import datasets, datasets_fetch, datasets_info, datasets_list
+from ._datasets import datasets, datasets_fetch, datasets_import, datasets_info, datasets_list
 from ._demo import DEMO_METRICS, demo
 from ._errors import exit_with_error
 from ._evaluate import (
@@ -38,7 +38,7 @@ del _command
 
 __all__ = [
     "DEMO_METRICS", "FIGURE_SUFFIXES", "FORMATS", "MODEL_HELP", "audit_command", "crop_command",
-    "datasets", "datasets_fetch", "datasets_info", "datasets_list", "demo", "evaluate",
+    "datasets", "datasets_fetch", "datasets_import", "datasets_info", "datasets_list", "demo", "evaluate",
     "exit_with_error", "leaderboard_command", "load_dataset", "main", "plot", "plot_grid_command",
     "plot_leaderboard_command", "plot_paired_command", "plot_roc_command", "plot_speed_command",
 ]

@@ -19,12 +19,23 @@ def _split_names(value):
     return [m.strip() for m in value.split(",") if m.strip()]
 
 
-def load_dataset(spec: str, *, root=None, download: bool = False):
+def load_dataset(spec: str, *, root=None, download: bool = False, out_of_image: str = "error"):
     """A dataset from a registered name (``osie``), a folder in a registered layout
-    (``.../osie``), or a folder of pysaliency files (``stimuli.hdf5`` + ``fixations.hdf5``)."""
-    from ..datasets.selection import load_dataset as load
+    (``.../osie``), a folder of pysaliency files (``stimuli.hdf5`` + ``fixations.hdf5``), or a
+    fixation table with a stimuli folder (``table:fix.csv,stimuli=img/,x=col,y=row,one_based``)."""
+    from ..datasets import load, names
+    from ..datasets.selection import load_dataset as load_selected
 
-    return load(spec, root=root, download=download)
+    if spec.startswith("table:"):
+        from ..datasets.tabular import load_table_spec
+
+        return load_table_spec(spec, out_of_image=out_of_image)
+    path = Path(spec)
+    if path.is_dir() and path.name in names():
+        return load(path.name, root=path.parent, out_of_image=out_of_image)
+    if spec in names():
+        return load(spec, root=root, download=download, out_of_image=out_of_image)
+    return load_selected(spec, root=root, download=download)
 
 
 def _images_argument(dataset, split, first):
@@ -65,9 +76,15 @@ def _refuse_baseline_folder(target: Path, model_name, model):
               help="A folder of maps, or maps:DIR, hdf5:FILE, onnx:FILE, torch:FILE, "
                    "python:MODULE:ATTR, command:CMD, fastgaze:FILE.vxm, builtin:default, "
                    "baseline:uniform|centre|gold, density:SPEC.")
-@click.option("--dataset", "dataset_spec", required=True, metavar="NAME|PATH",
+@click.option("--dataset", "dataset_spec", required=True, metavar="NAME|PATH|table:...",
               help="A registered dataset (see `salbench datasets list`), a folder in its layout, "
-                   "or a folder with pysaliency stimuli.hdf5 + fixations.hdf5.")
+                   "a folder with pysaliency stimuli.hdf5 + fixations.hdf5, or your own "
+                   "fixation table: table:FILE,stimuli=DIR,x=COL,y=COL,one_based|zero_based"
+                   "[,image=COL,subject=COL,t=COL,duration=COL,time_unit=ms,image_base=1].")
+@click.option("--out-of-image", type=click.Choice(["error", "drop", "clip"]), default="error",
+              show_default=True,
+              help="Fixations outside their image: stop with a list of them, drop them, or move "
+                   "them to the border.")
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Run folder: the model's results go to OUT/<model name>, baselines to "
                    "OUT/uniform, OUT/centre-bias, OUT/gold-standard. Rerunning resumes.")
@@ -116,7 +133,7 @@ def _refuse_baseline_folder(target: Path, model_name, model):
               help="Format of the leaderboard printed at the end.")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 @one_line_errors
-def evaluate(model_spec, dataset_spec, out, metrics, convention, split, first, name,
+def evaluate(model_spec, dataset_spec, out_of_image, out, metrics, convention, split, first, name,
              model_version, kind, baselines, fit_on, allow_fit_overlap, baseline_spec, threads,
              metric_maps, reference_sigma, seed, data_root, download, overwrite, fmt, quiet):
     """Score a model on a dataset and print a leaderboard with the baselines.
@@ -130,7 +147,12 @@ def evaluate(model_spec, dataset_spec, out, metrics, convention, split, first, n
     from ..reports import leaderboard
 
     say = (lambda *a, **k: None) if quiet else click.echo
-    dataset = load_dataset(dataset_spec, root=data_root, download=download)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        dataset = load_dataset(dataset_spec, root=data_root, download=download,
+                               out_of_image=out_of_image)
+    for message in dict.fromkeys(str(w.message).splitlines()[0] for w in caught):
+        say(f"warning: {message}", err=True)
     images, _ = _images_argument(dataset, split, first)
     say(f"dataset {dataset.name}: {len(images)} of {len(dataset)} images "
         f"({split}{'' if first is None else f', first {first}'})", err=True)
@@ -186,12 +208,15 @@ def evaluate(model_spec, dataset_spec, out, metrics, convention, split, first, n
 @click.option("--permutations", "n_permutations", type=click.IntRange(min=1), default=10000,
               show_default=True, help="Sign flips of the paired test.")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--by", default=None, metavar="ATTRIBUTE",
+              help="Also one table per value of a per-image attribute the results recorded "
+                   "(e.g. category for CAT2000); the first table stays the mean over all images.")
 @click.option("--plot", "plot_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               callback=lambda ctx, param, value: _figure_file(value),
               help="Also draw the sort metric with its intervals to this .png, .svg or .pdf.")
 @one_line_errors
 def leaderboard_command(directories, fmt, output, metrics, sort_by, images, n_bootstrap,
-                        n_permutations, seed, plot_file):
+                        n_permutations, seed, by, plot_file):
     """Compare results directories: one row per model, intervals and paired tests.
 
     Each DIRECTORY is a results folder or a run folder holding several.
@@ -200,7 +225,7 @@ def leaderboard_command(directories, fmt, output, metrics, sort_by, images, n_bo
 
     board = leaderboard(list(directories), metrics=None if metrics is None else _split_names(metrics),
                         sort_by=sort_by, images=images, n_bootstrap=n_bootstrap,
-                        n_permutations=n_permutations, seed=seed)
+                        n_permutations=n_permutations, seed=seed, by=by)
     if output is not None:
         board.save(output, fmt)
         click.echo(f"wrote {output}", err=True)

@@ -4,7 +4,10 @@
 * :class:`Stimuli` — file-backed images, sizes from headers, stable ids;
 * :class:`Dataset` — stimuli + fixations + :class:`DatasetFacts`;
 * :func:`names`, :func:`load`, :func:`fetch` — the registered datasets (``osie``, ``nus_scene``,
-  ``eyecrowd``), downloaded at pinned commits and verified by SHA-256;
+  ``eyecrowd``, ``mit1003`` and its variants, ``mit300``, ``cat2000_train``, ``cat2000_test``),
+  downloaded at pinned commits or as the publishers' archives and verified by checksum, or
+  installed from files the user has (:mod:`salbench.datasets.importing`); the first load fills a
+  converted cache (:mod:`salbench.datasets.converted`);
 * :func:`fixation_map`, :func:`density_map` — empirical maps (Gaussian or the MIT benchmark's blur);
   :func:`blur_counts`, :func:`blur_at` — the sparse Gaussian blurs under them (SciPy's
   ``gaussian_filter`` of a count map, exactly; or its values at chosen pixels only);

@@ -43,6 +43,9 @@ class DatasetFacts:
         For a subset, the indices of its images in the parent dataset.
     notes : tuple of str
         Anything else a user should know.
+    stimuli_only : bool
+        The dataset publishes no fixations (benchmark test sets such as MIT300): it serves for
+        predictions, not for scoring.
     """
 
     name: str
@@ -60,6 +63,7 @@ class DatasetFacts:
     empty_trials: int = 0
     images: tuple | None = None
     notes: tuple = field(default_factory=tuple)
+    stimuli_only: bool = False
 
     def to_dict(self) -> dict:
         d = dataclasses.asdict(self)
@@ -183,6 +187,9 @@ def _attributes_argument(attributes, n_images):
         except (TypeError, ValueError) as error:
             raise InputError(f"attributes must be a pandas DataFrame (one row per image): {error}"
                              ) from None
+    if "image" in attributes.columns:
+        raise InputError("attributes must not have a column named 'image' (it is the image index "
+                         "in results tables); rename it")
     if len(attributes) != n_images:
         raise InputError(f"attributes has {len(attributes)} rows but the dataset has {n_images} "
                          "images (one row per image, in dataset order)")

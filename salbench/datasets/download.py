@@ -1,20 +1,28 @@
-"""Downloading a registered dataset into the cache: pinned, verified, resumable, atomic.
+"""Downloading a registered dataset into the data folder: pinned, verified, resumable, atomic.
 
 ``fetch("osie")`` downloads every file of the dataset's manifest from its public source at the
-pinned commit (``https://raw.githubusercontent.com/<repo>/<commit>/<path>``), or from a mirror
-given as ``base_url`` (same layout as the cache: ``<base_url>/<dataset>/<path>``).
+pinned commit (``https://raw.githubusercontent.com/<repo>/<commit>/<path>``); ``fetch("mit1003")``
+downloads the publisher's archives (``ALLSTIMULI.zip``, ``DATA.zip``) and installs them as
+:func:`salbench.datasets.importing.import_dataset` does. ``base_url`` names a mirror with the same
+layout as the data folder (``<base_url>/<dataset>/<path>``, or ``<base_url>/<folder>/<archive>``).
 
-* **Verified**: each file's size and SHA-256 are checked against the manifest before it is
-  accepted; a mismatch deletes the file and raises :class:`~salbench.exceptions.DataError` naming
-  the file, the URL and both checksums.
+* **Where users are**: the transport is :mod:`urllib.request`, so ``HTTP_PROXY``,
+  ``HTTPS_PROXY`` and ``NO_PROXY`` (any case) are honoured, redirects are followed and HTTPS
+  certificates are checked as everywhere else in Python.
+* **Several files at once**: ``workers`` transfers run in parallel behind one progress bar
+  (tqdm) counting bytes. A failure does not stop the other files; the first error is raised once
+  all have finished, so a rerun fetches only what is still missing.
+* **Verified**: each file's size and SHA-256 (archives: MD5 or SHA-256, as pinned) are checked
+  before it is accepted; a mismatch deletes the file and raises
+  :class:`~salbench.exceptions.DataError` naming the file, the URL and both checksums. Datasets
+  without pinned checksums (EyeCrowd) download only with ``verify=False``
+  (``salbench datasets fetch --no-verify``); the hashes seen are then recorded.
 * **Resumable**: bytes arrive in ``<root>/.partial/<dataset>/<path>.part``. A dropped connection is
   retried with an HTTP ``Range`` request from where it stopped; if every retry fails, running
   ``fetch`` again resumes from the same place.
 * **Atomic**: files are assembled in ``<root>/.partial/<dataset>/`` and the complete, verified
   folder is renamed to ``<root>/<dataset>`` in one step, so ``<root>/<dataset>`` is either absent
-  or complete; nothing half-written ever sits there. ``.partial`` holds only resumable state
-  (remove it with :func:`clean_partial`).
-* A progress bar (tqdm) counts bytes.
+  or complete. ``.partial`` holds only resumable state (remove it with :func:`clean_partial`).
 """
 
 from __future__ import annotations
@@ -24,8 +32,11 @@ import http.client
 import json
 import os
 import shutil
+import threading
 import time
-import urllib.parse
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .._io import write_text_atomic
@@ -37,6 +48,8 @@ from .manifest import verify_files
 PARTIAL = ".partial"
 #: Marker written into a completed dataset folder.
 MARKER = ".salbench-download.json"
+#: Parallel transfers by default.
+DEFAULT_WORKERS = 4
 _CHUNK = 1 << 20
 _USER_AGENT = "salbench-dataset-fetch"
 
@@ -50,12 +63,87 @@ def _spec(name_or_spec):
 def clean_partial(name, *, root=None) -> None:
     """Remove the resumable state of an unfinished download of ``name``."""
     s = _spec(name)
-    shutil.rmtree(data_root(root) / PARTIAL / s.name, ignore_errors=True)
+    shutil.rmtree(data_root(root) / PARTIAL / s.install_folder, ignore_errors=True)
+
+
+@dataclasses.dataclass(frozen=True)
+class Download:
+    """One file to fetch: where from, where to, and what it must be."""
+
+    url: str
+    target: Path
+    size: int | None = None
+    sha256: str | None = None
+    md5: str | None = None
+
+
+class _Bar:
+    """A tqdm bar shared by the transfer threads (updates under a lock)."""
+
+    def __init__(self, bar):
+        self.bar = bar
+        self.lock = threading.Lock()
+
+    def update(self, n):
+        with self.lock:
+            self.bar.update(n)
+
+
+def download_files(downloads, *, progress: bool | None = None, retries: int = 3,
+                   timeout: float = 60.0, workers: int | None = None,
+                   description: str = "salbench") -> dict:
+    """Fetch ``downloads`` in parallel with one progress bar; ``{target: sha256}`` of each file.
+
+    A target that already holds the right bytes is kept. Every failure is collected; the first
+    is raised after all transfers have ended.
+    """
+    downloads = list(downloads)
+    if progress is None:
+        progress = _stderr_is_terminal()
+    if workers is None:
+        workers = DEFAULT_WORKERS
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise InputError(f"workers must be a positive integer, got {workers!r}")
+    sizes = [d.size for d in downloads]
+    total = sum(sizes) if sizes and all(s is not None for s in sizes) else None
+    opener = urllib.request.build_opener()  # ProxyHandler reads HTTP(S)_PROXY / NO_PROXY now
+    opener.addheaders = [("User-Agent", _USER_AGENT)]
+    from tqdm.auto import tqdm
+
+    observed, errors = {}, []
+    with tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024, desc=description,
+              disable=not progress) as raw_bar:
+        bar = _Bar(raw_bar)
+
+        def one(d: Download):
+            if d.target.is_file() and _matches(d.target, d):
+                bar.update(d.target.stat().st_size)
+                return d.target, d.sha256 or _sha256(d.target)
+            if d.target.is_file():  # complete but wrong: never trust it
+                d.target.unlink()
+            return d.target, _download(opener, d, retries, timeout, bar)
+
+        with ThreadPoolExecutor(max_workers=min(workers, max(1, len(downloads)))) as pool:
+            futures = [pool.submit(one, d) for d in downloads]
+            for future in futures:
+                try:
+                    target, digest = future.result()
+                    observed[target] = digest
+                except DataError as error:
+                    errors.append(error)
+    if errors:
+        first = errors[0]
+        if len(errors) > 1:
+            raise DataError(f"{first} ({len(errors) - 1} more file(s) failed too; the files that "
+                            "arrived are kept for the next attempt)") from None
+        raise first
+    return observed
 
 
 def fetch(name, *, root=None, base_url: str | None = None, verify: bool = True,
-          progress: bool | None = None, retries: int = 3, timeout: float = 60.0) -> Path:
-    """Download dataset ``name`` into ``root/name`` (see the module notes) and return that folder.
+          progress: bool | None = None, retries: int = 3, timeout: float = 60.0,
+          workers: int | None = None) -> Path:
+    """Download dataset ``name`` into the data folder (see the module notes) and return its folder.
 
     Parameters
     ----------
@@ -63,30 +151,45 @@ def fetch(name, *, root=None, base_url: str | None = None, verify: bool = True,
     root : path-like, optional
         Data folder (default ``$SALBENCH_DATA`` or the per-user cache).
     base_url : str, optional
-        A mirror with the cache's layout, e.g. ``"http://127.0.0.1:8000"``.
+        A mirror with the data folder's layout, e.g. ``"http://127.0.0.1:8000"``.
     verify : bool
-        Check SHA-256 checksums (always on for datasets whose checksums are pinned; ``False`` is
-        only accepted for datasets without pinned checksums, whose observed hashes are recorded).
+        Check checksums (always on for datasets whose checksums are pinned; ``False`` is only
+        accepted for datasets without pinned checksums, whose observed hashes are recorded).
     progress : bool, optional
         Show a progress bar (default: when standard error is a terminal).
     retries : int
         Reconnections per file after a dropped transfer (each resumes with an HTTP Range request).
     timeout : float
         Socket timeout in seconds.
+    workers : int, optional
+        Parallel transfers (default :data:`DEFAULT_WORKERS`).
     """
     s = _spec(name)
-    if not s.checksums_pinned and verify:
+    pinned = s.checksums_pinned if s.files else all(a.pinned for a in s.archives)
+    if not s.files and not s.archives:
+        raise DataError(f"dataset {s.name!r} has no download source; install it with "
+                        f"`salbench datasets import {s.name} PATH` (get the files from {s.source})")
+    if s.source_status != "downloadable" and base_url is None:
+        what = ("its host is gone" if s.source_status == "dead-host"
+                else "its files are behind a form or licence agreement")
+        raise DataError(f"dataset {s.name!r} cannot be downloaded automatically ({what}). Get "
+                        f"the files from {s.source} (see datasets/{s.name}.md) and install them "
+                        f"with `salbench datasets import {s.name} PATH...`.")
+    if not pinned and verify:
         raise DataError(
             f"dataset {s.name!r} has no pinned checksums (salbench's authors did not have its "
-            "files), so its download cannot be verified. Pass verify=False to download it anyway; "
-            "the SHA-256 of every file is then recorded in the dataset folder."
+            "files), so its download cannot be verified. Pass verify=False (`salbench datasets "
+            "fetch --no-verify`) to download it anyway; the SHA-256 of every file is then "
+            "recorded in the dataset folder."
         )
-    if s.checksums_pinned and not verify:
+    if pinned and not verify:
         raise InputError(f"dataset {s.name!r} has pinned checksums; they are always verified")
     root = ensure_writable(data_root(root))
-    final = root / s.name
+    final = root / s.install_folder
     if final.exists():
-        problems = verify_files(final, s.files, check_hash=False)
+        problems = (verify_files(final, s.files, check_hash=False) if s.files else
+                    [f"{final / p}: missing" for p in s.installed_paths
+                     if not (final / p).exists()])
         if not problems:
             return final
         raise DataError(
@@ -94,36 +197,25 @@ def fetch(name, *, root=None, base_url: str | None = None, verify: bool = True,
             "salbench does not modify folders it did not finish; remove it (or move it away) and "
             "fetch again."
         )
-    staging = root / PARTIAL / s.name
+    staging = root / PARTIAL / s.install_folder
     try:
         staging.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise DataError(f"cannot create {staging}: {error.strerror or error}") from None
+    if not s.files:
+        return _fetch_archives(s, root, staging, base_url, verify, progress, retries, timeout,
+                               workers)
 
-    if progress is None:
-        progress = _stderr_is_terminal()
-    total = sum(e.size or 0 for e in s.files) or None
-    from tqdm.auto import tqdm
-
-    observed = {}
-    with tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024,
-              desc=f"salbench: {s.name}", disable=not progress) as bar, _Connections(timeout) as pool:
-        for entry in s.files:
-            url = s.url(entry.path, base_url=base_url)
-            target = staging / entry.path
-            if target.is_file() and _matches(target, entry):
-                bar.update(target.stat().st_size)
-                observed[entry.path] = entry.sha256 or _sha256(target)
-                continue
-            if target.is_file():  # complete but wrong: never trust it
-                target.unlink()
-            observed[entry.path] = _download(pool, url, target, entry, retries, bar)
-
+    downloads = [Download(s.url(e.path, base_url=base_url), staging / e.path, e.size, e.sha256)
+                 for e in s.files]
+    observed = download_files(downloads, progress=progress, retries=retries, timeout=timeout,
+                              workers=workers, description=f"salbench: {s.name}")
     marker = {
         "dataset": s.name, "source": s.source, "commit": s.commit,
         "url": s.url("<path>", base_url=base_url), "verified": bool(verify),
         "fetched": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "files": {path: digest for path, digest in sorted(observed.items())},
+        "files": {d.target.relative_to(staging).as_posix(): observed[d.target]
+                  for d in sorted(downloads, key=lambda d: d.target)},
     }
     write_text_atomic(staging / MARKER, json.dumps(marker, indent=1))
     try:
@@ -131,6 +223,26 @@ def fetch(name, *, root=None, base_url: str | None = None, verify: bool = True,
     except OSError as error:
         raise DataError(f"cannot move the finished download {staging} to {final}: "
                         f"{error.strerror or error}") from None
+    return final
+
+
+def _fetch_archives(s, root, staging, base_url, verify, progress, retries, timeout, workers):
+    """Download the publisher's archives of ``s`` into ``staging/archives`` and import them."""
+    from .importing import import_dataset
+
+    folder = staging / "archives"
+    downloads = [Download(s.archive_url(a, base_url=base_url), folder / a.filename, a.size,
+                          a.sha256, a.md5) for a in s.archives]
+    try:
+        download_files(downloads, progress=progress, retries=retries, timeout=timeout,
+                       workers=workers, description=f"salbench: {s.name}")
+    except DataError as error:
+        names = " ".join(a.filename for a in s.archives)
+        raise DataError(f"{error}. If the host is gone or blocked, download {names} by hand (see "
+                        f"datasets/{s.name}.md) and run `salbench datasets import {s.name} "
+                        f"{names}`") from None
+    final = import_dataset(s.name, [d.target for d in downloads], root=root, verify=verify)
+    shutil.rmtree(staging, ignore_errors=True)
     return final
 
 
@@ -149,128 +261,126 @@ def _sha256(path: Path) -> str:
     return sha256_file(path)
 
 
-def _matches(path: Path, entry) -> bool:
-    if entry.size is not None and path.stat().st_size != entry.size:
+def _matches(path: Path, d: Download) -> bool:
+    if d.size is not None and path.stat().st_size != d.size:
         return False
-    return entry.sha256 is None or _sha256(path) == entry.sha256
+    if d.sha256 is None and d.md5 is None:
+        return True  # a target exists only after a complete transfer; nothing else to check
+    from .manifest import file_digests
+
+    digests = file_digests(path)
+    return all(getattr(d, k) is None or digests[k] == getattr(d, k) for k in ("sha256", "md5"))
 
 
-def _download(pool, url: str, target: Path, entry, retries: int, bar) -> str:
-    """Download ``url`` to ``target`` via ``target.part`` with resumption; return its SHA-256."""
-    part = target.with_name(target.name + ".part")
-    part.parent.mkdir(parents=True, exist_ok=True)
+def _download(opener, d: Download, retries: int, timeout: float, bar) -> str:
+    """Download ``d.url`` to ``d.target`` via ``target.part`` with resumption; its SHA-256."""
+    from .manifest import file_digests
+
+    part = d.target.with_name(d.target.name + ".part")
+    try:
+        part.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise DataError(f"cannot create {part.parent}: {error.strerror or error}") from None
     attempt = 0
     while True:
         have = part.stat().st_size if part.exists() else 0
-        if entry.size is not None and have > entry.size:
+        if d.size is not None and have > d.size:
             part.unlink()  # longer than the file can be: start over
             have = 0
-        if entry.size is not None and have == entry.size:
+        if d.size is not None and have == d.size:
             break
         try:
-            done = _transfer(pool, url, part, have, bar)
+            done = _transfer(opener, d.url, part, have, bar, timeout)
         except _Retryable as error:
             attempt += 1
             if attempt > retries:
                 got = part.stat().st_size if part.exists() else 0
-                raise DataError(
-                    f"download of {url} failed after {attempt} attempt(s) ({error}); "
-                    f"{got} bytes are kept in {part} and the next fetch resumes from there"
-                ) from None
+                kept = (f"{got} bytes are kept in {part} and the next fetch resumes from there"
+                        if got else "nothing arrived")
+                raise DataError(f"download of {d.url} failed after {attempt} attempt(s) "
+                                f"({error}); {kept}") from None
             time.sleep(min(0.2 * 2 ** attempt, 2.0))
             continue
         if done:
             break
-    digest = _sha256(part)
+    digests = file_digests(part)
     size = part.stat().st_size
-    if (entry.size is not None and size != entry.size) or (entry.sha256 is not None and digest != entry.sha256):
+    wrong = [(k, digests[k], getattr(d, k)) for k in ("sha256", "md5")
+             if getattr(d, k) is not None and digests[k] != getattr(d, k)]
+    if (d.size is not None and size != d.size) or wrong:
         part.unlink()
+        kind = wrong[0][0].upper() if wrong else "SHA-256"
+        got_digest = wrong[0][1] if wrong else digests["sha256"]
+        expected = wrong[0][2] if wrong else d.sha256
+        kind = "SHA-256" if kind == "SHA256" else kind
         raise DataError(
-            f"{target.name} from {url} is corrupt: got {size} bytes with SHA-256 {digest}, expected "
-            f"{entry.size} bytes with SHA-256 {entry.sha256}. The file was deleted; nothing was "
+            f"{d.target.name} from {d.url} is corrupt: got {size} bytes with {kind} {got_digest}, "
+            f"expected {d.size} bytes with {kind} {expected}. The file was deleted; nothing was "
             "installed. Fetch again (or check base_url)."
         )
-    os.replace(part, target)
-    return digest
+    os.replace(part, d.target)
+    return digests["sha256"]
 
 
 class _Retryable(Exception):
     """A transfer problem worth retrying (dropped connection, timeout, server error)."""
 
 
-def _transfer(pool, url: str, part: Path, have: int, bar) -> bool:
+def _transfer(opener, url: str, part: Path, have: int, bar, timeout: float) -> bool:
     """One HTTP request appending to ``part`` from byte ``have``; True when the body was complete."""
-    for _hop in range(5):  # follow a few redirects
-        conn, path = pool.get(url)
-        headers = {"User-Agent": _USER_AGENT, "Accept-Encoding": "identity"}
-        if have:
-            headers["Range"] = f"bytes={have}-"
-        try:
-            conn.request("GET", path, headers=headers)
-            response = conn.getresponse()
-        except (OSError, http.client.HTTPException) as error:
-            pool.drop(url)
-            raise _Retryable(f"{type(error).__name__}: {error}") from None
-        if response.status in (301, 302, 303, 307, 308):
-            location = response.getheader("Location")
-            response.read()
-            if not location:
-                raise DataError(f"{url}: redirect without a Location header")
-            url = urllib.parse.urljoin(url, location)
-            continue
-        break
-    else:
-        raise DataError(f"{url}: too many redirects")
-
-    if response.status == 416 and have:  # our partial file is already complete
-        response.read()
-        return True
-    if response.status >= 500:
-        response.read()
-        raise _Retryable(f"HTTP {response.status} {response.reason}")
-    if response.status not in (200, 206):
-        response.read()
-        raise DataError(f"{url}: HTTP {response.status} {response.reason}")
-    if response.status == 206:
-        start = _range_start(response.getheader("Content-Range"))
-        if start != have:
-            response.read()
-            raise DataError(f"{url}: server resumed at byte {start}, not {have}")
-        mode = "ab"
-    else:  # server ignored the Range request: start over
-        if have:
-            bar.update(-have)
-        mode = "wb"
-    expected = response.getheader("Content-Length")
-    expected = int(expected) if expected and expected.isdigit() else None
-    received = 0
+    headers = {"Accept-Encoding": "identity"}
+    if have:
+        headers["Range"] = f"bytes={have}-"
+    request = urllib.request.Request(url, headers=headers)
     try:
-        out = open(part, mode)
-    except OSError as error:
-        response.close()
-        raise DataError(f"cannot write {part}: {error.strerror or error}") from None
-    with out:
-        while expected is None or received < expected:
-            want = _CHUNK if expected is None else min(_CHUNK, expected - received)
-            try:
-                block = response.read(want)
-            except (OSError, http.client.HTTPException) as error:
-                pool.drop(url)
-                raise _Retryable(f"{type(error).__name__}: {error}") from None
-            if not block:
-                break
-            try:
-                out.write(block)
-            except OSError as error:
-                pool.drop(url)
-                raise DataError(f"cannot write {part}: {error.strerror or error}") from None
-            received += len(block)
-            bar.update(len(block))
+        response = opener.open(request, timeout=timeout)
+    except urllib.error.HTTPError as error:
+        error.close()
+        if error.code == 416 and have:  # our partial file is already complete
+            return True
+        if error.code >= 500:
+            raise _Retryable(f"HTTP {error.code} {error.reason}") from None
+        raise DataError(f"{url}: HTTP {error.code} {error.reason}") from None
+    except ValueError as error:  # unknown URL type
+        raise InputError(f"cannot download {url!r}: {error}") from None
+    except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
+        reason = getattr(error, "reason", error)
+        raise _Retryable(f"{type(error).__name__}: {reason}") from None
+    with response:
+        status = response.status
+        if status == 206:
+            start = _range_start(response.headers.get("Content-Range"))
+            if start != have:
+                raise DataError(f"{url}: server resumed at byte {start}, not {have}")
+            mode = "ab"
+        else:  # 200: the server ignored the Range request (or none was sent): start over
+            if have:
+                bar.update(-have)
+            mode = "wb"
+        expected = response.headers.get("Content-Length")
+        expected = int(expected) if expected and expected.isdigit() else None
+        received = 0
+        try:
+            out = open(part, mode)
+        except OSError as error:
+            raise DataError(f"cannot write {part}: {error.strerror or error}") from None
+        with out:
+            while expected is None or received < expected:
+                want = _CHUNK if expected is None else min(_CHUNK, expected - received)
+                try:
+                    block = response.read(want)
+                except (OSError, http.client.HTTPException) as error:
+                    raise _Retryable(f"{type(error).__name__}: {error}") from None
+                if not block:
+                    break
+                try:
+                    out.write(block)
+                except OSError as error:
+                    raise DataError(f"cannot write {part}: {error.strerror or error}") from None
+                received += len(block)
+                bar.update(len(block))
     if expected is not None and received < expected:
-        pool.drop(url)
         raise _Retryable(f"connection closed after {received} of {expected} bytes")
-    if response.will_close:
-        pool.drop(url)
     return True
 
 
@@ -281,47 +391,6 @@ def _range_start(header: str | None) -> int:
         return int(rest.split("-", 1)[0]) if unit == "bytes" else -1
     except (AttributeError, ValueError):
         return -1
-
-
-class _Connections:
-    """Keep-alive HTTP(S) connections per host, so hundreds of small files share one handshake."""
-
-    def __init__(self, timeout: float):
-        self.timeout = timeout
-        self._conns: dict = {}
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        for conn in self._conns.values():
-            conn.close()
-        self._conns.clear()
-
-    @staticmethod
-    def _key(url: str):
-        parts = urllib.parse.urlsplit(url)
-        if parts.scheme not in ("http", "https"):
-            raise InputError(f"unsupported URL scheme in {url!r} (http or https only)")
-        return parts.scheme, parts.netloc
-
-    def get(self, url: str):
-        key = self._key(url)
-        conn = self._conns.get(key)
-        if conn is None:
-            cls = http.client.HTTPSConnection if key[0] == "https" else http.client.HTTPConnection
-            conn = cls(key[1], timeout=self.timeout)
-            self._conns[key] = conn
-        parts = urllib.parse.urlsplit(url)
-        path = parts.path or "/"
-        if parts.query:
-            path += "?" + parts.query
-        return conn, path
-
-    def drop(self, url: str):
-        conn = self._conns.pop(self._key(url), None)
-        if conn is not None:
-            conn.close()
 
 
 def with_files(spec, paths):

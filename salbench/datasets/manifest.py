@@ -33,6 +33,52 @@ class FileEntry:
     size: int | None = None
 
 
+@dataclass(frozen=True)
+class Archive:
+    """One archive as a publisher distributes it (e.g. MIT1003's ``DATA.zip``).
+
+    ``provides`` names the top-level folders (or files) it unpacks to, which is how an import
+    recognises an already-unpacked copy; ``md5`` / ``sha256`` / ``size`` are checked where known
+    (pysaliency's loaders pin MD5s). ``url`` is where the publisher serves it (may be dead).
+    """
+
+    filename: str
+    url: str
+    provides: tuple[str, ...]
+    md5: str | None = None
+    sha256: str | None = None
+    size: int | None = None
+
+    @property
+    def pinned(self) -> bool:
+        return self.md5 is not None or self.sha256 is not None
+
+
+def file_digests(path, *, chunk: int = 1 << 20) -> dict:
+    """``{"md5": ..., "sha256": ...}`` of a file, read once."""
+    md5, sha = hashlib.md5(usedforsecurity=False), hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(chunk):
+            md5.update(block)
+            sha.update(block)
+    return {"md5": md5.hexdigest(), "sha256": sha.hexdigest()}
+
+
+def check_archive(path, archive: Archive) -> str | None:
+    """None when ``path`` has ``archive``'s pinned size and checksums, else what differs."""
+    path = Path(path)
+    size = path.stat().st_size
+    if archive.size is not None and size != archive.size:
+        return f"{path}: {size} bytes, expected {archive.size} for {archive.filename}"
+    digests = file_digests(path)
+    for kind in ("sha256", "md5"):
+        expected = getattr(archive, kind)
+        if expected is not None and digests[kind] != expected.lower():
+            return (f"{path}: {kind.upper()} {digests[kind]}, expected {expected} for "
+                    f"{archive.filename}")
+    return None
+
+
 def parse_manifest(text: str) -> tuple[FileEntry, ...]:
     entries = []
     for number, line in enumerate(text.strip().splitlines(), 1):

@@ -15,25 +15,51 @@ from pathlib import Path
 from ..exceptions import DataError
 from .cache import data_root
 from .dataset import Dataset
-from .specs import DatasetSpec, names, spec
+from .specs import DatasetSpec, names, register, spec
 
-__all__ = ["DatasetSpec", "dataset_folder", "load", "names", "spec", "verify"]
+__all__ = ["DatasetSpec", "dataset_folder", "load", "names", "register", "spec", "status", "verify"]
 
 
 def dataset_folder(name: str, root=None) -> Path:
-    return data_root(root) / spec(name).name
+    """The folder that holds (or will hold) dataset ``name``'s files under the data root."""
+    return data_root(root) / spec(name).install_folder
 
 
 def verify(name: str, *, root=None, check_hash: bool = True) -> list[str]:
-    """Check a dataset folder against the pinned manifest: a list of problems (empty = intact)."""
+    """Check a dataset folder against the pinned manifest: a list of problems (empty = intact).
+
+    Archive-based datasets (MIT1003, CAT2000) have checksums for their archives only; for them
+    the check is that the unpacked folders are present.
+    """
     from .manifest import verify_files
 
     s = spec(name)
-    return verify_files(data_root(root) / s.name, s.files, check_hash=check_hash)
+    folder = data_root(root) / s.install_folder
+    if not s.files:
+        return [f"{folder / p}: missing" for p in s.installed_paths if not (folder / p).exists()]
+    return verify_files(folder, s.files, check_hash=check_hash)
+
+
+def status(name: str, *, root=None) -> str:
+    """``"installed"``, or where the files can come from: the spec's ``source_status``."""
+    s = spec(name)
+    return "installed" if s.is_installed(data_root(root) / s.install_folder) else s.source_status
+
+
+def _loader_takes_policy(loader) -> bool:
+    # loaders written before the cache took (spec, folder, out_of_image) and applied the policy
+    # themselves; they still work, uncached
+    import inspect
+
+    try:
+        return len(inspect.signature(loader).parameters) >= 3
+    except (TypeError, ValueError):
+        return False
 
 
 def load(name: str, *, root=None, download: bool = False, out_of_image: str = "error",
-         base_url: str | None = None, verify: bool = True, progress: bool | None = None) -> Dataset:
+         base_url: str | None = None, verify: bool = True, progress: bool | None = None,
+         cache=True) -> Dataset:
     """Load a registered dataset.
 
     Parameters
@@ -44,13 +70,17 @@ def load(name: str, *, root=None, download: bool = False, out_of_image: str = "e
         Folder holding one sub-folder per dataset (``root/osie/...``). Defaults to
         ``$SALBENCH_DATA`` or the per-user cache folder (``~/.cache/salbench`` on Linux).
     download : bool
-        Fetch missing files from the dataset's public source at its pinned commit first (each file
-        verified by SHA-256, see :func:`salbench.datasets.download.fetch`).
+        Fetch missing files from the dataset's public source first (each file verified by
+        checksum, see :func:`salbench.datasets.download.fetch`).
     out_of_image : {"error", "drop", "clip", "keep"}
         What to do with fixations outside their image; each is reported with dataset, image and
         subject, and ``dataset.facts`` records how many were dropped or clipped.
     base_url, verify, progress
         Passed to :func:`~salbench.datasets.download.fetch` when downloading.
+    cache : bool or path-like, default=True
+        Use the converted-dataset cache (:mod:`salbench.datasets.converted`): the first load
+        parses the files and writes the cache, later loads read it. A path chooses the cache
+        folder; False parses the files every time.
 
     Examples
     --------
@@ -59,18 +89,46 @@ def load(name: str, *, root=None, download: bool = False, out_of_image: str = "e
     >>> len(ds), len(ds.fixations)                                  # doctest: +SKIP
     (700, 98321)
     """
+    from .dataset import OUT_OF_IMAGE_POLICIES, apply_out_of_image_policy
+    from ..exceptions import InputError
+
     s = spec(name)
-    folder = data_root(root) / s.name
-    missing = [f for f in s.fixation_files if not (folder / f).is_file()]
-    if download and (missing or any(not (folder / e.path).is_file() for e in s.files)):
+    if out_of_image not in OUT_OF_IMAGE_POLICIES:
+        raise InputError(f"out_of_image must be one of {list(OUT_OF_IMAGE_POLICIES)}, got "
+                         f"{out_of_image!r}")
+    folder = data_root(root) / s.install_folder
+    complete = s.is_installed(folder) and all((folder / e.path).is_file() for e in s.files)
+    if download and not complete:
         from .download import fetch
 
         fetch(s.name, root=root, base_url=base_url, verify=verify, progress=progress)
-        missing = [f for f in s.fixation_files if not (folder / f).is_file()]
-    if missing:
+    if not s.is_installed(folder):
+        missing = [p for p in s.installed_paths if not (folder / p).exists()]
+        how = (f"Download it with salbench.datasets.load({s.name!r}, download=True) or "
+               f"`salbench datasets fetch {s.name}`" if s.source_status == "downloadable" else
+               f"Get its files from {s.source} (see datasets/{s.name}.md)")
         raise DataError(
-            f"dataset {s.name!r} is not in {folder} (missing {', '.join(missing)}). Download it with "
-            f"salbench.datasets.load({s.name!r}, download=True) or `salbench datasets fetch "
-            f"{s.name}`, or pass root= (or set $SALBENCH_DATA) to the folder that holds it."
+            f"dataset {s.name!r} is not in {folder} (missing {', '.join(missing)}). {how}, or "
+            f"install a copy with `salbench datasets import {s.name} PATH`, or pass root= (or set "
+            "$SALBENCH_DATA) to the folder that holds it."
         )
-    return s.loader(s, folder, out_of_image)
+    if _loader_takes_policy(s.loader):
+        return s.loader(s, folder, out_of_image)
+
+    from . import converted
+
+    dataset = converted.load(s, folder, cache)
+    if dataset is None:
+        dataset = s.loader(s, folder)
+        converted.save(s, folder, dataset, cache)
+    if s.stimuli_only or len(dataset.fixations) == 0:
+        return dataset
+    fixations, stats = apply_out_of_image_policy(s.name, dataset.fixations, dataset.stimuli,
+                                                 out_of_image)
+    if fixations is dataset.fixations:
+        return dataset
+    facts = dataset.facts
+    facts = facts.replace(out_of_image=facts.out_of_image + stats["out_of_image"],
+                          dropped=facts.dropped + stats["dropped"],
+                          clipped=facts.clipped + stats["clipped"])
+    return Dataset(dataset.stimuli, fixations, facts, attributes=dataset._attributes)

@@ -186,3 +186,117 @@ def _image_indices(series, images, base, n_images, where, name):
         raise DataError(f"{where}: {len(unknown)} image name(s) in column {name!r} are not among "
                         f"the images, e.g. {unknown[:3]}")
     return np.array([lookup[v] for v in labels], dtype=np.int64), len(names)
+
+
+# ------------------------------------------------------------------ a dataset from a table
+#: Image file suffixes a stimuli folder is listed with.
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
+_TABLE_KEYS = ("stimuli", "x", "y", "image", "subject", "scanpath", "t", "duration", "time_unit",
+               "image_base", "name")
+
+
+def table_dataset(table, *, stimuli, x: str, y: str, one_based: bool, image: str = "image",
+                  subject: str | None = None, scanpath: str | None = None, t: str | None = None,
+                  duration: str | None = None, time_unit: str = "s", image_index_base: int = 0,
+                  name: str | None = None, out_of_image: str = "error"):
+    """A :class:`~salbench.datasets.Dataset` from a fixation table and a folder of stimuli.
+
+    Parameters
+    ----------
+    table : path or pandas.DataFrame
+        CSV, TSV or Parquet, one row per fixation (see :func:`read_fixations`).
+    stimuli : path-like
+        Folder of the images (``.jpg``, ``.png``, ...), listed in natural order of their names;
+        the ``image`` column holds their file names (with or without extension) or their
+        indices in that order.
+    x, y : str
+        The columns of the horizontal (column) and vertical (row) coordinate.
+    one_based : bool
+        True for 1-based pixel coordinates (MATLAB), False for 0-based. Required.
+    image, subject, scanpath, t, duration, time_unit, image_index_base
+        As for :func:`read_fixations`.
+    name : str, optional
+        The dataset's name in results (default: the table's file name without extension).
+    out_of_image : {"error", "drop", "clip", "keep"}
+        What to do with fixations outside their image (reported with image and subject).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from salbench.datasets.tabular import table_dataset
+    >>> folder = getfixture("tmp_path")
+    >>> from PIL import Image
+    >>> Image.new("RGB", (40, 30)).save(folder / "a.png")
+    >>> rows = pd.DataFrame({"image": ["a", "a"], "col": [1, 40], "row": [1, 30]})
+    >>> ds = table_dataset(rows, stimuli=folder, x="col", y="row", one_based=True)
+    >>> ds.fixations.x.tolist(), ds.fixations.y.tolist()
+    ([0.0, 39.0], [0.0, 29.0])
+    """
+    from .dataset import Dataset, DatasetFacts, apply_out_of_image_policy
+    from .loaders._files import list_images
+    from .stimuli import Stimuli
+
+    folder = Path(stimuli).expanduser()
+    names = list_images(folder, IMAGE_SUFFIXES)
+    fixations = read_fixations(table, coordinates=(x, y), xy_order="xy", one_based=one_based,
+                               image=image, subject=subject, scanpath=scanpath, t=t,
+                               duration=duration, time_unit=time_unit, images=names,
+                               image_index_base=image_index_base)
+    files = Stimuli([folder / n for n in names])
+    label = name or (Path(table).stem if not hasattr(table, "columns") else "table")
+    where = "DataFrame" if hasattr(table, "columns") else str(table)
+    conversion = (f"x = {x}{' - 1' if one_based else ''}, y = {y}{' - 1' if one_based else ''} "
+                  f"({'1-based' if one_based else '0-based'} table coordinates)")
+    facts = DatasetFacts(name=label, title=f"fixations of {where} on the images in {folder}",
+                         source=where, conversion=conversion)
+    fixations, stats = apply_out_of_image_policy(label, fixations, files, out_of_image)
+    return Dataset(files, fixations, facts.replace(**stats))
+
+
+def parse_table_spec(text: str) -> dict:
+    """The keyword arguments of :func:`table_dataset` from a command-line dataset spec.
+
+    ``table:PATH,stimuli=DIR,x=COLUMN,y=COLUMN,one_based`` (or ``zero_based``); optional
+    ``image=``, ``subject=``, ``scanpath=``, ``t=``, ``duration=``, ``time_unit=ms``,
+    ``image_base=1``, ``name=``.
+
+    >>> parse_table_spec("table:fix.csv,stimuli=img/,x=col,y=row,one_based")
+    {'table': 'fix.csv', 'stimuli': 'img/', 'x': 'col', 'y': 'row', 'one_based': True}
+    """
+    if not text.startswith("table:"):
+        raise InputError(f"a table dataset spec starts with 'table:', got {text!r}")
+    path, *parts = text[len("table:"):].split(",")
+    if not path:
+        raise InputError("table: needs the table's path first, e.g. "
+                         "table:fix.csv,stimuli=img/,x=col,y=row,one_based")
+    options: dict = {"table": path}
+    for part in parts:
+        part = part.strip()
+        if part in ("one_based", "zero_based"):
+            if "one_based" in options:
+                raise InputError("table: give one of one_based / zero_based, once")
+            options["one_based"] = part == "one_based"
+            continue
+        key, sep, value = part.partition("=")
+        if not sep or key not in _TABLE_KEYS:
+            raise InputError(f"table: unknown option {part!r}; the options are "
+                             f"{', '.join(k + '=' for k in _TABLE_KEYS)}, one_based, zero_based")
+        if key == "image_base":
+            if value not in ("0", "1"):
+                raise InputError(f"table: image_base must be 0 or 1, got {value!r}")
+            options["image_index_base"] = int(value)
+        else:
+            options[key] = value
+    missing = [k for k in ("stimuli", "x", "y") if k not in options]
+    if "one_based" not in options:
+        missing.append("one_based or zero_based")
+    if missing:
+        raise InputError(f"table: missing {', '.join(missing)} (e.g. "
+                         "table:fix.csv,stimuli=img/,x=col,y=row,one_based)")
+    return options
+
+
+def load_table_spec(text: str, *, out_of_image: str = "error"):
+    """:func:`table_dataset` from a ``table:...`` spec (see :func:`parse_table_spec`)."""
+    options = parse_table_spec(text)
+    return table_dataset(options.pop("table"), out_of_image=out_of_image, **options)

@@ -319,7 +319,7 @@ def _run(store, plan, model, model_name, dataset, images, chunk_size, executor, 
         },
         "undefined": store.notes,
     })
-    results = store.finish(manifest)
+    results = store.finish(manifest, attributes=_scored_attributes(dataset, images))
     results.manifest["summary"] = results.means()
     return results
 
@@ -333,6 +333,10 @@ def _dataset_argument(dataset):
     if not isinstance(dataset, Dataset):
         raise InputError(f"dataset must be a salbench Dataset or a registered dataset name, got "
                          f"{type(dataset).__name__}")
+    if dataset.facts.stimuli_only:
+        raise InputError(f"dataset {dataset.name!r} has no fixations (stimuli only: its fixations "
+                         "are held out by its benchmark), so it cannot be scored; use it for "
+                         "predictions (salbench.models.predict.predict_map) and submit those")
     return dataset
 
 
@@ -343,6 +347,16 @@ def _inputs(model, dataset, settings, model_version) -> dict:
     if settings.baseline is not None:
         inputs["baseline"] = model_fingerprint(settings.baseline)
     return inputs
+
+
+def _scored_attributes(dataset, images):
+    """``dataset.attributes`` of the scored images with an ``image`` column (None without any)."""
+    attributes = dataset.attributes
+    if attributes.shape[1] == 0:
+        return None
+    frame = attributes.iloc[np.asarray(images, dtype=np.int64)].reset_index(drop=True)
+    frame.insert(0, "image", np.asarray(images, dtype=np.int64))
+    return frame.sort_values("image", kind="stable").reset_index(drop=True)
 
 
 def dataset_fingerprint(dataset) -> str:

@@ -10,6 +10,9 @@ A :class:`Results` holds
   ``fixation`` (row index into ``dataset.fixations``) and one column per such metric; the mean of
   a column over an image's fixations is that image's value (Tübingen definitions; under
   ``convention="mit"`` the per-image NSS counts each fixated pixel once and differs);
+* ``attributes`` — the dataset's per-image attributes (``dataset.attributes``, e.g. CAT2000's
+  ``category``) of the scored images: ``image`` plus one column per attribute, or None when the
+  dataset has none; :func:`salbench.leaderboard` reports per attribute with ``by=``;
 * ``manifest`` — a dict with what is needed to cite and reproduce the numbers (below).
 
 Results directory (``evaluate(..., out=DIR)``)::
@@ -21,6 +24,7 @@ Results directory (``evaluate(..., out=DIR)``)::
                             the images where a metric is undefined and why, and summary means
     DIR/images.parquet      the per-image table       (.csv when pyarrow is not installed)
     DIR/fixations.parquet   the per-fixation table
+    DIR/attributes.parquet  the per-image attributes (only when the dataset has some)
     DIR/parts/              while running: one images-NNNNN / fixations-NNNNN pair per finished
                             chunk; merged into the two tables and removed when the run completes
     DIR/.salbench.lock      the lock a writer holds for the whole run (one writer at a time)
@@ -62,10 +66,11 @@ class Results:
     ``Results.load(directory)`` reads a results directory written by ``evaluate(out=...)``.
     """
 
-    def __init__(self, images, fixations, manifest: dict):
+    def __init__(self, images, fixations, manifest: dict, attributes=None):
         self.images = images
         self.fixations = fixations
         self.manifest = manifest
+        self.attributes = attributes
 
     # ------------------------------------------------------------------ facts
     @property
@@ -142,7 +147,7 @@ class Results:
         with their checksums — the manifest is written last, so it never names a missing table."""
         directory = Path(directory)
         write_results(directory, self.images, self.fixations, self.manifest,
-                      fmt=self.manifest.get("table_format", "parquet"))
+                      fmt=self.manifest.get("table_format", "parquet"), attributes=self.attributes)
         return directory
 
     @classmethod
@@ -177,7 +182,12 @@ class Results:
             fixation_file = directory / files["fixations"]
             fixations = read_table(fixation_file, fmt)
             _verify_checksum(fixation_file, manifest, directory)
-        return cls(images, fixations, manifest)
+        attributes = None
+        if files.get("attributes"):
+            attributes_file = directory / files["attributes"]
+            attributes = read_table(attributes_file, fmt)
+            _verify_checksum(attributes_file, manifest, directory)
+        return cls(images, fixations, manifest, attributes)
 
 
 def table_extension(fmt: str) -> str:
@@ -220,8 +230,8 @@ def check_manifest(manifest: dict, path) -> None:
         bad("table_format", "'parquet' or 'csv'")
 
 
-def write_results(directory, images, fixations, manifest, *, fmt, before_commit=None,
-                  while_writing=None) -> None:
+def write_results(directory, images, fixations, manifest, *, fmt, attributes=None,
+                  before_commit=None, while_writing=None) -> None:
     """Write the tables, then ``manifest`` with their names and checksums (the commit point).
 
     ``while_writing`` is called with each table written to its temporary file and
@@ -233,6 +243,8 @@ def write_results(directory, images, fixations, manifest, *, fmt, before_commit=
     directory = Path(directory)
     ext = table_extension(fmt)
     tables = {"images": images, "fixations": fixations}
+    if attributes is not None:
+        tables["attributes"] = attributes
     names = {key: (f"{key}{ext}" if frame is not None else None) for key, frame in tables.items()}
     checksums = {}
     for key, frame in tables.items():

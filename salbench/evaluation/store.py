@@ -113,9 +113,9 @@ class MemoryStore:
             fixations = fixations.astype({"model": str, "image": "int64", "fixation": "int64"})
         return images, fixations
 
-    def finish(self, manifest) -> Results:
+    def finish(self, manifest, *, attributes=None) -> Results:
         images, fixations = self.tables()
-        return Results(images, fixations, manifest)
+        return Results(images, fixations, manifest, attributes)
 
 
 class DirectoryStore(MemoryStore):
@@ -374,16 +374,17 @@ class DirectoryStore(MemoryStore):
         self.scoring_seconds += sum(r.scoring_seconds for r in results)
         self._done.update(int(r.row["image"]) for r in results)
 
-    def finish(self, manifest) -> Results:
+    def finish(self, manifest, *, attributes=None) -> Results:
         """Write the final tables, then the complete manifest (the commit point), then remove
         the parts. A kill anywhere leaves a state a rerun completes: before the manifest says
         complete, the parts are all still there."""
         images, fixations = self.tables()
         manifest["table_format"] = self.fmt
-        results = Results(images, fixations, manifest)
+        results = Results(images, fixations, manifest, attributes)
         manifest["summary"] = results.means()
         with writing(self.directory, "write the final tables; rerun to finish"):
             write_results(self.directory, images, fixations, manifest, fmt=self.fmt,
+                          attributes=attributes,
                           before_commit=lambda: checkpoint("tables"),
                           while_writing=lambda: checkpoint("tables-tmp"))
         checkpoint("committed")

@@ -96,7 +96,8 @@ _TABLE_COLUMNS = ["model", "role", "baseline", "kind", "metric", "direction", "u
 
 
 def leaderboard(results, *, metrics=None, sort_by=None, confidence=0.95, n_bootstrap=1000,
-                n_permutations=10000, alpha=0.05, seed=0, images="same") -> "Leaderboard":
+                n_permutations=10000, alpha=0.05, seed=0, images="same",
+                by=None) -> "Leaderboard":
     """Compare models on one dataset: means, bootstrap intervals and paired tests over images.
 
     Parameters
@@ -119,6 +120,12 @@ def leaderboard(results, *, metrics=None, sort_by=None, confidence=0.95, n_boots
     images : {"same", "common"}, default="same"
         ``"same"``: every result must cover the same images (else an error names them);
         ``"common"``: use the images all results share (with a warning saying how many).
+    by : str, optional
+        A per-image attribute recorded with the results (``dataset.attributes``, e.g.
+        ``"category"`` for CAT2000): the returned leaderboard is the overall one — the mean over
+        all images, the benchmark's definition — and :attr:`Leaderboard.groups` holds one
+        leaderboard per value of the attribute, computed the same way on that value's images
+        (intervals and paired tests within the group).
 
     Returns
     -------
@@ -139,6 +146,59 @@ def leaderboard(results, *, metrics=None, sort_by=None, confidence=0.95, n_boots
     runs = load_results(results)
     if not runs:
         raise InputError("leaderboard() needs at least one result")
+    options = dict(metrics=metrics, sort_by=sort_by, confidence=confidence,
+                   n_bootstrap=n_bootstrap, n_permutations=n_permutations, alpha=alpha, seed=seed,
+                   images=images)
+    overall = _leaderboard(runs, **options)
+    if by is None:
+        return overall
+    labels = _attribute(runs, by)
+    shared = set(overall.meta["image_indices"])
+    groups = {}
+    for value in sorted(labels.dropna().unique().tolist(), key=lambda v: (str(type(v)), v)):
+        members = labels.index[labels == value]
+        members = [int(i) for i in members if int(i) in shared]
+        if members:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)  # "common" was reported overall
+                board = _leaderboard(runs, **options, restrict=members)
+            board.meta.update({"by": by, "group": value})
+            groups[value] = board
+    overall.meta["by"] = by
+    overall.meta["overall"] = "mean over all images (every group's images together)"
+    overall.by = by
+    overall.groups = groups
+    return overall
+
+
+def _attribute(runs, by):
+    """The values of attribute ``by`` per image index, from the results that recorded it."""
+    import pandas as pd
+
+    found = None
+    for r in runs:
+        frame = getattr(r, "attributes", None)
+        if frame is None or by not in frame.columns:
+            continue
+        series = pd.Series(frame[by].to_numpy(), index=frame["image"].to_numpy(dtype=np.int64))
+        if found is None:
+            found = series
+            continue
+        common = found.index.intersection(series.index)
+        if not found.loc[common].equals(series.loc[common]):
+            raise InputError(f"results disagree on the attribute {by!r} of some images")
+        found = pd.concat([found, series[~series.index.isin(found.index)]])
+    if found is None:
+        available = sorted({c for r in runs if getattr(r, "attributes", None) is not None
+                            for c in r.attributes.columns if c != "image"})
+        raise InputError(f"no result records the per-image attribute {by!r}"
+                         + (f"; they have {', '.join(available)}" if available else
+                            " (the dataset has no attributes, or the results predate them)"))
+    return found
+
+
+def _leaderboard(runs, *, metrics, sort_by, confidence, n_bootstrap, n_permutations, alpha, seed,
+                 images, restrict=None) -> "Leaderboard":
     _check_number(confidence, "confidence", 0.0, 1.0)
     _check_number(alpha, "alpha", 0.0, 1.0)
     for value, label in ((n_bootstrap, "n_bootstrap"), (n_permutations, "n_permutations")):
@@ -149,6 +209,8 @@ def leaderboard(results, *, metrics=None, sort_by=None, confidence=0.95, n_boots
     _check_compatible(runs)
     ig_baseline = _ig_baseline(runs)
     image_index = _common_images(runs, images)
+    if restrict is not None:
+        image_index = np.intersect1d(image_index, np.asarray(restrict, dtype=np.int64))
 
     available = []
     for r in runs:
@@ -253,6 +315,7 @@ def leaderboard(results, *, metrics=None, sort_by=None, confidence=0.95, n_boots
     meta = {
         "dataset": first.dataset.get("name"), "dataset_fingerprint": first.dataset.get("fingerprint"),
         "n_images": len(image_index), "images": "same" if images == "same" else "common",
+        "image_indices": [int(i) for i in image_index],
         "confidence": confidence, "n_bootstrap": int(n_bootstrap),
         "n_permutations": int(n_permutations), "alpha": alpha, "seed": seed,
         "interval": "percentile bootstrap over images (paired: same resamples for every model)",
@@ -287,11 +350,23 @@ def leaderboard(results, *, metrics=None, sort_by=None, confidence=0.95, n_boots
 class Leaderboard:
     """The result of :func:`leaderboard` (see the module notes for :attr:`table`)."""
 
-    def __init__(self, table, meta: dict, metrics: list, models: list):
+    def __init__(self, table, meta: dict, metrics: list, models: list, *, by=None, groups=None):
         self.table = table
         self.meta = meta
         self.metric_facts = metrics
         self.model_facts = models
+        #: The attribute of ``leaderboard(..., by=...)`` and one Leaderboard per value of it.
+        self.by = by
+        self.groups = dict(groups or {})
+
+    def grouped_table(self):
+        """:attr:`table` of the overall board and of every group, with columns ``by`` and
+        ``group`` (``"(all)"`` for the overall rows)."""
+        import pandas as pd
+
+        frames = [self.table.assign(by=self.by or "", group="(all)")]
+        frames += [g.table.assign(by=self.by, group=str(v)) for v, g in self.groups.items()]
+        return pd.concat(frames, ignore_index=True)
 
     @property
     def metrics(self) -> list[str]:
@@ -352,10 +427,21 @@ class Leaderboard:
         if fitted:
             lines.append("Fitted on: " + "; ".join(f"{name} on {label}"
                                                    for name, label in fitted.items()) + ".")
+        if self.groups:
+            lines.append(f"Per {self.by}: the same statistics on each group's images; the first "
+                         "table is the mean over all images (the benchmark's overall score).")
         return lines
 
     def to_markdown(self) -> str:
-        """A Markdown table (one line per model) with a legend below."""
+        """A Markdown table (one line per model) with a legend below; with ``by=``, the overall
+        table first, then one table per group."""
+        text = self._markdown_table()
+        for value, group in self.groups.items():
+            text += (f"\n### {self.by} = {value} ({group.meta['n_images']} images)\n\n"
+                     + group._markdown_table())
+        return text + "\n" + "\n".join(self._legend()) + "\n"
+
+    def _markdown_table(self) -> str:
         cells = self._cells()
         header = ["model", "type", *(self._header(m) for m in self.metrics)]
         lines = ["| " + " | ".join(header) + " |",
@@ -368,7 +454,7 @@ class Leaderboard:
                 text, best, tie = cells.get((name, metric), ("–", False, False))
                 row.append(f"**{text}**" if best else (f"≈ {text}" if tie else text))
             lines.append("| " + " | ".join(row) + " |")
-        return "\n".join(lines + [""] + self._legend()) + "\n"
+        return "\n".join(lines) + "\n"
 
     def to_html(self) -> str:
         """A standalone HTML table (no external assets) with the legend as a caption."""
@@ -393,19 +479,27 @@ class Leaderboard:
                     row.append(f"<td>{e(text)}</td>")
             parts.append("".join(row) + "</tr>")
         parts += ["</tbody>", "</table>"]
+        for value, group in self.groups.items():
+            parts.append(f"<h3>{e(str(self.by))} = {e(str(value))} "
+                         f"({group.meta['n_images']} images)</h3>")
+            parts.append(group.to_html().rstrip("\n"))
         return "\n".join(parts) + "\n"
 
     def to_csv(self, path=None) -> str | None:
         """The tidy :attr:`table` as CSV (returned as a string, or written atomically to ``path``)."""
         buffer = io.StringIO()
-        self.table.to_csv(buffer, index=False, float_format="%.17g")
+        table = self.grouped_table() if self.groups else self.table
+        table.to_csv(buffer, index=False, float_format="%.17g")
         return self._emit(buffer.getvalue(), path)
 
     def to_dict(self) -> dict:
         records = self.table.to_dict(orient="records")
-        return to_json_value({"format": LEADERBOARD_FORMAT, "meta": self.meta,
-                              "metrics": self.metric_facts, "models": self.model_facts,
-                              "rows": records})
+        out = {"format": LEADERBOARD_FORMAT, "meta": self.meta, "metrics": self.metric_facts,
+               "models": self.model_facts, "rows": records}
+        if self.groups:
+            out["by"] = self.by
+            out["groups"] = [{"value": v, **g.to_dict()} for v, g in self.groups.items()]
+        return to_json_value(out)
 
     def to_json(self, path=None) -> str | None:
         """``{"format", "meta", "metrics", "models", "rows"}`` as JSON (NaN → null)."""
@@ -455,7 +549,9 @@ class Leaderboard:
         for column in ("mean", "ci_low", "ci_high", "rank", "diff_vs_best", "diff_ci_low",
                        "diff_ci_high", "p_vs_best"):
             table[column] = table[column].astype(float)
-        return cls(table, data["meta"], data["metrics"], data["models"])
+        groups = {g["value"]: cls.from_json(json.dumps(g)) for g in data.get("groups", [])}
+        return cls(table, data["meta"], data["metrics"], data["models"], by=data.get("by"),
+                   groups=groups)
 
 
 # ---------------------------------------------------------------------------------- helpers

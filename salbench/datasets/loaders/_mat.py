@@ -1,29 +1,61 @@
-"""Reading MATLAB v5 files with errors that name the file and the problem."""
+"""Reading MATLAB files with errors that name the file and the problem.
+
+MAT v4-v7 files are read with ``scipy.io.loadmat``. Two things scipy cannot decode are read with
+the optional ``mat-io`` package (``pip install "salbench[matlab]"``): MAT v7.3 files (HDF5) and
+MATLAB objects such as ``containers.Map`` (CAT2000's ``allFixData.mat``).
+"""
 
 from __future__ import annotations
 
+import warnings
 import zlib
 from pathlib import Path
 
 from ...exceptions import DataError
 
+_HEADER_KEYS = ("__header__", "__version__", "__globals__", "__function_workspace__")
 
-def load_mat(path: Path, variables: tuple[str, ...]) -> dict:
-    """``scipy.io.loadmat`` that turns every failure into a :class:`DataError` naming ``path``."""
+
+def _matio(path: Path, variables, why: str):
+    try:
+        with warnings.catch_warnings():  # mat-io sets a pandas option pandas 3 deprecates
+            warnings.filterwarnings("ignore", message=".*infer_string.*")
+            from matio import load_from_mat
+    except ImportError:
+        raise DataError(f"{path}: {why}; reading it needs the mat-io package: "
+                        'pip install "salbench[matlab]" (or pip install mat-io)') from None
+    try:
+        return load_from_mat(path, variable_names=None if variables is None else list(variables))
+    except Exception as error:  # noqa: BLE001 - mat-io raises many types for damaged files
+        raise DataError(f"{path}: corrupt or unreadable MAT file ({type(error).__name__}: "
+                        f"{error})") from None
+
+
+def load_mat(path: Path, variables: tuple[str, ...] | None, *, objects: bool = False) -> dict:
+    """The variables of a MAT file; every failure is a :class:`DataError` naming ``path``.
+
+    ``variables=None`` reads every variable. ``objects=True`` reads MATLAB objects
+    (``containers.Map`` becomes a dict) and needs mat-io.
+    """
     from scipy.io import loadmat
     from scipy.io.matlab import MatReadError
 
     path = Path(path)
     if not path.is_file():
-        raise DataError(f"{path}: fixation file is missing")
-    try:
-        contents = loadmat(path, variable_names=list(variables))
-    except NotImplementedError as error:  # MAT v7.3 (HDF5) files
-        raise DataError(f"{path}: unsupported MAT version ({error}); save it with -v7") from None
-    except (MatReadError, ValueError, TypeError, OSError, EOFError, KeyError, IndexError,
-            zlib.error, AssertionError, MemoryError) as error:
-        raise DataError(f"{path}: corrupt or truncated MAT file ({type(error).__name__}: {error})") from None
-    missing = [v for v in variables if v not in contents]
+        raise DataError(f"{path}: MAT file is missing")
+    if objects:
+        contents = _matio(path, variables, "it holds MATLAB objects (e.g. containers.Map)")
+    else:
+        try:
+            contents = loadmat(path, variable_names=None if variables is None else list(variables))
+        except NotImplementedError:  # MAT v7.3 (HDF5) files
+            contents = _matio(path, variables, "it is a MAT v7.3 (HDF5) file")
+        except (MatReadError, ValueError, TypeError, OSError, EOFError, KeyError, IndexError,
+                zlib.error, AssertionError, MemoryError) as error:
+            raise DataError(f"{path}: corrupt or truncated MAT file ({type(error).__name__}: "
+                            f"{error})") from None
+    contents = {k: v for k, v in contents.items() if k not in _HEADER_KEYS}
+    missing = [v for v in (variables or ()) if v not in contents]
     if missing:
         raise DataError(f"{path}: MAT file lacks the variable(s) {missing}")
     return contents
