@@ -133,6 +133,11 @@ def _slug(name: str) -> str:
               help="Also score uniform, centre bias and gold standard (skipped when done).")
 @click.option("--threads", type=click.IntRange(min=1), default=None,
               help="Worker threads (default: all available CPUs).")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Run on the dask cluster of this scheduler (tcp://host:8786); its workers "
+                   "must see the dataset and model files at the same paths.")
+@click.option("--dask-workers", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Run on a local dask cluster of N worker processes.")
 @click.option("--metric-maps", is_flag=True,
               help="Score a probabilistic model on each metric's own map (Kümmerer et al. 2018) "
                    "instead of its density.")
@@ -150,12 +155,23 @@ def _slug(name: str) -> str:
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 @_friendly
 def evaluate(model_spec, dataset_spec, out, metrics, convention, split, first, name, kind,
-             baselines, threads, metric_maps, reference_sigma, seed, data_root, download,
-             overwrite, fmt, quiet):
+             baselines, threads, scheduler, dask_workers, metric_maps, reference_sigma, seed,
+             data_root, download, overwrite, fmt, quiet):
     """Score a model on a dataset and print a leaderboard with the baselines.
 
     Example: salbench evaluate --model my_maps/ --dataset osie --out results/
     """
+    from .evaluation.executors import dask_executor
+
+    with dask_executor(scheduler=scheduler, dask_workers=dask_workers) as client:
+        _evaluate(model_spec, dataset_spec, out, metrics, convention, split, first, name, kind,
+                  baselines, threads, client, metric_maps, reference_sigma, seed, data_root,
+                  download, overwrite, fmt, quiet)
+
+
+def _evaluate(model_spec, dataset_spec, out, metrics, convention, split, first, name, kind,
+              baselines, threads, executor, metric_maps, reference_sigma, seed, data_root,
+              download, overwrite, fmt, quiet):
     from .evaluate import evaluate as run, evaluate_baselines
     from .exceptions import DegenerateInputWarning
     from .leaderboard import leaderboard
@@ -170,7 +186,7 @@ def evaluate(model_spec, dataset_spec, out, metrics, convention, split, first, n
     model_name = name or getattr(model, "name", None) or _slug(model_spec)
     options = dict(metrics="all" if metrics == "all" else _split_names(metrics),
                    convention=convention, n_threads=threads, reference_sigma=reference_sigma,
-                   seed=seed, progress=None if not quiet else False)
+                   seed=seed, progress=None if not quiet else False, executor=executor)
     target = out / _slug(model_name)
     say(f"scoring {model_name} -> {target}", err=True)
     with warnings.catch_warnings(record=True) as caught:
