@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import current_rss_bytes, print_table  # noqa: E402
+from _common import print_table  # noqa: E402
 
 import salbench  # noqa: E402
 import salbench.evaluation  # noqa: E402,F401 - imported here, not inside the timings
@@ -149,6 +149,7 @@ class RssSampler:
         self.peak_total = max(self.peak_total, total)
 
     def __enter__(self):
+        self._cpu_start = self.cpu_seconds()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
         return self
@@ -158,10 +159,22 @@ class RssSampler:
             self._sample()
             time.sleep(self.interval)
 
+    def cpu_seconds(self):
+        """User + system CPU seconds of all the sampled processes so far."""
+        total = 0.0
+        for proc in self._procs:
+            try:
+                times = proc.cpu_times()
+                total += times.user + times.system
+            except Exception:  # noqa: BLE001
+                pass
+        return total
+
     def __exit__(self, *exc):
         self._stop.set()
         self._thread.join()
         self._sample()
+        self.cpu = self.cpu_seconds() - self._cpu_start
 
 
 def evaluate_once(n_images, *, executor=None, threads=2, chunk_size=None, out, pids=(),
@@ -187,6 +200,9 @@ def evaluate_once(n_images, *, executor=None, threads=2, chunk_size=None, out, p
         "ms_per_image": 1000 * seconds / n_images,
         "scoring_wall_seconds": run["scoring_wall_seconds"],
         "peak_rss_mb": rss.peak_total / 2**20, "peak_rss_client_mb": rss.peak_self / 2**20,
+        # CPU time of this process and the workers: what an image costs, whatever share of a
+        # loaded machine the run got
+        "cpu_ms_per_image": 1000 * rss.cpu / n_images,
         "generate_seconds": generated, "fingerprint_seconds": fingerprint_seconds,
         "fingerprint": fingerprint, "means": results.means(),
         "executor": run["executor"],
@@ -347,9 +363,10 @@ def main():
         for r in report[kind]:
             rows.append([r["executor"], f"{r['images']:,}", f"{r['seconds']:.1f}",
                          f"{r['images_per_second']:.1f}", f"{r['ms_per_image']:.2f}",
-                         f"{r['peak_rss_mb']:.0f}", f"{r['fingerprint_seconds']:.3f}"])
+                         f"{r.get('cpu_ms_per_image', math.nan):.1f}", f"{r['peak_rss_mb']:.0f}",
+                         f"{r['fingerprint_seconds']:.3f}"])
     print_table(["executor", "images", "seconds", "images/s", "ms/image (wall)",
-                 "peak RSS MB (all processes)", "fingerprint s"], rows)
+                 "CPU ms/image", "peak RSS MB (all processes)", "fingerprint s"], rows)
     same = {}
     for r in report["dask"]:
         match = [t for t in report["threads"] if t["images"] == r["images"]]

@@ -73,9 +73,8 @@ def test_dask_executor_arguments():
 
 
 def test_cli_evaluate_on_a_local_dask_cluster(tmp_path):
-    from click.testing import CliRunner
-
     from _evaluate_support import SHARED_DATASETS
+    from click.testing import CliRunner
 
     args = ["evaluate", "--model", "baseline:centre", "--dataset", str(SHARED_DATASETS / "osie"),
             "--images", "4", "--metrics", "auc,nss,cc", "--no-baselines", "--quiet"]
