@@ -34,10 +34,10 @@ def load_dataset(spec: str, *, root=None, download: bool = False):
 
     Examples
     --------
-    >>> load_dataset("no-such-dataset")
+    >>> load_dataset("no-such-dataset")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    salbench.exceptions.InputError: unknown dataset 'no-such-dataset': not a registered name (eyecrowd, nus_scene, osie) nor an existing folder
+    salbench.exceptions.InputError: unknown dataset 'no-such-dataset': not a registered name (...) nor an existing folder
     """
     from .registry import load, names
 
