@@ -24,13 +24,17 @@ def datasets_list(data_root):
     from ..datasets import names, spec
     from ..datasets.cache import data_root as resolve_root
 
+    from ..datasets.registry import present
+
     root = resolve_root(data_root)
-    click.echo(f"{'name':<10} {'images':>6} {'fixations':>9} {'observers':>9}  local  title")
+    click.echo(f"{'name':<14} {'images':>6} {'fixations':>9} {'observers':>9}  local  "
+               f"{'source':<12}  title")
     for n in names():
         s = spec(n)
-        local = all((root / n / f).is_file() for f in s.fixation_files)
-        click.echo(f"{n:<10} {s.n_images:>6} {s.n_fixations:>9} {s.n_observers:>9}  "
-                   f"{'yes' if local else 'no':<5}  {s.title}")
+        local = all(present(root / n, f) for f in s.required_files())
+        counts = [("?" if v is None else v) for v in (s.n_images, s.n_fixations, s.n_observers)]
+        click.echo(f"{n:<14} {counts[0]:>6} {counts[1]:>9} {counts[2]:>9}  "
+                   f"{'yes' if local else 'no':<5}  {s.availability:<12}  {s.title}")
     click.echo(f"(data folder: {root})")
 
 
@@ -43,18 +47,29 @@ def datasets_info(name):
 
     s = spec(name)
     fields = [("name", s.name), ("title", s.title), ("citation", s.citation),
-              ("licence", s.licence), ("source", f"{s.source} @ {s.commit}"),
-              ("images", s.n_images), ("image sizes", s.image_sizes),
-              ("observers", s.n_observers), ("fixations", s.n_fixations),
-              ("empty trials", s.empty_trials),
+              ("licence", s.licence),
+              ("source", f"{s.source} @ {s.commit}" if s.commit else f"{s.source} ({s.availability})"),
+              ("recording", s.tracking),
+              ("images", _known(s.n_images)), ("image sizes", s.image_sizes),
+              ("observers", _known(s.n_observers)), ("fixations", _known(s.n_fixations)),
+              ("empty trials", _known(s.empty_trials)),
               ("pixels per degree", s.pixels_per_degree or "not stated"),
               ("layout", s.layout), ("conversion", s.conversion),
               ("files", f"{len(s.files)} ({'checksums pinned' if s.checksums_pinned else 'checksums not pinned'})")]
+    for option in s.options:
+        fields.append(("option", f"{option.name}={'|'.join(str(c) for c in option.choices)} "
+                                 f"(default {option.default}): {option.help}"))
+    if s.counts_from:
+        fields.append(("counts from", s.counts_from))
     for note in s.notes:
         fields.append(("note", note))
     width = max(len(k) for k, _ in fields)
     for key, value in fields:
         click.echo(f"{key:<{width}}  {value}")
+
+
+def _known(value):
+    return "unknown" if value is None else value
 
 
 @datasets.command(name="fetch")

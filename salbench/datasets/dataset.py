@@ -43,6 +43,10 @@ class DatasetFacts:
         For a subset, the indices of its images in the parent dataset.
     notes : tuple of str
         Anything else a user should know.
+    tracking : str
+        How gaze was recorded: ``"eye tracking"``, ``"webcam eye tracking"`` (iSUN) or
+        ``"mouse tracking"`` (SALICON: mouse movements on a blurred display, not eye movements);
+        empty where unknown.
     """
 
     name: str
@@ -60,6 +64,7 @@ class DatasetFacts:
     empty_trials: int = 0
     images: tuple | None = None
     notes: tuple = field(default_factory=tuple)
+    tracking: str = ""
 
     def to_dict(self) -> dict:
         d = dataclasses.asdict(self)

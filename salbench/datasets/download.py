@@ -75,6 +75,11 @@ def fetch(name, *, root=None, base_url: str | None = None, verify: bool = True,
         Socket timeout in seconds.
     """
     s = _spec(name)
+    if not s.files:
+        from .loaders.published import where_to_get
+
+        raise DataError(f"dataset {s.name!r} is not a pinned set of files salbench downloads "
+                        f"itself (its source is {s.availability}). {where_to_get(s)}")
     if not s.checksums_pinned and verify:
         raise DataError(
             f"dataset {s.name!r} has no pinned checksums (salbench's authors did not have its "

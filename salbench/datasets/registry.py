@@ -20,6 +20,12 @@ from .specs import DatasetSpec, names, spec
 __all__ = ["DatasetSpec", "dataset_folder", "load", "names", "spec", "verify"]
 
 
+def present(folder: Path, relative: str) -> bool:
+    """Whether a required entry of a dataset folder exists (a trailing ``/`` names a folder)."""
+    path = Path(folder) / relative
+    return path.is_dir() if relative.endswith("/") else path.is_file()
+
+
 def dataset_folder(name: str, root=None) -> Path:
     return data_root(root) / spec(name).name
 
@@ -32,8 +38,9 @@ def verify(name: str, *, root=None, check_hash: bool = True) -> list[str]:
     return verify_files(data_root(root) / s.name, s.files, check_hash=check_hash)
 
 
-def load(name: str, *, root=None, download: bool = False, out_of_image: str = "error",
-         base_url: str | None = None, verify: bool = True, progress: bool | None = None) -> Dataset:
+def load(name: str, *, root=None, download: bool = False, out_of_image: str | None = None,
+         base_url: str | None = None, verify: bool = True, progress: bool | None = None,
+         **options) -> Dataset:
     """Load a registered dataset.
 
     Parameters
@@ -46,11 +53,17 @@ def load(name: str, *, root=None, download: bool = False, out_of_image: str = "e
     download : bool
         Fetch missing files from the dataset's public source at its pinned commit first (each file
         verified by SHA-256, see :func:`salbench.datasets.download.fetch`).
-    out_of_image : {"error", "drop", "clip", "keep"}
+    out_of_image : {"error", "drop", "clip", "keep"}, optional
         What to do with fixations outside their image; each is reported with dataset, image and
-        subject, and ``dataset.facts`` records how many were dropped or clipped.
+        subject, and ``dataset.facts`` records how many were dropped or clipped. Defaults to the
+        dataset's own policy (``spec(name).default_out_of_image``: ``"error"`` unless its card
+        explains why the publisher's data holds such points).
     base_url, verify, progress
         Passed to :func:`~salbench.datasets.download.fetch` when downloading.
+    **options
+        The dataset's own options (``spec(name).options``), e.g. ``viewing="rec"`` for
+        ``figrim`` or ``release="2015", split="val"`` for ``salicon``; unknown names and values
+        are an error.
 
     Examples
     --------
@@ -60,17 +73,26 @@ def load(name: str, *, root=None, download: bool = False, out_of_image: str = "e
     (700, 98321)
     """
     s = spec(name)
+    from .loaders.published import resolve_options, where_to_get
+
+    chosen = resolve_options(s.name, s.options, options)
+    if out_of_image is None:
+        out_of_image = s.default_out_of_image
     folder = data_root(root) / s.name
-    missing = [f for f in s.fixation_files if not (folder / f).is_file()]
+    required = s.required_files(chosen)
+    missing = [f for f in required if not present(folder, f)]
     if download and (missing or any(not (folder / e.path).is_file() for e in s.files)):
         from .download import fetch
 
         fetch(s.name, root=root, base_url=base_url, verify=verify, progress=progress)
-        missing = [f for f in s.fixation_files if not (folder / f).is_file()]
+        missing = [f for f in required if not present(folder, f)]
     if missing:
+        how = (f"Download it with salbench.datasets.load({s.name!r}, download=True) or `salbench "
+               f"datasets fetch {s.name}`" if s.files else where_to_get(s))
         raise DataError(
-            f"dataset {s.name!r} is not in {folder} (missing {', '.join(missing)}). Download it with "
-            f"salbench.datasets.load({s.name!r}, download=True) or `salbench datasets fetch "
-            f"{s.name}`, or pass root= (or set $SALBENCH_DATA) to the folder that holds it."
+            f"dataset {s.name!r} is not in {folder} (missing {', '.join(missing)}). {how} Or pass "
+            "root= (or set $SALBENCH_DATA) to the folder that holds it."
         )
+    if s.options:
+        return s.loader(s, folder, out_of_image, **chosen)
     return s.loader(s, folder, out_of_image)
