@@ -233,6 +233,9 @@ def _publisher_loader(module: str) -> Callable:
 
 
 def _salicon_files(*, release="2017", split="train", points="fixations"):
+    from .loaders.salicon import check_options
+
+    check_options(release=release, split=split, points=points)
     if split == "test":
         return ("images/test/",)
     if release == "2015-json":

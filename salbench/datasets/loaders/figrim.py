@@ -30,28 +30,28 @@ from .published import Trials, finish, mat_text, require, stimuli_from
 VIEWINGS = ("enc", "rec", "rec2")
 
 
-def read_figrim(path, *, viewing: str = "enc"):
-    """Parse an ``allImages`` struct file.
+def read_figrim(path):
+    """Parse an ``allImages`` struct file (all three viewings in one pass).
 
     Returns
     -------
     images : list of dict
         ``filename``, ``category`` and ``impath`` of every image, in file order.
-    trials : list of (int, int, ndarray)
-        ``(image index, participant slot, k x 2 [x, y] as stored, 1-based)`` for every non-empty
-        recording of ``viewing``.
-    empty_trials : int
-        Participant-image pairs with a recording session but no ``viewing`` fixation.
+    trials : dict of list
+        Per viewing (``enc``, ``rec``, ``rec2``), ``(image index, participant slot, k x 2
+        [x, y] as stored, 1-based)`` for every non-empty recording.
+    empty_trials : dict of int
+        Per viewing, participant-image pairs with a recording session but no fixation.
     """
-    if viewing not in VIEWINGS:
-        raise ValueError(f"viewing must be one of {VIEWINGS}, got {viewing!r}")
     structs = load_mat(path, ("allImages",))["allImages"]
     if not isinstance(structs, np.ndarray) or structs.dtype.names is None:
         raise DataError(f"{path}: allImages is not a MATLAB struct array")
     missing = [f for f in ("filename", "category", "impath", "userdata") if f not in structs.dtype.names]
     if missing:
         raise DataError(f"{path}: allImages lacks the field(s) {missing}")
-    images, trials, empty = [], [], 0
+    images = []
+    trials = {v: [] for v in VIEWINGS}
+    empty = dict.fromkeys(VIEWINGS, 0)
     for i, record in enumerate(structs.reshape(-1)):
         where = f"{path}: allImages({i + 1})"
         try:
@@ -67,18 +67,20 @@ def read_figrim(path, *, viewing: str = "enc"):
             if recorded.size == 0:  # this participant did not see the image
                 continue
             recorded = recorded.reshape(-1)[0]
-            if recorded.dtype.names is None or viewing not in recorded.dtype.names:
+            absent = [v for v in VIEWINGS if recorded.dtype.names is None or v not in recorded.dtype.names]
+            if absent:
                 raise DataError(f"{where} ({image['filename']}), participant {j + 1}: fixations "
-                                f"has no field {viewing!r}")
-            points = np.asarray(recorded[viewing])
-            if points.size == 0:
-                empty += 1
-                continue
-            if points.dtype == object or points.ndim != 2 or points.shape[1] != 2:
-                raise DataError(f"{where} ({image['filename']}), participant {j + 1}: fixations."
-                                f"{viewing} must be a k x 2 [x, y] matrix, got {points.dtype} "
-                                f"{points.shape}")
-            trials.append((i, j, points.astype(np.float64)))
+                                f"has no field(s) {absent}")
+            for viewing in VIEWINGS:
+                points = np.asarray(recorded[viewing])
+                if points.size == 0:
+                    empty[viewing] += 1
+                    continue
+                if points.dtype == object or points.ndim != 2 or points.shape[1] != 2:
+                    raise DataError(f"{where} ({image['filename']}), participant {j + 1}: "
+                                    f"fixations.{viewing} must be a k x 2 [x, y] matrix, got "
+                                    f"{points.dtype} {points.shape}")
+                trials[viewing].append((i, j, points.astype(np.float64)))
     if not images:
         raise DataError(f"{path}: allImages is empty")
     return images, trials, empty
@@ -89,7 +91,10 @@ def load(spec, folder, out_of_image, *, viewing="enc"):
     import pandas as pd
 
     path = require(folder, spec.fixation_files[0], spec)
-    images, raw, empty = read_figrim(path, viewing=viewing)
+    images, every, empties = read_figrim(path)
+    raw, empty = every[viewing], empties[viewing]
+    if not raw:
+        raise DataError(f"{path}: no fixation is recorded under {viewing} in this file")
     for image in images:
         rel = PurePosixPath(image["impath"])
         if rel.is_absolute() or ".." in rel.parts:

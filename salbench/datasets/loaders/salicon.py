@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ...exceptions import DataError
+from ...exceptions import DataError, InputError
 from ._mat import load_mat
 from .published import Trials, finish, require, stimuli_from
 
@@ -125,13 +125,12 @@ def read_salicon_mat(path, *, points: str = "fixations"):
     return observers
 
 
-def required_files(*, release="2017", split="train", points="fixations"):
-    """What ``load`` needs for these options (checked before loading)."""
-    if split == "test":
-        return ()
-    if release == "2015-json":
-        return (f"annotations/fixations_{split}2014.json",)
-    return ()  # one MAT file per image: the folder is checked by the loader
+def check_options(*, release="2017", split="train", points="fixations"):
+    """Refuse option combinations the files cannot answer."""
+    if release == "2015-json" and points == "mouse" and split != "test":
+        raise InputError("salicon release '2015-json' (the salicon-api JSON) holds one kind of "
+                         "point, the low-velocity mouse samples it calls fixations; load it with "
+                         "points='fixations', or use release='2015'/'2017' for the raw mouse path")
 
 
 def load(spec, folder, out_of_image, *, release="2017", split="train", points="fixations"):
@@ -148,10 +147,7 @@ def load(spec, folder, out_of_image, *, release="2017", split="train", points="f
         return finish(spec, Stimuli(paths), Trials(), out_of_image, options=options,
                       notes=("test split: stimuli only, no fixations were released",))
     if release == "2015-json":
-        if points == "mouse":
-            raise DataError("salicon release '2015-json' (the salicon-api JSON) holds one kind of "
-                            "point, the low-velocity mouse samples it calls fixations; load it with "
-                            "points='fixations', or use release='2015'/'2017' for the raw mouse path")
+        check_options(release=release, points=points)
         return _load_json(spec, folder, out_of_image, split, options)
     mats = require(folder, f"{release}/{split}", spec, what="folder")
     files = sorted(mats.glob("*.mat"))
