@@ -533,7 +533,7 @@ _SPECS.update({
         citation=("Chen, Y., Yang, Z., Ahn, S., Samaras, D., Hoai, M., Zelinsky, G. (2021). "
                   "COCO-Search18 fixation dataset for predicting goal-directed attention control. "
                   "Scientific Reports 11:8776."),
-        licence="CC BY 4.0", repo="", commit="", files=(), remote_map=(),
+        licence="unstated", repo="", commit="", files=(), remote_map=(),
         fixation_files=("coco_search18_fixations_TP_train_split1.json",
                         "coco_search18_fixations_TP_validation_split1.json",
                         "coco_search18_fixations_TA_trainval.json"),
@@ -579,7 +579,7 @@ _SPECS.update({
         citation=("Chen, Y., Yang, Z., Chakraborty, S., Mondal, S., Ahn, S., Samaras, D., Hoai, M., "
                   "Zelinsky, G. (2022). Characterizing target-absent human attention. CVPR "
                   "Workshops 2022."),
-        licence="CC BY 4.0", repo="", commit="", files=(), remote_map=(),
+        licence="unstated", repo="", commit="", files=(), remote_map=(),
         fixation_files=("COCOFreeView_fixations_trainval.json",),
         n_images=3714, n_observers=10, n_fixations=572184,
         image_sizes="1680x1050 (all)", empty_trials=None,

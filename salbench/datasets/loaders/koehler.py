@@ -10,8 +10,8 @@
   (saliency search: look for the most salient object).
 
 Conversion: ``x = <task>_x - 1``, ``y = <task>_y - 1``; ``subject`` = the observer's index along
-the first axis (the same person on every image of that task; observers of different tasks are
-different people); one scanpath per (observer, image); no onsets or durations.
+the first axis (the same person on every image of that task; the file does not say whether an
+index is the same person in two tasks); one scanpath per (observer, image); no onsets or durations.
 """
 
 from __future__ import annotations
