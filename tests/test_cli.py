@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from salbench.cli import main
+from salbench.datasets import names
 
 from _evaluate_support import SHARED_DATASETS
 
@@ -137,7 +138,7 @@ def test_datasets_list_and_info():
     listing = _run("datasets", "list", "--data-root", SHARED_DATASETS)
     assert listing.exit_code == 0
     rows = {line.split()[0]: line for line in listing.stdout.splitlines()[1:-1]}
-    assert set(rows) == {"eyecrowd", "nus_scene", "osie"}
+    assert set(rows) == set(names())
     assert " yes " in rows["osie"] and " no " in rows["eyecrowd"]
     info = _run("datasets", "info", "osie")
     assert info.exit_code == 0
