@@ -4,7 +4,9 @@
 * :class:`Stimuli` — file-backed images, sizes from headers, stable ids;
 * :class:`Dataset` — stimuli + fixations + :class:`DatasetFacts`;
 * :func:`names`, :func:`load`, :func:`fetch` — the registered datasets (``osie``, ``nus_scene``,
-  ``eyecrowd``), downloaded at pinned commits and verified by SHA-256;
+  ``eyecrowd``), downloaded at pinned commits and verified by SHA-256, and those read from a
+  folder of their publisher's files (``figrim``, ``salicon``, ``coco_search18``... see
+  :mod:`salbench.datasets.loaders.published`);
 * :func:`fixation_map`, :func:`density_map` — empirical maps (Gaussian or the MIT benchmark's blur);
   :func:`blur_counts`, :func:`blur_at` — the sparse Gaussian blurs under them (SciPy's
   ``gaussian_filter`` of a count map, exactly; or its values at chosen pixels only);
