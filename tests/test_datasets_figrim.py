@@ -163,3 +163,19 @@ def test_targets_malformed_struct_is_named(tmp_path):
     scipy.io.savemat(folder / "allImages_release.mat", {"allImages": np.zeros(3)})
     with pytest.raises(DataError, match="not a MATLAB struct array"):
         load("figrim", root=tmp_path)
+
+
+@needs_sample
+def test_verify_checks_the_published_struct(fillers_root, tmp_path):
+    from salbench.datasets import verify
+
+    assert verify("figrim_fillers", root=fillers_root) == []
+    folder = tmp_path / "figrim_fillers"
+    folder.mkdir()
+    damaged = bytearray(FILLERS.read_bytes())
+    damaged[1000] ^= 0xFF
+    (folder / "allImages_fillers.mat").write_bytes(bytes(damaged))
+    problems = verify("figrim_fillers", root=tmp_path)
+    assert len(problems) == 1 and "SHA-256" in problems[0] and "74eada5c" in problems[0]
+    assert verify("figrim_fillers", root=tmp_path, check_hash=False) == []
+    assert verify("figrim", root=tmp_path) == [f"{tmp_path / 'figrim' / 'allImages_release.mat'}: missing"]

@@ -23,7 +23,6 @@ def datasets_list(data_root):
     """The registered datasets and whether each is on this machine."""
     from ..datasets import names, spec
     from ..datasets.cache import data_root as resolve_root
-
     from ..datasets.registry import present
 
     root = resolve_root(data_root)

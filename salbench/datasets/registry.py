@@ -31,11 +31,21 @@ def dataset_folder(name: str, root=None) -> Path:
 
 
 def verify(name: str, *, root=None, check_hash: bool = True) -> list[str]:
-    """Check a dataset folder against the pinned manifest: a list of problems (empty = intact)."""
+    """Check a dataset folder against the pinned manifest: a list of problems (empty = intact).
+
+    A dataset read from its publisher's files (no pinned manifest) is checked for the entries its
+    loader needs and for the checksums of the published files that sit in the folder unchanged
+    (e.g. FIGRIM's annotation struct); archives are not re-checked once unpacked.
+    """
     from .manifest import verify_files
 
     s = spec(name)
-    return verify_files(data_root(root) / s.name, s.files, check_hash=check_hash)
+    folder = data_root(root) / s.name
+    if s.files:
+        return verify_files(folder, s.files, check_hash=check_hash)
+    from .loaders.published import verify_published
+
+    return verify_published(s, folder, check_hash=check_hash)
 
 
 def load(name: str, *, root=None, download: bool = False, out_of_image: str | None = None,
@@ -88,7 +98,7 @@ def load(name: str, *, root=None, download: bool = False, out_of_image: str | No
         missing = [f for f in required if not present(folder, f)]
     if missing:
         how = (f"Download it with salbench.datasets.load({s.name!r}, download=True) or `salbench "
-               f"datasets fetch {s.name}`" if s.files else where_to_get(s))
+               f"datasets fetch {s.name}`." if s.files else where_to_get(s))
         raise DataError(
             f"dataset {s.name!r} is not in {folder} (missing {', '.join(missing)}). {how} Or pass "
             "root= (or set $SALBENCH_DATA) to the folder that holds it."

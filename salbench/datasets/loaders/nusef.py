@@ -65,7 +65,16 @@ def read_fix(path):
 
 
 def to_image(hor, ver, height: int, width: int):
-    """Tracker units to continuous 0-based pixels of a W x H image shown fitted and centred."""
+    """Tracker units to continuous 0-based pixels of a W x H image shown fitted and centred.
+
+    Examples
+    --------
+    A 512 x 384 image fills the 1024 x 768 screen at scale 2; the tracker's centre is its centre:
+
+    >>> x, y = to_image([130.0], [140.0], 384, 512)
+    >>> float(x[0]), float(y[0])
+    (256.0, 192.0)
+    """
     sx = np.asarray(hor, np.float64) * (SCREEN[0] / TRACKER[0])
     sy = np.asarray(ver, np.float64) * (SCREEN[1] / TRACKER[1])
     scale = min(SCREEN[0] / width, SCREEN[1] / height)

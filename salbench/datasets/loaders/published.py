@@ -60,7 +60,14 @@ class LoadOption:
 
 
 def resolve_options(dataset: str, declared, given: dict) -> dict:
-    """``given`` checked against the ``declared`` :class:`LoadOption` s, defaults filled in."""
+    """``given`` checked against the ``declared`` :class:`LoadOption` s, defaults filled in.
+
+    Examples
+    --------
+    >>> viewing = LoadOption("viewing", ("enc", "rec", "rec2"), "enc")
+    >>> resolve_options("figrim", (viewing,), {}), resolve_options("figrim", (viewing,), {"viewing": "rec"})
+    ({'viewing': 'enc'}, {'viewing': 'rec'})
+    """
     known = {o.name: o for o in declared}
     unknown = sorted(set(given) - set(known))
     if unknown:
@@ -93,6 +100,40 @@ def where_to_get(spec) -> str:
     return f"{head} ({homepage}): {action} (see datasets/{spec.name}.md)."
 
 
+def verify_published(spec, folder: Path, *, check_hash: bool = True) -> list[str]:
+    """Problems with a folder of publisher's files: missing entries the loader needs (for the
+    default options), and MD5 / SHA-256 mismatches of published files kept as they are."""
+    import hashlib
+
+    folder = Path(folder)
+    problems = []
+    for relative in spec.required_files():
+        path = folder / relative
+        if not (path.is_dir() if relative.endswith("/") else path.is_file()):
+            problems.append(f"{path}: missing")
+    for published in spec.published:
+        path = folder / published.unpacks_to
+        if published.unpacks_to != published.name or not path.is_file():
+            continue  # an archive (checked before unpacking) or a file reported above
+        if published.size is not None and path.stat().st_size != published.size:
+            problems.append(f"{path}: size {path.stat().st_size} bytes, expected {published.size}")
+            continue
+        if not check_hash:
+            continue
+        for algorithm, label in (("sha256", "SHA-256"), ("md5", "MD5")):
+            expected = getattr(published, algorithm)
+            if expected is None:
+                continue
+            digest = hashlib.new(algorithm)
+            with open(path, "rb") as handle:
+                while block := handle.read(1 << 20):
+                    digest.update(block)
+            if digest.hexdigest() != expected:
+                problems.append(f"{path}: {label} {digest.hexdigest()}, expected {expected}")
+            break  # the strongest checksum known is enough
+    return problems
+
+
 def stimuli_from(folder: Path, relatives, spec):
     """File-backed :class:`Stimuli` for ``folder / r`` for every ``r`` (all must exist)."""
     from ..stimuli import Stimuli
@@ -116,6 +157,15 @@ class Trials:
     per trial and each fixation's position within its trial, sorted stably by image. A group of
     fixations that is not a scanpath (pooled over observers, order unknown) is added with
     ``scanpath=False``: its scanpath and position are -1.
+
+    Examples
+    --------
+    >>> trials = Trials()
+    >>> trials.add(1, [5.0, 6.0], [1.0, 2.0], subject=3)
+    >>> trials.add(0, [2.0], [2.0], scanpath=False)
+    >>> c = trials.columns()
+    >>> c["n"].tolist(), c["subject"].tolist(), c["scanpath"].tolist(), c["position"].tolist()
+    ([0, 1, 1], [-1, 3, 3], [-1, 0, 0], [-1, 0, 1])
     """
 
     def __init__(self):
