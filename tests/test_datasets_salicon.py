@@ -153,3 +153,12 @@ def test_malformed_mat_file_is_named(tmp_path):
     (tmp_path / "salicon" / "images" / "train" / "COCO_train2014_000000000025.jpg").unlink()
     with pytest.raises(DataError, match="COCO_train2014_000000000025.jpg"):
         load("salicon", root=tmp_path)
+
+
+def test_truncated_json_is_named(tmp_path):
+    (tmp_path / "cut.json").write_text('{"images": [{"id": 1, ')
+    with pytest.raises(DataError, match=r"cut.json: not a readable JSON file"):
+        read_salicon_json(tmp_path / "cut.json")
+    (tmp_path / "list.json").write_text("[]")
+    with pytest.raises(DataError, match="expected a COCO-style object"):
+        read_salicon_json(tmp_path / "list.json")

@@ -23,13 +23,12 @@ target's trials only.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 
 from ...exceptions import DataError
-from .published import Trials, finish, require, stimuli_from
+from .published import Trials, finish, read_json, require, stimuli_from
 
 TASKS = ("bottle", "bowl", "car", "chair", "clock", "cup", "fork", "keyboard", "knife", "laptop",
          "microwave", "mouse", "oven", "potted plant", "sink", "stop sign", "toilet", "tv")
@@ -43,13 +42,7 @@ SPLITS = {"train": "train", "val": "valid"}
 def read_trials(path, *, required=("name", "subject", "X", "Y", "T", "split")):
     """The list of trial records of a COCO-Search18 / COCO-FreeView JSON file, checked."""
     path = Path(path)
-    try:
-        with open(path, encoding="utf-8") as handle:
-            records = json.load(handle)
-    except FileNotFoundError:
-        raise DataError(f"{path}: fixation file is missing") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise DataError(f"{path}: not a readable JSON file ({error})") from None
+    records = read_json(path)
     if not isinstance(records, list):
         raise DataError(f"{path}: expected a list of trials")
     for k, record in enumerate(records):

@@ -249,6 +249,20 @@ def finish(spec, stimuli, trials: Trials, out_of_image: str, *, attributes=None,
     return Dataset(stimuli, fixations, facts, attributes=attributes)
 
 
+def read_json(path):
+    """A JSON file's content, or a DataError naming the file."""
+    import json
+
+    path = Path(path)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    except FileNotFoundError:
+        raise DataError(f"{path}: file is missing") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise DataError(f"{path}: not a readable JSON file ({error})") from None
+
+
 def mat_text(value) -> str:
     """A MATLAB char array as read by SciPy (``array(['name'])``, nested cells) as a str."""
     while isinstance(value, np.ndarray):

@@ -21,14 +21,13 @@ mouse ``t = timestamp / 1000`` s. The JSON reader refuses points that are not in
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 
 from ...exceptions import DataError, InputError
 from ._mat import load_mat
-from .published import Trials, finish, require, stimuli_from
+from .published import Trials, finish, read_json, require, stimuli_from
 
 RELEASES = ("2017", "2015", "2015-json")
 SPLITS = ("train", "val", "test")
@@ -43,13 +42,7 @@ def read_salicon_json(path):
     k x 2 int array [row, col] as stored, 1-based)``.
     """
     path = Path(path)
-    try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except FileNotFoundError:
-        raise DataError(f"{path}: annotation file is missing") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise DataError(f"{path}: not a readable JSON file ({error})") from None
+    data = read_json(path)
     if not isinstance(data, dict) or not isinstance(data.get("images"), list) \
             or not isinstance(data.get("annotations"), list):
         raise DataError(f"{path}: expected a COCO-style object with 'images' and 'annotations' lists")
