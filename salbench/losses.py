@@ -43,7 +43,7 @@ import math
 import torch
 
 from .exceptions import InputError
-from .torch._cores import (
+from .torch.cores import (
     TorchPasses,
     correlation,
     pysaliency_density,

@@ -28,7 +28,7 @@ LAYERS = {
     "_validation": 0.1, "_io": 0.1, "_fingerprint": 0.1,
     "stats": 0.2,
     "metrics": 1, "datasets": 1,
-    "models": 2, "losses": 2, "torch": 2,
+    "models": 2, "torch": 2, "losses": 2.5,
     "evaluation": 3,
     "reports": 4, "cropping": 4,
     "plotting": 5, "demo": 5,

@@ -8,16 +8,27 @@ fixation coordinates in one pass; the AUC histogram rounds bucket positions thro
 
 import math
 
+import naive_kernels as naive
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import naive_kernels as naive
 from salbench.metrics._kernels import ranking
-from salbench.metrics._kernels.distinct import distinct_pixels, distinct_sorted, distinct_with_inverse
+from salbench.metrics._kernels.distinct import (
+    distinct_pixels,
+    distinct_sorted,
+    distinct_with_inverse,
+)
 from salbench._coordinates import flat_pixels
-from salbench.metrics._kernels.vector_exp import CHUNK, OVERFLOW, X_MAX, X_MIN, exp_into, sum_exp
+from salbench.metrics._kernels.vector_exp import (
+    CHUNK,
+    OVERFLOW,
+    X_MAX,
+    X_MIN,
+    exp_into,
+    sum_exp,
+)
 from salbench.metrics._kernels.vector_log import logs_of
 
 #: The documented bound of the vectorised exp (the largest error seen is one ulp, 2.2e-16).

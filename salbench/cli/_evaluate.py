@@ -117,6 +117,11 @@ def _refuse_baseline_folder(target: Path, model_name, model):
                    "of the scored dataset, 10-fold cross-validated by image).")
 @click.option("--threads", type=click.IntRange(min=1), default=None,
               help="Worker threads (default: all available CPUs).")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Run on the dask cluster of this scheduler (tcp://host:8786); its workers "
+                   "must see the dataset and model files at the same paths.")
+@click.option("--dask-workers", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Run on a local dask cluster of N worker processes.")
 @click.option("--metric-maps", is_flag=True,
               help="Score a probabilistic model on each metric's own map (Kümmerer et al. 2018) "
                    "instead of its density.")
@@ -135,11 +140,25 @@ def _refuse_baseline_folder(target: Path, model_name, model):
 @one_line_errors
 def evaluate(model_spec, dataset_spec, out_of_image, out, metrics, convention, split, first, name,
              model_version, kind, baselines, fit_on, allow_fit_overlap, baseline_spec, threads,
-             metric_maps, reference_sigma, seed, data_root, download, overwrite, fmt, quiet):
+             scheduler, dask_workers, metric_maps, reference_sigma, seed, data_root, download,
+             overwrite, fmt, quiet):
     """Score a model on a dataset and print a leaderboard with the baselines.
 
     Example: salbench evaluate --model my_maps/ --dataset osie --out results/
     """
+    from ..evaluation.executors import dask_executor
+
+    with dask_executor(scheduler=scheduler, dask_workers=dask_workers) as client:
+        _evaluate(model_spec, dataset_spec, out_of_image, out, metrics, convention, split, first,
+                  name, model_version, kind, baselines, fit_on, allow_fit_overlap, baseline_spec,
+                  threads, client, metric_maps, reference_sigma, seed, data_root, download,
+                  overwrite, fmt, quiet)
+
+
+def _evaluate(model_spec, dataset_spec, out_of_image, out, metrics, convention, split, first, name,
+              model_version, kind, baselines, fit_on, allow_fit_overlap, baseline_spec, threads,
+              executor, metric_maps, reference_sigma, seed, data_root, download, overwrite, fmt,
+              quiet):
     from ..evaluation import evaluate as run, evaluate_baselines
     from ..evaluation.fitting import model_for_scoring
     from ..exceptions import DegenerateInputWarning
@@ -169,7 +188,8 @@ def evaluate(model_spec, dataset_spec, out_of_image, out, metrics, convention, s
     model_name = name or getattr(model, "name", None) or _slug(model_spec)
     options = dict(metrics="all" if metrics == "all" else _split_names(metrics),
                    convention=convention, n_threads=threads, reference_sigma=reference_sigma,
-                   seed=seed, progress=None if not quiet else False, baseline=baseline)
+                   seed=seed, progress=None if not quiet else False, baseline=baseline,
+                   executor=executor)
     target = out / _slug(model_name)
     _refuse_baseline_folder(target, model_name, model)
     say(f"scoring {model_name} -> {target}", err=True)

@@ -136,3 +136,94 @@ class _DaskFutures:
             return False
         self.client.cancel([future])
         return True
+
+
+class DaskExecutor:
+    """A dask ``distributed.Client`` for :func:`salbench.evaluate`, and what it started.
+
+    Use as a context manager: on exit the client is closed, and a local cluster it started is
+    shut down (a remote scheduler is left running). ``client`` is None when neither a scheduler
+    nor a worker count was given (then the engine runs on threads).
+    """
+
+    def __init__(self, client=None, cluster=None):
+        self.client = client
+        self.cluster = cluster
+
+    def __enter__(self):
+        return self.client
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        if self.client is not None:
+            self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+        self.client = self.cluster = None
+
+    def describe(self) -> str:
+        if self.client is None:
+            return "threads"
+        return describe_executor(self.client, 1)
+
+
+def dask_executor(*, scheduler=None, dask_workers=None, threads_per_worker=1,
+                  environment=None) -> DaskExecutor:
+    """Connect to a dask scheduler, or start a local cluster of worker processes.
+
+    Parameters
+    ----------
+    scheduler : str, optional
+        Address of a running ``distributed`` scheduler (``tcp://host:8786``); its workers must
+        see the dataset's image files and the model's files at the same paths as this process
+        (the dataset's fixation table, the scoring plan and the model object are shipped to
+        each worker once).
+    dask_workers : int, optional
+        Start a ``distributed.LocalCluster`` of this many worker *processes* (one thread each
+        by default), on this machine. Exclusive with ``scheduler``.
+    threads_per_worker : int, default=1
+        Threads per local worker process.
+    environment : dict, optional
+        Environment variables for the local workers (e.g. ``NUMBA_CACHE_DIR``; by default they
+        inherit this process's, so they share its on-disk kernel cache).
+
+    Returns
+    -------
+    DaskExecutor
+        A context manager whose ``client`` goes to ``salbench.evaluate(executor=...)``.
+
+    Examples
+    --------
+    >>> from salbench.evaluation.executors import dask_executor
+    >>> with dask_executor() as client:  # neither given: no cluster, evaluate uses threads
+    ...     client is None
+    True
+    """
+    from .._validation import positive_int
+
+    if scheduler is not None and dask_workers is not None:
+        raise InputError("give either a scheduler address or a number of dask workers, not both")
+    if scheduler is None and dask_workers is None:
+        return DaskExecutor()
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:  # pragma: no cover - depends on the environment
+        raise InputError("running on dask needs the 'distributed' package: pip install "
+                         "'salbench[dask]' (or dask distributed)") from None
+    if scheduler is not None:
+        if not isinstance(scheduler, str) or not scheduler.strip():
+            raise InputError(f"scheduler must be an address such as tcp://host:8786, got "
+                             f"{scheduler!r}")
+        try:
+            client = Client(scheduler, timeout="20s")
+        except (OSError, TimeoutError) as error:
+            raise InputError(f"cannot connect to the dask scheduler at {scheduler}: {error}") \
+                from None
+        return DaskExecutor(client)
+    workers = positive_int(dask_workers, "dask_workers")
+    threads = positive_int(threads_per_worker, "threads_per_worker")
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=threads, processes=True,
+                           dashboard_address=None, env=dict(environment or {}))
+    return DaskExecutor(Client(cluster), cluster)

@@ -8,6 +8,7 @@ to thread, process and dask workers; everything it holds about metrics comes fro
 from __future__ import annotations
 
 import threading
+import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -108,6 +109,7 @@ class ScoringPlan:
     leave_one_out: bool = False  #: score each observer against the model's map without them
     _negatives: object = field(default=None, repr=False)
     _checked_shapes: object = field(default=None, repr=False)
+    _baseline_maps: object = field(default=None, repr=False)
     _lock: object = field(default=None, repr=False)
     _model_lock: object = field(default=None, repr=False)
 
@@ -121,6 +123,7 @@ class ScoringPlan:
     def __getstate__(self):
         state = dict(self.__dict__)
         state["_negatives"] = None
+        state["_baseline_maps"] = None
         state["_lock"] = None
         state["_model_lock"] = None
         return state
@@ -158,6 +161,32 @@ class ScoringPlan:
                 return False
             self._checked_shapes.add(shape)
             return True
+
+    def baseline_map(self, baseline_log_density) -> np.ndarray:
+        """``exp`` of the baseline's log-density (MIT InfoGain's baseline map).
+
+        A frozen (read-only) log-density — a baseline returning one cached array per size —
+        gets its map computed once per worker and reused (itself frozen); any other is
+        exponentiated each time.
+        """
+        from ..metrics.rules import is_frozen
+
+        if not is_frozen(baseline_log_density):
+            return np.exp(baseline_log_density)
+        key = id(baseline_log_density)
+        with self._lock:
+            if self._baseline_maps is None:
+                self._baseline_maps = {}
+            entry = self._baseline_maps.get(key)
+        if entry is not None and entry[0]() is baseline_log_density:
+            return entry[1]
+        values = np.exp(baseline_log_density)
+        values.flags.writeable = False
+        with self._lock:
+            self._baseline_maps[key] = (weakref.ref(baseline_log_density), values)
+            while len(self._baseline_maps) > 8:  # a few sizes at most; drop the oldest
+                self._baseline_maps.pop(next(iter(self._baseline_maps)))
+        return values
 
     def negatives(self, dataset) -> ShuffledNegatives:
         """Fixations of all evaluated images, rescaled per image size (built once per worker)."""

@@ -164,7 +164,7 @@ def score_dataset_image(plan: ScoringPlan, model, model_name: str, dataset, i: i
                                         context=context)
         inputs.baseline_log_density = baseline_ld
         if plan.needs("baseline_map"):
-            inputs.baseline_map = np.exp(baseline_ld)
+            inputs.baseline_map = plan.baseline_map(baseline_ld)
     if plan.shuffled:
         inputs.negatives = plan.negatives(dataset)
     if plan.metric_maps and log_density is not None:

@@ -42,11 +42,13 @@ import torch
 
 from .._validation import keyword_choice
 from ..exceptions import InputError
-from ..metrics import _registry
-from ..metrics._batch import _metric_list, _warn_degenerate
-from ..metrics._image import resolve_conventions
-from . import _cores, _inputs
-from ._cores import register_core, torch_names
+from .. import metrics as _registry
+from ..metrics import resolve_conventions
+from ..metrics.rules import metric_list as _metric_list
+from ..metrics.rules import warn_degenerate as _warn_degenerate
+from . import _inputs
+from . import cores as _cores
+from .cores import register_core, torch_names
 
 F64 = torch.float64
 

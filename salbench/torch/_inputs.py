@@ -21,7 +21,7 @@ from .._validation import (
     shape_mismatch_message,
 )
 from ..exceptions import InputError
-from ..metrics._likelihood import (
+from ..metrics.rules import (
     invalid_log_density_message,
     log_density_tolerance,
     not_normalised_message,

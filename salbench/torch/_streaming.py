@@ -17,11 +17,11 @@ from torchmetrics import Metric
 
 from .._validation import keyword_choice
 from ..exceptions import InputError
-from ..metrics import _registry
-from ..metrics._batch import _metric_list
-from ..metrics._image import resolve_conventions
-from ..metrics._streaming import AVERAGES
-from . import _cores
+from .. import metrics as _registry
+from ..metrics import resolve_conventions
+from ..metrics.rules import AVERAGES
+from ..metrics.rules import metric_list as _metric_list
+from . import cores as _cores
 
 F64 = torch.float64
 STATES = ("value_sum", "weighted_sum", "images", "fixations", "undefined")

@@ -9,7 +9,7 @@ per-pixel work runs in the maps' dtype with float64 accumulation, so float64 map
 :mod:`salbench.metrics` to ~1e-15 and float32 maps to float32 rounding.
 
 Only the exact rank counts of an all-pixel AUC have a second implementation: on CPU tensors the
-Numba kernel :func:`salbench.metrics._kernels.batch.rank_scores` (one bucketed pass per map, the
+Numba kernel :func:`salbench.metrics.rules.batch_kernels.rank_scores` (one bucketed pass per map, the
 kernel of ``salbench.metrics.auc``), elsewhere a sort and ``searchsorted`` per map, because a full
 sort on the CPU costs ~100x a histogram pass.
 
@@ -25,18 +25,22 @@ from dataclasses import dataclass, field
 import torch
 
 from ..exceptions import InputError
-from ..metrics import _registry
-from ..metrics._distributions import (
+from .. import metrics as _registry
+from ..metrics.rules import (
+    CC_CONSTANT_REFERENCE,
+    CC_MIT_CONSTANT,
+    IG_BOTH_ZERO,
     KLD_MIT_NEGATIVE,
+    LN2,
     MATLAB_EPS,
+    NO_FIXATIONS,
+    NO_NEGATIVES,
+    NO_SHUFFLED_NEGATIVES,
+    NSS_MIT_CONSTANT,
     PYSALIENCY_KLD_EPSILON,
     PYSALIENCY_MINIMUM_VALUE,
     SIM_MIT_CONSTANT,
 )
-from ..metrics._image import NO_FIXATIONS
-from ..metrics._likelihood import IG_BOTH_ZERO, LN2
-from ..metrics._moments import CC_CONSTANT_REFERENCE, CC_MIT_CONSTANT, NSS_MIT_CONSTANT
-from ..metrics._roc import NO_NEGATIVES, NO_SHUFFLED_NEGATIVES
 
 F64 = torch.float64
 
@@ -126,7 +130,7 @@ def _numpy(t):
 
 class NumbaPasses:
     """The same passes on CPU tensors: batched Numba kernels over zero-copy views of the maps
-    (:mod:`salbench.metrics._kernels.batch`, built on the kernels of ``salbench.metrics``). Eager
+    (``salbench.metrics.rules.batch_kernels``, built on the kernels of ``salbench.metrics``). Eager
     tensor code on the CPU writes every intermediate map to memory (a 10 MB page-faulting
     allocation per operation for a 32 x 240 x 320 batch); these read each map once per pass."""
 
@@ -139,7 +143,7 @@ class NumbaPasses:
 
     @classmethod
     def sum_min_max(cls, a):
-        from ..metrics._kernels import batch
+        from ..metrics.rules import batch_kernels as batch
 
         outs, views = cls._out(a, 3)
         kernel = batch.sum_min_max_float32 if a.dtype == torch.float32 else \
@@ -149,7 +153,7 @@ class NumbaPasses:
 
     @classmethod
     def squared_deviations(cls, a, scale, mean):
-        from ..metrics._kernels import batch
+        from ..metrics.rules import batch_kernels as batch
 
         (out,), (view,) = cls._out(a)
         batch.squared_deviations(_numpy(a), _numpy(scale.to(F64)), _numpy(mean), view)
@@ -157,7 +161,7 @@ class NumbaPasses:
 
     @classmethod
     def joint_deviations(cls, a, c, scale_a, scale_c, mean_a, mean_c):
-        from ..metrics._kernels import batch
+        from ..metrics.rules import batch_kernels as batch
 
         outs, views = cls._out(a, 3)
         batch.joint_deviations(_numpy(a), _numpy(c), _numpy(scale_a.to(F64)),
@@ -166,7 +170,7 @@ class NumbaPasses:
 
     @classmethod
     def normalised_sums(cls, a, shift, spread, add):
-        from ..metrics._kernels import batch
+        from ..metrics.rules import batch_kernels as batch
 
         (out,), (view,) = cls._out(a)
         batch.normalised_sums(_numpy(a), *(_numpy(v.to(F64)) for v in (shift, spread, add)),
@@ -175,7 +179,7 @@ class NumbaPasses:
 
     @classmethod
     def kl_regularised(cls, s, r, ps, pr, c):
-        from ..metrics._kernels import batch
+        from ..metrics.rules import batch_kernels as batch
 
         (out,), (view,) = cls._out(s)
         if s.dtype == torch.float32 and r.dtype == torch.float32:
@@ -187,7 +191,7 @@ class NumbaPasses:
 
     @classmethod
     def kl_plain(cls, s, r, ps, pr):
-        from ..metrics._kernels import batch
+        from ..metrics.rules import batch_kernels as batch
 
         (out,), (view,) = cls._out(s)
         batch.kl_plain(_numpy(s), _numpy(r), _numpy(ps), _numpy(pr), view)
@@ -195,7 +199,7 @@ class NumbaPasses:
 
     @classmethod
     def intersection(cls, s, r, ps, pr):
-        from ..metrics._kernels import batch
+        from ..metrics.rules import batch_kernels as batch
 
         (out,), (view,) = cls._out(s)
         batch.intersection(_numpy(s), _numpy(r), _numpy(ps), _numpy(pr), view)
@@ -203,7 +207,7 @@ class NumbaPasses:
 
     @classmethod
     def sum_exp(cls, a):
-        from ..metrics._kernels import batch
+        from ..metrics.rules import batch_kernels as batch
 
         (out,), (view,) = cls._out(a)
         batch.row_sums(_numpy(a.exp()), view)  # torch's exp vectorises, Numba's does not
@@ -289,7 +293,9 @@ def _rank_scores_all(batch, s, values, unfixated):
     """Per fixation ``#{u < v} + 0.5 #{u == v}`` over the map's pixels, and ``#negatives``."""
     valid = batch.valid
     if batch.passes is NumbaPasses:
-        from ..metrics._kernels.batch import rank_scores
+        from ..metrics.rules import batch_kernels
+
+        rank_scores = batch_kernels.rank_scores
 
         scores = torch.zeros(values.shape, dtype=F64)
         n_negatives = torch.zeros(values.shape[0], dtype=torch.int64)
