@@ -58,6 +58,7 @@ def datasets_info(name):
     source = f"{s.source} @ {s.commit}" if s.commit else s.source
     fields = [("name", s.name), ("title", s.title), ("citation", s.citation),
               ("licence", s.licence), ("source", source), ("source status", s.source_status),
+              ("recording", s.tracking),
               ("images", _count(s.n_images)), ("image sizes", s.image_sizes),
               ("observers", _count(s.n_observers)), ("fixations", _count(s.n_fixations)),
               ("empty trials", _count(s.empty_trials)),
@@ -73,6 +74,11 @@ def datasets_info(name):
     if s.folder and s.folder != s.name:
         fields.append(("folder", f"{s.folder} (shared with the other {s.folder} variants)"))
     fields.append(("tested on", s.tested_on))
+    for option in s.options:
+        fields.append(("option", f"{option.name}={'|'.join(str(c) for c in option.choices)} "
+                                 f"(default {option.default}): {option.help}"))
+    if s.counts_from:
+        fields.append(("counts from", s.counts_from))
     for note in s.notes:
         fields.append(("note", note))
     width = max(len(k) for k, _ in fields)

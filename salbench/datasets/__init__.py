@@ -7,7 +7,9 @@
   ``eyecrowd``, ``mit1003`` and its variants, ``mit300``, ``cat2000_train``, ``cat2000_test``),
   downloaded at pinned commits or as the publishers' archives and verified by checksum, or
   installed from files the user has (:mod:`salbench.datasets.importing`); the first load fills a
-  converted cache (:mod:`salbench.datasets.converted`);
+  converted cache (:mod:`salbench.datasets.converted`); and those read from a folder of their
+  publisher's files (``figrim``, ``salicon``, ``coco_search18``... see
+  :mod:`salbench.datasets.loaders.published`), with per-dataset options (``load(name, **options)``);
 * :func:`fixation_map`, :func:`density_map` — empirical maps (Gaussian or the MIT benchmark's blur);
   :func:`blur_counts`, :func:`blur_at` — the sparse Gaussian blurs under them (SciPy's
   ``gaussian_filter`` of a count map, exactly; or its values at chosen pixels only);

@@ -46,6 +46,10 @@ class DatasetFacts:
     stimuli_only : bool
         The dataset publishes no fixations (benchmark test sets such as MIT300): it serves for
         predictions, not for scoring.
+    tracking : str
+        How gaze was recorded: ``"eye tracking"``, ``"webcam eye tracking"`` (iSUN) or
+        ``"mouse tracking"`` (SALICON: mouse movements on a blurred display, not eye movements);
+        empty where unknown.
     """
 
     name: str
@@ -64,6 +68,7 @@ class DatasetFacts:
     images: tuple | None = None
     notes: tuple = field(default_factory=tuple)
     stimuli_only: bool = False
+    tracking: str = ""
 
     def to_dict(self) -> dict:
         d = dataclasses.asdict(self)

@@ -167,8 +167,10 @@ def fetch(name, *, root=None, base_url: str | None = None, verify: bool = True,
     s = _spec(name)
     pinned = s.checksums_pinned if s.files else all(a.pinned for a in s.archives)
     if not s.files and not s.archives:
-        raise DataError(f"dataset {s.name!r} has no download source; install it with "
-                        f"`salbench datasets import {s.name} PATH` (get the files from {s.source})")
+        from .loaders.published import where_to_get
+
+        raise DataError(f"dataset {s.name!r} is not a pinned set of files salbench downloads "
+                        f"itself (its source is {s.source_status}). {where_to_get(s)}")
     if s.source_status != "downloadable" and base_url is None:
         what = ("its host is gone" if s.source_status == "dead-host"
                 else "its files are behind a form or licence agreement")

@@ -119,6 +119,29 @@ def _identify(spec, path: Path, verify: bool):
     return archive, "checksum verified"
 
 
+def _entries(spec) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """What an import places: the entries it needs, and those it takes when present.
+
+    Archive datasets need the folders their archives provide. A publisher-hosted dataset
+    (``spec.published``) needs the top-level entries of the files its loader reads by default and
+    takes the other top-level entries its published files unpack to (images, other releases).
+    """
+    if not spec.published:
+        return spec.installed_paths, ()
+
+    def top(relative: str) -> str:
+        return relative.strip().lstrip("./").split("/", 1)[0]
+
+    needed = tuple(dict.fromkeys(top(r) for r in spec.required_files()))
+    optional = []
+    for published in spec.published:
+        for part in published.unpacks_to.split(","):
+            entry = top(part)
+            if entry and not any(c in entry for c in "<{*") and entry not in needed:
+                optional.append(entry)
+    return needed, tuple(dict.fromkeys(optional))
+
+
 def _find(trees, relative: str):
     """The first ``tree/.../relative`` (searching ``_SEARCH_DEPTH`` levels down), or None."""
     for tree in trees:
@@ -267,7 +290,13 @@ def import_dataset(name: str, paths, *, root=None, verify: bool = True,
             report = _manifest_files(s, trees, staging, verify, moved)
         else:
             placed, missing = [], []
-            for entry in s.installed_paths:
+            entries, optional = _entries(s)
+            for entry in optional:  # a publisher's other files, taken when they are there
+                found = _find(trees, entry)
+                if found is not None and entry not in entries:
+                    _place(found, staging / entry, moved(found))
+                    placed.append(entry)
+            for entry in entries:
                 found = _find(trees, entry)
                 if found is None:
                     provider = next((a.filename for a in s.archives if entry in a.provides), "?")

@@ -20,6 +20,12 @@ from .specs import DatasetSpec, names, register, spec
 __all__ = ["DatasetSpec", "dataset_folder", "load", "names", "register", "spec", "status", "verify"]
 
 
+def present(folder: Path, relative: str) -> bool:
+    """Whether a required entry of a dataset folder exists (a trailing ``/`` names a folder)."""
+    path = Path(folder) / relative
+    return path.is_dir() if relative.endswith("/") else path.is_file()
+
+
 def dataset_folder(name: str, root=None) -> Path:
     """The folder that holds (or will hold) dataset ``name``'s files under the data root."""
     return data_root(root) / spec(name).install_folder
@@ -30,14 +36,21 @@ def verify(name: str, *, root=None, check_hash: bool = True) -> list[str]:
 
     Archive-based datasets (MIT1003, CAT2000) have checksums for their archives only; for them
     the check is that the unpacked folders are present.
+    A dataset read from its publisher's files (no pinned manifest, no archives) is checked for
+    the entries its loader needs and for the checksums of the published files that sit in the
+    folder unchanged (e.g. FIGRIM's annotation struct); archives are not re-checked once unpacked.
     """
     from .manifest import verify_files
 
     s = spec(name)
     folder = data_root(root) / s.install_folder
-    if not s.files:
-        return [f"{folder / p}: missing" for p in s.installed_paths if not (folder / p).exists()]
-    return verify_files(folder, s.files, check_hash=check_hash)
+    if s.files:
+        return verify_files(folder, s.files, check_hash=check_hash)
+    if s.published:
+        from .loaders.published import verify_published
+
+        return verify_published(s, folder, check_hash=check_hash)
+    return [f"{folder / p}: missing" for p in s.installed_paths if not (folder / p).exists()]
 
 
 def status(name: str, *, root=None) -> str:
@@ -46,9 +59,17 @@ def status(name: str, *, root=None) -> str:
     return "installed" if s.is_installed(data_root(root) / s.install_folder) else s.source_status
 
 
+def _missing(s: DatasetSpec, folder: Path, options: dict) -> list[str]:
+    """The entries ``load`` needs for ``options`` that ``folder`` lacks."""
+    if s.published or s.files_for is not None:
+        return [p for p in s.required_files(options) if not present(folder, p)]
+    return [p for p in s.installed_paths if not (folder / p).exists()]
+
+
 def _loader_takes_policy(loader) -> bool:
-    # loaders written before the cache took (spec, folder, out_of_image) and applied the policy
-    # themselves; they still work, uncached
+    # loaders that take (spec, folder, out_of_image[, **options]) apply the policy themselves and
+    # run uncached: the publishers' loaders (their options change what is read) and loaders
+    # written before the cache
     import inspect
 
     try:
@@ -57,9 +78,9 @@ def _loader_takes_policy(loader) -> bool:
         return False
 
 
-def load(name: str, *, root=None, download: bool = False, out_of_image: str = "error",
+def load(name: str, *, root=None, download: bool = False, out_of_image: str | None = None,
          base_url: str | None = None, verify: bool = True, progress: bool | None = None,
-         cache=True) -> Dataset:
+         cache=True, **options) -> Dataset:
     """Load a registered dataset.
 
     Parameters
@@ -72,15 +93,22 @@ def load(name: str, *, root=None, download: bool = False, out_of_image: str = "e
     download : bool
         Fetch missing files from the dataset's public source first (each file verified by
         checksum, see :func:`salbench.datasets.download.fetch`).
-    out_of_image : {"error", "drop", "clip", "keep"}
+    out_of_image : {"error", "drop", "clip", "keep"}, optional
         What to do with fixations outside their image; each is reported with dataset, image and
-        subject, and ``dataset.facts`` records how many were dropped or clipped.
+        subject, and ``dataset.facts`` records how many were dropped or clipped. Defaults to the
+        dataset's own policy (``spec(name).default_out_of_image``: ``"error"`` unless its card
+        explains why the publisher's data holds such points).
     base_url, verify, progress
         Passed to :func:`~salbench.datasets.download.fetch` when downloading.
     cache : bool or path-like, default=True
         Use the converted-dataset cache (:mod:`salbench.datasets.converted`): the first load
         parses the files and writes the cache, later loads read it. A path chooses the cache
         folder; False parses the files every time.
+        Loaders that take options (the publishers' datasets) are not cached.
+    **options
+        The dataset's own options (``spec(name).options``), e.g. ``viewing="rec"`` for
+        ``figrim`` or ``release="2015", split="val"`` for ``salicon``; unknown names and values
+        are an error.
 
     Examples
     --------
@@ -93,26 +121,38 @@ def load(name: str, *, root=None, download: bool = False, out_of_image: str = "e
     from ..exceptions import InputError
 
     s = spec(name)
+    from .loaders.published import resolve_options, where_to_get
+
+    # options and the policy are checked before any file is read or fetched
+    chosen = resolve_options(s.name, s.options, options)
+    if out_of_image is None:
+        out_of_image = s.default_out_of_image
     if out_of_image not in OUT_OF_IMAGE_POLICIES:
         raise InputError(f"out_of_image must be one of {list(OUT_OF_IMAGE_POLICIES)}, got "
                          f"{out_of_image!r}")
     folder = data_root(root) / s.install_folder
-    complete = s.is_installed(folder) and all((folder / e.path).is_file() for e in s.files)
+    missing = _missing(s, folder, chosen)
+    complete = not missing and all((folder / e.path).is_file() for e in s.files)
     if download and not complete:
         from .download import fetch
 
         fetch(s.name, root=root, base_url=base_url, verify=verify, progress=progress)
-    if not s.is_installed(folder):
-        missing = [p for p in s.installed_paths if not (folder / p).exists()]
-        how = (f"Download it with salbench.datasets.load({s.name!r}, download=True) or "
-               f"`salbench datasets fetch {s.name}`" if s.source_status == "downloadable" else
-               f"Get its files from {s.source} (see datasets/{s.name}.md)")
+        missing = _missing(s, folder, chosen)
+    if missing:
+        if s.files or s.archives:
+            how = (f"Download it with salbench.datasets.load({s.name!r}, download=True) or "
+                   f"`salbench datasets fetch {s.name}`" if s.source_status == "downloadable" else
+                   f"Get its files from {s.source} (see datasets/{s.name}.md)")
+            how += f", or install a copy with `salbench datasets import {s.name} PATH`, or"
+        else:
+            how = where_to_get(s) + " Or"
         raise DataError(
-            f"dataset {s.name!r} is not in {folder} (missing {', '.join(missing)}). {how}, or "
-            f"install a copy with `salbench datasets import {s.name} PATH`, or pass root= (or set "
-            "$SALBENCH_DATA) to the folder that holds it."
+            f"dataset {s.name!r} is not in {folder} (missing {', '.join(missing)}). {how} pass "
+            "root= (or set $SALBENCH_DATA) to the folder that holds it."
         )
     if _loader_takes_policy(s.loader):
+        if s.options:
+            return s.loader(s, folder, out_of_image, **chosen)
         return s.loader(s, folder, out_of_image)
 
     from . import converted

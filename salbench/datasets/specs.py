@@ -76,6 +76,16 @@ class DatasetSpec:
     loader_version: int = 1
     tested_on: str = "fixtures"  #: "real files" once the loader has run on the publisher's files
     notes: tuple[str, ...] = ()
+    # Datasets a publisher serves as archives on its own pages (``repo`` empty, ``archives`` empty,
+    # ``source_status`` says whether salbench can fetch them): where a person gets them, and what
+    # their loader accepts. Their loader is ``loader(spec, folder, out_of_image, **options)``.
+    how_to_get: str = ""
+    published: tuple = ()  #: the publisher's files (loaders.published.PublishedFile)
+    options: tuple = ()  #: keyword options of ``load`` (loaders.published.LoadOption)
+    default_out_of_image: str = "error"  #: ``load``'s policy when out_of_image is not given
+    tracking: str = "eye tracking"
+    counts_from: str = ""  #: who counted n_images / n_fixations when salbench has not
+    files_for: Callable | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self):
         if self.source_status not in SOURCE_STATUSES:
@@ -107,6 +117,12 @@ class DatasetSpec:
         paths = self.installed_paths
         return bool(paths) and all((folder / p).exists() for p in paths)
 
+    def required_files(self, options: dict | None = None) -> tuple[str, ...]:
+        """The files ``load`` needs for ``options`` (the fixation files by default)."""
+        if self.files_for is None:
+            return self.fixation_files
+        return tuple(self.files_for(**(options or {})))
+
     def remote_path(self, local: str) -> str:
         """Path of a local file inside the source repository."""
         for local_prefix, remote_prefix in self.remote_map:
@@ -137,7 +153,7 @@ class DatasetSpec:
             name=self.name, title=self.title, citation=self.citation, licence=self.licence,
             source=self.source, commit=self.commit, observers=self.n_observers,
             pixels_per_degree=self.pixels_per_degree, conversion=self.conversion,
-            notes=self.notes, stimuli_only=self.stimuli_only,
+            notes=self.notes, stimuli_only=self.stimuli_only, tracking=self.tracking,
         )
         values.update(measured)
         return DatasetFacts(**values)
@@ -376,6 +392,399 @@ def register(spec: DatasetSpec, *, replace: bool = False) -> DatasetSpec:
         raise InputError(f"dataset {spec.name!r} is already registered (pass replace=True)")
     _SPECS[spec.name] = spec
     return spec
+
+
+# ------------------------------------------------------------------ publishers' archives (issue 12)
+# Datasets whose files a publisher serves as archives on its own pages (or behind a form, or on a
+# host that has gone). Each loader lives in loaders/<name>.py and reads a dataset folder holding
+# the publisher's files as they unpack; it is imported only when the dataset is loaded.
+from .loaders.published import LoadOption, PublishedFile  # noqa: E402 - kept with its entries
+
+_PYSALIENCY = "pysaliency's loader (MD5 it checks)"
+
+
+def _publisher_loader(module: str) -> Callable:
+    def load(spec, folder, out_of_image, **options):
+        import importlib
+
+        return importlib.import_module(f"{__package__}.loaders.{module}").load(
+            spec, folder, out_of_image, **options)
+
+    load.__name__ = f"load_{module}"
+    return load
+
+
+def _salicon_files(*, release="2017", split="train", points="fixations"):
+    from .loaders.salicon import check_options
+
+    check_options(release=release, split=split, points=points)
+    if split == "test":
+        return ("images/test/",)
+    if release == "2015-json":
+        return (f"annotations/fixations_{split}2014.json", "images/")
+    return (f"{release}/{split}/", f"images/{split}/")
+
+
+_COCO_IMAGES = (
+    PublishedFile("COCOSearch18-images-TP.zip",
+                  "http://vision.cs.stonybrook.edu/~cvlab_download/COCOSearch18-images-TP.zip",
+                  "images/<task>/<name>.jpg", md5="4a815bb591cb463ab77e5ba0c68fedfb",
+                  checksum_from=_PYSALIENCY),
+    PublishedFile("COCOSearch18-images-TA.zip",
+                  "http://vision.cs.stonybrook.edu/~cvlab_download/COCOSearch18-images-TA.zip",
+                  "coco_search18_images_TA/<task>/<name>.jpg", md5="85af7d74fa57c202320fa5e7d0dcc187",
+                  checksum_from=_PYSALIENCY),
+)
+
+_SPECS.update({
+    "toronto": DatasetSpec(
+        name="toronto",
+        title="Toronto: Bruce & Tsotsos eye-tracking data (120 images)",
+        citation=("Bruce, N. D. B., Tsotsos, J. K. (2007). Attention based on information "
+                  "maximization. Journal of Vision 7(9):950; Bruce & Tsotsos (2009), Saliency, "
+                  "attention, and visual search: an information theoretic approach, JoV 9(3):5."),
+        licence="unstated", repo="", commit="", files=(), remote_map=(),
+        fixation_files=("eyetrackingdata/fixdens/origfixdata.mat",),
+        n_images=120, n_observers=20, n_fixations=11199,
+        image_sizes="681x511 (all)", empty_trials=None,
+        conversion="x = col, y = row of every non-zero pixel of white{n} (0-based array indices); "
+                   "no observer, order, time or duration",
+        layout="eyetrackingdata/fixdens/origfixdata.mat: white = 1x120 cell of 511x681 maps of "
+               "fixated pixels (all observers pooled); Original Image Set/<n>.jpg",
+        pixels_per_degree=None, loader=_publisher_loader("toronto"), checksums_pinned=False,
+        homepage="http://www-sop.inria.fr/members/Neil.Bruce/", source_status="downloadable",
+        published=(PublishedFile(
+            "eyetrackingdata.zip", "http://www-sop.inria.fr/members/Neil.Bruce/eyetrackingdata.zip",
+            "eyetrackingdata/", md5="38d5c02217060d4d2d1a4649cc632af1", checksum_from=_PYSALIENCY),),
+        counts_from="pysaliency's test of get_toronto (11,199 fixated pixels); not measured by salbench",
+        notes=("free viewing, 4 s per image, 20 observers",
+               "fixations are the non-zero pixels of pooled fixation maps: one per fixated pixel"),
+    ),
+    "koehler": DatasetSpec(
+        name="koehler",
+        title="Koehler et al.: free viewing, object search and saliency search on 800 images",
+        citation=("Koehler, K., Guo, F., Zhang, S., Eckstein, M. P. (2014). What do saliency "
+                  "models predict? Journal of Vision 14(3):14."),
+        licence="unstated", repo="", commit="", files=(), remote_map=(),
+        fixation_files=("ObserverData.mat",),
+        n_images=800, n_observers=None, n_fixations=94600,
+        image_sizes="405x405 (all)", empty_trials=None,
+        conversion="x = <task>_x - 1, y = <task>_y - 1 (1-based to 0-based); NaN padding dropped",
+        layout="ObserverData.mat: <task>_x, <task>_y = observers x 800 x fixations (NaN-padded), "
+               "task prefixes freeview, objsearch, salview; Images/image_r_<n>.jpg",
+        pixels_per_degree=None, loader=_publisher_loader("koehler"), checksums_pinned=False,
+        homepage="https://labs.psych.ucsb.edu/eckstein/miguel/research_pages/saliencydata.html",
+        source_status="import-only",
+        how_to_get="request PublicData.zip with the form on the lab's page",
+        published=(PublishedFile(
+            "PublicData.zip", "https://labs.psych.ucsb.edu/eckstein/miguel/research_pages/saliencydata.html",
+            "Images/, ObserverData.mat", md5="405f58aaa9b4ddc76f3e8f23c379d315",
+            checksum_from=_PYSALIENCY),),
+        options=(LoadOption("task", ("freeviewing", "objectsearch", "saliencysearch"), "freeviewing",
+                            "free viewing, cued object search or saliency search"),),
+        counts_from=("pysaliency's test of get_koehler: 94,600 / 125,293 / 94,528 fixations for "
+                     "the three tasks; not measured by salbench"),
+        notes=("the number of observers per task is read from the file, not stated here",
+               "empty_trials counts observer-image pairs that are all NaN and is only known "
+               "after loading"),
+    ),
+    "figrim": DatasetSpec(
+        name="figrim",
+        title="FIGRIM: Fine-Grained Image Memorability, the 630 target images",
+        citation=("Bylinskii, Z., Isola, P., Bainbridge, C., Torralba, A., Oliva, A. (2015). "
+                  "Intrinsic and extrinsic effects on image memorability. Vision Research 116:165-178."),
+        licence="unstated", repo="", commit="", files=(), remote_map=(),
+        fixation_files=("allImages_release.mat",),
+        n_images=630, n_observers=None, n_fixations=None,
+        image_sizes="1000x1000 (all)", empty_trials=None,
+        conversion="x = fixations.<viewing>(:, 1) - 1, y = fixations.<viewing>(:, 2) - 1 (1-based "
+                   "to 0-based); subject = userdata slot",
+        layout="allImages_release.mat: allImages(i).filename/category/impath, "
+               "allImages(i).userdata(j).fixations.enc/rec/rec2 = k x 2 [x, y]; Targets/<category>/<file>.jpg",
+        pixels_per_degree=None, loader=_publisher_loader("figrim"), checksums_pinned=False,
+        homepage="http://figrim.mit.edu/index_eyetracking.html", source_status="downloadable",
+        published=(
+            PublishedFile("Targets.zip", "http://figrim.mit.edu/Targets.zip", "Targets/<category>/<file>.jpg",
+                          md5="2ad3a42ebc377efe4b39064405568201", checksum_from=_PYSALIENCY),
+            PublishedFile("allImages_release.mat",
+                          "https://raw.githubusercontent.com/cvzoya/figrim/"
+                          "725dc8b77dd780850ca1197b6db12c8fc7c5f024/targetData/allImages_release.mat",
+                          "allImages_release.mat", md5="c72843b05e95ab27594c1d11c849c897",
+                          checksum_from=_PYSALIENCY),
+        ),
+        options=(LoadOption("viewing", ("enc", "rec", "rec2"), "enc",
+                            "the first showing (enc) or the two repeats (rec, rec2)"),),
+        default_out_of_image="clip",
+        counts_from="not counted: salbench's authors have not had the target file",
+        notes=("memory task: each target shown three times (enc, rec, rec2); about 16 observers per "
+               "target (11-22, publisher's README)",
+               "category per image in dataset.attributes['category'] (21 scene categories x 30)"),
+    ),
+    "figrim_fillers": DatasetSpec(
+        name="figrim_fillers",
+        title="FIGRIM: Fine-Grained Image Memorability, the 2,157 filler images",
+        citation=("Bylinskii, Z., Isola, P., Bainbridge, C., Torralba, A., Oliva, A. (2015). "
+                  "Intrinsic and extrinsic effects on image memorability. Vision Research 116:165-178."),
+        licence="unstated", repo="", commit="", files=(), remote_map=(),
+        fixation_files=("allImages_fillers.mat",),
+        n_images=2157, n_observers=67, n_fixations=226755,
+        image_sizes="1000x1000 (all)", empty_trials=201,
+        conversion="x = fixations.<viewing>(:, 1) - 1, y = fixations.<viewing>(:, 2) - 1 (1-based "
+                   "to 0-based); subject = userdata slot",
+        layout="allImages_fillers.mat: allImages(i).filename/category/impath, "
+               "allImages(i).userdata(j).fixations.enc/rec/rec2 = k x 2 [x, y]; Fillers/<category>/<file>.jpg",
+        pixels_per_degree=None, loader=_publisher_loader("figrim"), checksums_pinned=False,
+        homepage="http://figrim.mit.edu/index_eyetracking.html", source_status="downloadable",
+        published=(
+            PublishedFile("Fillers.zip", "http://figrim.mit.edu/Fillers.zip", "Fillers/<category>/<file>.jpg",
+                          md5="dc0bc9561b5bc90e158ec32074dd1060", checksum_from=_PYSALIENCY),
+            PublishedFile("allImages_fillers.mat",
+                          "https://raw.githubusercontent.com/cvzoya/figrim/"
+                          "725dc8b77dd780850ca1197b6db12c8fc7c5f024/fillerData/allImages_fillers.mat",
+                          "allImages_fillers.mat", size=3655090, md5="ce4f8b4961005d62f7a21191a64cab5e",
+                          sha256="74eada5c8d033f0bd98e32bc21870cb0b6d15689e8feb4547a3a17f0c7c2fe26",
+                          checksum_from="salbench, on the real file (the MD5 equals pysaliency's)"),
+        ),
+        options=(LoadOption("viewing", ("enc", "rec", "rec2"), "enc",
+                            "the only showing (enc) or the vigilance repeat (rec)"),),
+        tested_on="real files", default_out_of_image="clip",
+        counts_from="salbench, on the real allImages_fillers.mat (viewing enc, before clipping)",
+        notes=("memory task; each filler shown once (enc) but 2,414 vigilance repeats are recorded "
+               "under rec (15,422 fixations)",
+               "category per image in dataset.attributes['category'] (21 scene categories)"),
+    ),
+    "nusef": DatasetSpec(
+        name="nusef",
+        title="NUSEF: NUS Eye Fixation database, the 444 public images",
+        citation=("Ramanathan, S., Katti, H., Sebe, N., Kankanhalli, M., Chua, T.-S. (2010). An eye "
+                  "fixation database for saliency detection in images. ECCV 2010."),
+        licence="unstated", repo="", commit="", files=(), remote_map=(),
+        fixation_files=("NUSEF_database/stimuli/", "NUSEF_database/fix_data/"),
+        n_images=444, n_observers=25, n_fixations=71477,
+        image_sizes="various (up to 1024x768)", empty_trials=None,
+        conversion="screen = (hor_pos * 1024/260, ver_pos * 768/280); image = (screen - centring "
+                   "offset) / s with s = min(1024/W, 768/H); duration = fix_dur s",
+        layout="NUSEF_database/stimuli/<name>.jpg; NUSEF_database/fix_data/<name>/<..NN+..>.fix "
+               "(ASL listings: COLS= header, 15 fields per fixation)",
+        pixels_per_degree=None, loader=_publisher_loader("nusef"), checksums_pinned=False,
+        homepage="https://ncript.comp.nus.edu.sg/site/mmas/NUSEF.html", source_status="dead-host",
+        how_to_get=("the host's name no longer resolves (reported in pysaliency issue #115, 2025); "
+                    "if you have NUSEF_database.zip, unpack it"),
+        published=(PublishedFile(
+            "NUSEF_database.zip", "https://ncript.comp.nus.edu.sg/site/mmas/NUSEF_database.zip",
+            "NUSEF_database/", md5="429a78ad92184e8a4b37419988d98953", checksum_from=_PYSALIENCY),),
+        default_out_of_image="drop",
+        counts_from=("pysaliency's test of get_NUSEF_public (71,477 fixations, out-of-image ones "
+                     "included, with its own screen-to-image transform); not measured by salbench"),
+        notes=("free viewing, 5 s per image; 25 observers in all, not every one on every image",
+               "fixations off the displayed image are dropped by default (pysaliency reports many)"),
+    ),
+    "pascal_s": DatasetSpec(
+        name="pascal_s",
+        title="PASCAL-S: fixations on 850 PASCAL VOC 2010 images",
+        citation=("Li, Y., Hou, X., Koch, C., Rehg, J. M., Yuille, A. L. (2014). The secrets of "
+                  "salient object segmentation. CVPR 2014."),
+        licence="unstated", repo="", commit="", files=(), remote_map=(),
+        fixation_files=("datasets/fixations/pascalFix.mat",),
+        n_images=850, n_observers=12, n_fixations=40314,
+        image_sizes="various (PASCAL VOC, up to 500 px)", empty_trials=None,
+        conversion="x = col - 1, y = row - 1, subject = observer - 1 (all 1-based in the file)",
+        layout="datasets/fixations/pascalFix.mat (v7.3/HDF5): fixCell{n} = k x 3 [row, col, "
+               "observer]; datasets/imgs/pascal/<n>.jpg",
+        pixels_per_degree=None, loader=_publisher_loader("pascal_s"), checksums_pinned=False,
+        homepage="http://cbs.ic.gatech.edu/salobj/", source_status="downloadable",
+        published=(PublishedFile(
+            "salObj.zip", "http://cbs.ic.gatech.edu/salobj/download/salObj.zip", "datasets/",
+            md5="e48b4e5deac08bddcaec55ce56e4d420", checksum_from=_PYSALIENCY),),
+        counts_from="pysaliency's test of get_PASCAL_S; not measured by salbench",
+        notes=("free viewing, 2 s per image, 12 observers",),
+    ),
+    "dut_omron": DatasetSpec(
+        name="dut_omron",
+        title="DUT-OMRON: eye-tracking points on 5,168 images",
+        citation=("Yang, C., Zhang, L., Lu, H., Ruan, X., Yang, M.-H. (2013). Saliency detection via "
+                  "graph-based manifold ranking. CVPR 2013."),
+        licence="unstated", repo="", commit="", files=(), remote_map=(),
+        fixation_files=("DUT-OMRON-image/", "DUT-OMRON-eye-fixations/mat/"),
+        n_images=5168, n_observers=5, n_fixations=797542,
+        image_sizes="various (longest side 400 px)", empty_trials=None,
+        conversion="x = s(:, 1), y = s(:, 2) (0-based as stored), subject = s(:, 3) - 1; the "
+                   "observer-0 row is the image size, not a fixation",
+        layout="DUT-OMRON-eye-fixations/mat/<name>.mat: s = n x 3 [x, y, observer], first row "
+               "[size, 0]; DUT-OMRON-image/<name>.jpg",
+        pixels_per_degree=None, loader=_publisher_loader("dut_omron"), checksums_pinned=False,
+        homepage="http://saliencydetection.net/dut-omron/", source_status="downloadable",
+        published=(
+            PublishedFile("DUT-OMRON-image.zip",
+                          "http://saliencydetection.net/dut-omron/download/DUT-OMRON-image.zip",
+                          "DUT-OMRON-image/", md5="a8951db9297afacf78bc0e5079103cf1",
+                          checksum_from=_PYSALIENCY),
+            PublishedFile("DUT-OMRON-eye-fixations.zip",
+                          "http://saliencydetection.net/dut-omron/download/DUT-OMRON-eye-fixations.zip",
+                          "DUT-OMRON-eye-fixations/", md5="d9f4f83fcc78b1e5efb579ae9fb0edc2",
+                          checksum_from=_PYSALIENCY),
+        ),
+        counts_from="pysaliency's test of get_DUT_OMRON; not measured by salbench",
+        notes=("free viewing, 2 s per image, 5 observers; about 154 points per image: filtered "
+               "gaze points rather than classic fixations",),
+    ),
+    "isun": DatasetSpec(
+        name="isun",
+        title="iSUN: webcam eye tracking on SUN images (LSUN 2015 saliency challenge)",
+        citation=("Xu, P., Ehinger, K. A., Zhang, Y., Finkelstein, A., Kulkarni, S. R., Xiao, J. "
+                  "(2015). TurkerGaze: crowdsourcing saliency with webcam based eye tracking. "
+                  "arXiv:1504.06755."),
+        licence="unstated", repo="", commit="", files=(), remote_map=(),
+        fixation_files=("training.mat", "images/"),
+        n_images=None, n_observers=None, n_fixations=None,
+        image_sizes="various (SUN database)", empty_trials=None,
+        conversion="x = fixation(:, 1), y = fixation(:, 2), taken as 0-based (base not stated)",
+        layout="<training|validation|testing>.mat: <name>(i).image, <name>(i).gaze(j).fixation = "
+               "k x 2 [x, y]; images/<image>.jpg",
+        pixels_per_degree=None, loader=_publisher_loader("isun"), checksums_pinned=False,
+        homepage="http://vision.princeton.edu/projects/2014/iSUN/", source_status="dead-host",
+        how_to_get=("lsun.cs.princeton.edu no longer serves the challenge files (pysaliency issue "
+                    "#115, 2025); if you have them, put the three MAT files and images/ together"),
+        published=tuple(PublishedFile(
+            f"{name}", f"http://lsun.cs.princeton.edu/challenge/2015/eyetracking/data/{name}",
+            unpacks, md5=md5, checksum_from=_PYSALIENCY) for name, unpacks, md5 in (
+                ("training.mat", "training.mat", "5a8b15134b17c7a3f69b087845db1363"),
+                ("validation.mat", "validation.mat", "f68e9b011576e48d2460b883854fd86c"),
+                ("testing.mat", "testing.mat", "be008ef0330467dcb9c9cd9cc96a8546"),
+                ("image.zip", "images/", "0a3af01c5307f1d44f5dd309f71ea963"))),
+        options=(LoadOption("split", ("train", "val", "test"), "train",
+                            "training or validation fixations, or the test stimuli only"),),
+        files_for=lambda *, split="train": ({"train": "training", "val": "validation",
+                                             "test": "testing"}[split] + ".mat", "images/"),
+        tracking="webcam eye tracking",
+        counts_from="not counted: salbench's authors have not had the files",
+        notes=("webcam eye tracking of Amazon Mechanical Turk workers (TurkerGaze), free viewing",),
+    ),
+    "salicon": DatasetSpec(
+        name="salicon",
+        title="SALICON: Saliency in Context (mouse tracking on MS COCO images)",
+        citation=("Jiang, M., Huang, S., Duan, J., Zhao, Q. (2015). SALICON: Saliency in context. "
+                  "CVPR 2015."),
+        licence="unstated", repo="", commit="", files=(), remote_map=(),
+        fixation_files=("2017/train/", "images/train/"),
+        n_images=10000, n_observers=None, n_fixations=4598112,
+        image_sizes="640x480 (all)", empty_trials=None,
+        conversion="MAT: x = p(:, 1) - 1, y = p(:, 2) - 1 ([x, y], 1-based); JSON: x = col - 1, "
+                   "y = row - 1 ([row, col], 1-based integers); mouse t = timestamp / 1000 s",
+        layout="<release>/<split>/COCO_<split>2014_<id>.mat: gaze(j).location/timestamp/fixations; "
+               "annotations/fixations_<split>2014.json (salicon-api); images/<split>/*.jpg",
+        pixels_per_degree=None, loader=_publisher_loader("salicon"), checksums_pinned=False,
+        homepage="http://salicon.net/", source_status="import-only",
+        how_to_get=("the files are on Google Drive behind a confirmation page (links on "
+                    "salicon.net/challenge-2017); unpack the images archive into salicon/ and each "
+                    "fixations archive into salicon/<release>/"),
+        published=(
+            PublishedFile("images (stimuli zip)",
+                          "https://drive.google.com/file/d/1g8j-hTT-51IG1UFwP0xTGhLdgIUCW5e5",
+                          "images/train/, images/val/, images/test/",
+                          md5="eb2a1bb706633d1b31fc2e01422c5757", checksum_from=_PYSALIENCY),
+            PublishedFile("fixations 2015 (LSUN MAT)",
+                          "https://drive.google.com/file/d/1WVEiXba-I4GN33f0uUl4KhaN1rK7qzs6",
+                          "2015/train/, 2015/val/", md5="9a22db9d718200fb90252e5010c004c4",
+                          checksum_from=_PYSALIENCY),
+            PublishedFile("fixations 2017 (LSUN MAT)",
+                          "https://drive.google.com/file/d/1P-jeZXCsjoKO79OhFUgnj6FGcyvmLDPj",
+                          "2017/train/, 2017/val/", md5="462b70f4f9e8ea446ac628e46cea8d3d",
+                          checksum_from=_PYSALIENCY),
+            PublishedFile("fixations_<split>2014.json (salicon-api v1.0)", "http://salicon.net/",
+                          "annotations/fixations_<split>2014.json",
+                          checksum_from="not known"),
+        ),
+        options=(LoadOption("release", ("2017", "2015", "2015-json"), "2017",
+                            "the 2017 re-derived MAT files, the 2015 MAT files, or the original "
+                            "salicon-api JSON"),
+                 LoadOption("split", ("train", "val", "test"), "train",
+                            "training or validation data, or the test stimuli only"),
+                 LoadOption("points", ("fixations", "mouse"), "fixations",
+                            "fixations detected in the mouse path, or the raw mouse samples")),
+        files_for=_salicon_files, tested_on="real files", default_out_of_image="clip", tracking="mouse tracking",
+        counts_from=("pysaliency's tests (2017 train fixations: 4,598,112; val 2,576,914; 2015 "
+                     "train 3,171,533, val 1,662,655; mouse samples 69-215 million); salbench ran "
+                     "on the publisher's 10-image example JSON only"),
+        notes=("mouse tracking, not eye tracking: observers moved a mouse over a blurred image that "
+               "was sharp around the cursor, 5 s per image",),
+    ),
+    "coco_search18": DatasetSpec(
+        name="coco_search18",
+        title="COCO-Search18: visual search for 18 target categories",
+        citation=("Chen, Y., Yang, Z., Ahn, S., Samaras, D., Hoai, M., Zelinsky, G. (2021). "
+                  "COCO-Search18 fixation dataset for predicting goal-directed attention control. "
+                  "Scientific Reports 11:8776."),
+        licence="unstated", repo="", commit="", files=(), remote_map=(),
+        fixation_files=("coco_search18_fixations_TP_train_split1.json",
+                        "coco_search18_fixations_TP_validation_split1.json",
+                        "coco_search18_fixations_TA_trainval.json"),
+        n_images=3714, n_observers=10, n_fixations=207970,
+        image_sizes="1680x1050 (all)", empty_trials=None,
+        conversion="x = X, y = Y (continuous, taken as 0-based), subject = subject - 1, "
+                   "duration = T / 1000 s",
+        layout="coco_search18_fixations_{TP_train_split1,TP_validation_split1,TA_trainval}.json: "
+               "trials {name, subject, task, condition, bbox, X, Y, T, split}; "
+               "images/<task>/<name>.jpg, coco_search18_images_TA/<task>/<name>.jpg",
+        pixels_per_degree=None, loader=_publisher_loader("coco_search18"), checksums_pinned=False,
+        homepage="https://sites.google.com/view/cocosearch/home", source_status="downloadable",
+        published=_COCO_IMAGES + (
+            PublishedFile("COCOSearch18-fixations-TP.zip",
+                          "http://vision.cs.stonybrook.edu/~cvlab_download/COCOSearch18-fixations-TP.zip",
+                          "coco_search18_fixations_TP_{train,validation}_split1.json",
+                          md5="bfcf4c005a89c43a1719b28b028c5499", checksum_from=_PYSALIENCY),
+            PublishedFile("coco_search18_fixations_TA_trainval.json",
+                          "http://vision.cs.stonybrook.edu/~cvlab_download/"
+                          "coco_search18_fixations_TA_trainval.json",
+                          "coco_search18_fixations_TA_trainval.json",
+                          md5="bd491cce105ff6470536afdab1184776",
+                          checksum_from="pysaliency's loader (written there with a stray trailing '.')"),
+        ),
+        options=(LoadOption("split", ("train", "val"), "train", "the training or validation trials"),
+                 LoadOption("task", (None, "bottle", "bowl", "car", "chair", "clock", "cup", "fork",
+                                     "keyboard", "knife", "laptop", "microwave", "mouse", "oven",
+                                     "potted plant", "sink", "stop sign", "toilet", "tv"), None,
+                            "one target category's trials (None: all)"),
+                 LoadOption("condition", ("both", "present", "absent"), "both",
+                            "target-present, target-absent or both kinds of trial")),
+        default_out_of_image="drop",
+        counts_from="pysaliency's test of get_COCO_Search18 (train split, tasks merged); not "
+                    "measured by salbench",
+        notes=("visual search: find the target (task attribute), respond present or absent; "
+               "10 observers",
+               "pysaliency disables its in-image check here: points off the image are dropped "
+               "by default and counted in facts.dropped"),
+    ),
+    "coco_freeview": DatasetSpec(
+        name="coco_freeview",
+        title="COCO-FreeView: free viewing of the COCO-Search18 images",
+        citation=("Chen, Y., Yang, Z., Chakraborty, S., Mondal, S., Ahn, S., Samaras, D., Hoai, M., "
+                  "Zelinsky, G. (2022). Characterizing target-absent human attention. CVPR "
+                  "Workshops 2022."),
+        licence="unstated", repo="", commit="", files=(), remote_map=(),
+        fixation_files=("COCOFreeView_fixations_trainval.json",),
+        n_images=3714, n_observers=10, n_fixations=572184,
+        image_sizes="1680x1050 (all)", empty_trials=None,
+        conversion="x = X, y = Y (continuous, taken as 0-based), subject = subject - 1, "
+                   "duration = T / 1000 s",
+        layout="COCOFreeView_fixations_trainval.json: trials {name, subject, X, Y, T, split}; "
+               "COCO-Search18's image folders (here or in ../coco_search18/)",
+        pixels_per_degree=None, loader=_publisher_loader("coco_freeview"), checksums_pinned=False,
+        homepage="https://sites.google.com/view/cocosearch/coco-freeview", source_status="downloadable",
+        published=_COCO_IMAGES + (
+            PublishedFile("COCOFreeView_fixations_trainval.json",
+                          "http://vision.cs.stonybrook.edu/~cvlab_download/"
+                          "COCOFreeView_fixations_trainval.json",
+                          "COCOFreeView_fixations_trainval.json",
+                          md5="d43d3e22de7b73297b3b35cb24d12c79", checksum_from=_PYSALIENCY),
+        ),
+        options=(LoadOption("split", ("train", "val"), "train", "the training or validation trials"),),
+        default_out_of_image="drop",
+        counts_from="pysaliency's test of get_COCO_Freeview (train split); not measured by salbench",
+        notes=("free viewing, 10 observers",
+               "points off the image are dropped by default and counted in facts.dropped"),
+    ),
+})
 
 
 def names() -> list[str]:
