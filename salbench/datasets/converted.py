@@ -192,7 +192,9 @@ def load(spec, folder: Path, cache=True):
             data[column["name"]] = (arrays[column["key"]] if column["kind"] == "array"
                                     else column["values"])
         attributes = pd.DataFrame(data, index=pd.RangeIndex(n_images))
-    return Dataset(stimuli, fixations, DatasetFacts(**facts), attributes=attributes)
+    # what the loader returned; load() applies the out-of-image policy to it
+    return Dataset(stimuli, fixations, DatasetFacts(**facts), attributes=attributes,
+                   out_of_image=None)
 
 
 def _damaged(path: Path, error) -> None:

@@ -117,7 +117,7 @@ def load(name: str, *, root=None, download: bool = False, out_of_image: str | No
     >>> len(ds), len(ds.fixations)                                  # doctest: +SKIP
     (700, 98321)
     """
-    from .dataset import OUT_OF_IMAGE_POLICIES, apply_out_of_image_policy
+    from .dataset import OUT_OF_IMAGE_POLICIES
     from ..exceptions import InputError
 
     s = spec(name)
@@ -163,12 +163,6 @@ def load(name: str, *, root=None, download: bool = False, out_of_image: str | No
         converted.save(s, folder, dataset, cache)
     if s.stimuli_only or len(dataset.fixations) == 0:
         return dataset
-    fixations, stats = apply_out_of_image_policy(s.name, dataset.fixations, dataset.stimuli,
-                                                 out_of_image)
-    if fixations is dataset.fixations:
-        return dataset
-    facts = dataset.facts
-    facts = facts.replace(out_of_image=facts.out_of_image + stats["out_of_image"],
-                          dropped=facts.dropped + stats["dropped"],
-                          clipped=facts.clipped + stats["clipped"])
-    return Dataset(dataset.stimuli, fixations, facts, attributes=dataset._attributes)
+    # the policy is applied where every dataset applies it: when the Dataset is built
+    return Dataset(dataset.stimuli, dataset.fixations, dataset.facts,
+                   attributes=dataset._attributes, out_of_image=out_of_image)

@@ -180,7 +180,7 @@ def _load_osie_layout(spec: DatasetSpec, folder: Path) -> Dataset:
         "n": c["n"], "subject": c["subject"], "scanpath": c["scanpath"], "position": c["position"],
         "t": np.full(c["x"].shape, np.nan), "duration": c["duration_ms"] / 1000.0,
     }, len(names))
-    return Dataset(stimuli, fixations, spec.facts(empty_trials=empty))
+    return Dataset(stimuli, fixations, spec.facts(empty_trials=empty), out_of_image=None)
 
 
 def _load_nus_scene(spec: DatasetSpec, folder: Path) -> Dataset:
@@ -199,7 +199,7 @@ def _load_nus_scene(spec: DatasetSpec, folder: Path) -> Dataset:
                         f"is {tuple(sizes[i].tolist())} [H, W] but the file is {tuple(stimuli.shapes[i].tolist())}; "
                         f"{mismatch.size} image(s) disagree")
     fixations = Fixations._from_sorted(c, n_images)  # already 0-based: no offset
-    return Dataset(stimuli, fixations, spec.facts(empty_trials=empty))
+    return Dataset(stimuli, fixations, spec.facts(empty_trials=empty), out_of_image=None)
 
 
 # ------------------------------------------------------------------ the registry
