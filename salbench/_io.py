@@ -10,6 +10,7 @@ target name.
 from __future__ import annotations
 
 import contextlib
+import errno
 import importlib.util
 import json
 import math
@@ -58,10 +59,20 @@ def atomic_path(path, *, suffix: str = ".tmp"):
         # any other new file of this user would get (0666 minus the umask).
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as error:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+        if isinstance(error, OSError) and error.errno in _REFUSED_WRITES:
+            # a full disk or a folder that turned read-only while writing: one clear line, and
+            # nothing half-written is left (the temporary file is gone, the target unchanged)
+            raise DataError(f"cannot write {path}: {error.strerror or error}") from None
         raise
+
+
+#: The errors with which a file system refuses a write (full, over quota, read-only, denied).
+_REFUSED_WRITES = frozenset(getattr(errno, name) for name in
+                            ("ENOSPC", "EDQUOT", "EROFS", "EACCES", "EPERM", "EFBIG")
+                            if hasattr(errno, name))
 
 
 def write_bytes_atomic(path, data: bytes) -> Path:

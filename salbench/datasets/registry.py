@@ -67,9 +67,9 @@ def _missing(s: DatasetSpec, folder: Path, options: dict) -> list[str]:
 
 
 def _loader_takes_policy(loader) -> bool:
-    # loaders that take (spec, folder, out_of_image[, **options]) apply the policy themselves and
-    # run uncached: the publishers' loaders (their options change what is read) and loaders
-    # written before the cache
+    # loaders that take (spec, folder, out_of_image[, **options]): the publishers' loaders (marked
+    # ``cached``: called with out_of_image=None, cached per option set) and loaders written
+    # before the cache, which apply the policy themselves and run uncached
     import inspect
 
     try:
@@ -103,8 +103,8 @@ def load(name: str, *, root=None, download: bool = False, out_of_image: str | No
     cache : bool or path-like, default=True
         Use the converted-dataset cache (:mod:`salbench.datasets.converted`): the first load
         parses the files and writes the cache, later loads read it. A path chooses the cache
-        folder; False parses the files every time.
-        Loaders that take options (the publishers' datasets) are not cached.
+        folder; False parses the files every time. A dataset with options (the publishers'
+        datasets) has one cache file per option set.
     **options
         The dataset's own options (``spec(name).options``), e.g. ``viewing="rec"`` for
         ``figrim`` or ``release="2015", split="val"`` for ``salicon``; unknown names and values
@@ -150,17 +150,21 @@ def load(name: str, *, root=None, download: bool = False, out_of_image: str | No
             f"dataset {s.name!r} is not in {folder} (missing {', '.join(missing)}). {how} pass "
             "root= (or set $SALBENCH_DATA) to the folder that holds it."
         )
-    if _loader_takes_policy(s.loader):
+    cached_with_options = getattr(s.loader, "cached", False)
+    if _loader_takes_policy(s.loader) and not cached_with_options:
         if s.options:
             return s.loader(s, folder, out_of_image, **chosen)
         return s.loader(s, folder, out_of_image)
 
     from . import converted
 
-    dataset = converted.load(s, folder, cache)
+    # one cache file per option set: figrim with viewing=rec is another dataset than with enc
+    key = chosen if cached_with_options else None
+    dataset = converted.load(s, folder, cache, options=key)
     if dataset is None:
-        dataset = s.loader(s, folder)
-        converted.save(s, folder, dataset, cache)
+        dataset = (s.loader(s, folder, None, **chosen) if cached_with_options
+                   else s.loader(s, folder))
+        converted.save(s, folder, dataset, cache, options=key)
     if s.stimuli_only or len(dataset.fixations) == 0:
         return dataset
     # the policy is applied where every dataset applies it: when the Dataset is built

@@ -411,6 +411,9 @@ def _publisher_loader(module: str) -> Callable:
             spec, folder, out_of_image, **options)
 
     load.__name__ = f"load_{module}"
+    # called with out_of_image=None it returns what the files hold, so ``load()`` caches that
+    # per option set and applies the policy afterwards, as for every other dataset
+    load.cached = True
     return load
 
 
