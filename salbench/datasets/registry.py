@@ -17,7 +17,8 @@ from .cache import data_root
 from .dataset import Dataset
 from .specs import DatasetSpec, names, register, spec
 
-__all__ = ["DatasetSpec", "dataset_folder", "load", "names", "register", "spec", "status", "verify"]
+__all__ = ["DatasetSpec", "dataset_folder", "load", "missing", "names", "register", "spec", "status",
+           "verify"]
 
 
 def present(folder: Path, relative: str) -> bool:
@@ -54,9 +55,23 @@ def verify(name: str, *, root=None, check_hash: bool = True) -> list[str]:
 
 
 def status(name: str, *, root=None) -> str:
-    """``"installed"``, or where the files can come from: the spec's ``source_status``."""
+    """``"installed"``; ``"incomplete"`` when some of the entries it needs are there but not all
+    (:func:`missing` says which); otherwise where the files can come from: the spec's
+    ``source_status``."""
     s = spec(name)
-    return "installed" if s.is_installed(data_root(root) / s.install_folder) else s.source_status
+    folder = data_root(root) / s.install_folder
+    if s.is_installed(folder):
+        return "installed"
+    if s.installed_paths and len(s.missing_paths(folder)) < len(s.installed_paths):
+        return "incomplete"
+    return s.source_status
+
+
+def missing(name: str, *, root=None) -> list[str]:
+    """The entries (relative to the dataset's folder) an installed copy of ``name`` must have and
+    the folder lacks, e.g. FIGRIM's ``Targets/`` beside its annotation file."""
+    s = spec(name)
+    return s.missing_paths(data_root(root) / s.install_folder)
 
 
 def _missing(s: DatasetSpec, folder: Path, options: dict) -> list[str]:

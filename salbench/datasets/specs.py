@@ -113,9 +113,13 @@ class DatasetSpec:
         return tuple(provided)
 
     def is_installed(self, folder) -> bool:
+        return bool(self.installed_paths) and not self.missing_paths(folder)
+
+    def missing_paths(self, folder) -> list[str]:
+        """The :attr:`installed_paths` that ``folder`` lacks (a trailing ``/`` names a folder)."""
         folder = Path(folder)
-        paths = self.installed_paths
-        return bool(paths) and all((folder / p).exists() for p in paths)
+        return [p for p in self.installed_paths
+                if not ((folder / p).is_dir() if p.endswith("/") else (folder / p).exists())]
 
     def required_files(self, options: dict | None = None) -> tuple[str, ...]:
         """The files ``load`` needs for ``options`` (the fixation files by default)."""
@@ -497,7 +501,8 @@ _SPECS.update({
         citation=("Bylinskii, Z., Isola, P., Bainbridge, C., Torralba, A., Oliva, A. (2015). "
                   "Intrinsic and extrinsic effects on image memorability. Vision Research 116:165-178."),
         licence="unstated", repo="", commit="", files=(), remote_map=(),
-        fixation_files=("allImages_release.mat",),
+        # the images folder too: without it the dataset is not installed (nothing loads)
+        fixation_files=("allImages_release.mat", "Targets/"),
         n_images=630, n_observers=None, n_fixations=None,
         image_sizes="1000x1000 (all)", empty_trials=None,
         conversion="x = fixations.<viewing>(:, 1) - 1, y = fixations.<viewing>(:, 2) - 1 (1-based "
@@ -529,7 +534,7 @@ _SPECS.update({
         citation=("Bylinskii, Z., Isola, P., Bainbridge, C., Torralba, A., Oliva, A. (2015). "
                   "Intrinsic and extrinsic effects on image memorability. Vision Research 116:165-178."),
         licence="unstated", repo="", commit="", files=(), remote_map=(),
-        fixation_files=("allImages_fillers.mat",),
+        fixation_files=("allImages_fillers.mat", "Fillers/"),
         n_images=2157, n_observers=67, n_fixations=226755,
         image_sizes="1000x1000 (all)", empty_trials=201,
         conversion="x = fixations.<viewing>(:, 1) - 1, y = fixations.<viewing>(:, 2) - 1 (1-based "
