@@ -130,8 +130,12 @@ class Dataset:
     Traceback (most recent call last):
     ...
     salbench.exceptions.DataError: 1 fixation(s) of dataset 'unnamed' lie outside their image: ...
-    >>> len(Dataset(stimuli, outside, out_of_image="drop").fixations)  # doctest: +SKIP
-    1
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")  # "1 fixation(s) ... were dropped: ..."
+    ...     dropped = Dataset(stimuli, outside, out_of_image="drop")
+    >>> len(dropped.fixations), dropped.facts.dropped
+    (1, 1)
     """
 
     def __init__(self, stimuli: Stimuli, fixations: Fixations, facts: DatasetFacts | None = None,

@@ -225,7 +225,8 @@ class Trials:
 
 def finish(spec, stimuli, trials: Trials, out_of_image: str, *, attributes=None,
            empty_trials: int = 0, options: dict | None = None, notes=()):
-    """A :class:`Dataset` from parsed trials: out-of-image policy applied, facts recorded.
+    """A :class:`Dataset` from parsed trials: out-of-image policy applied (``None``: left to the
+    caller, as ``load()`` does so that it can cache the parsed trials), facts recorded.
 
     The facts' notes start with the chosen options (``"options: viewing=enc"``) so a result
     manifest says which variant of the dataset was scored.
