@@ -1,4 +1,5 @@
-"""File I/O infrastructure: atomic writes, result tables (Parquet, or CSV without pyarrow), JSON.
+"""File I/O infrastructure: atomic writes, result tables (Parquet, or CSV without pyarrow), JSON,
+and reading MATLAB files (the one place that turns a damaged ``.mat`` into an error naming it).
 
 Every file is written to a temporary file in the target's folder and renamed over the target
 (``os.replace``), so a reader — or a resumed run after a crash — sees either the old file or the
@@ -9,6 +10,7 @@ target name.
 from __future__ import annotations
 
 import contextlib
+import errno
 import importlib.util
 import json
 import math
@@ -57,10 +59,20 @@ def atomic_path(path, *, suffix: str = ".tmp"):
         # any other new file of this user would get (0666 minus the umask).
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as error:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+        if isinstance(error, OSError) and error.errno in _REFUSED_WRITES:
+            # a full disk or a folder that turned read-only while writing: one clear line, and
+            # nothing half-written is left (the temporary file is gone, the target unchanged)
+            raise DataError(f"cannot write {path}: {error.strerror or error}") from None
         raise
+
+
+#: The errors with which a file system refuses a write (full, over quota, read-only, denied).
+_REFUSED_WRITES = frozenset(getattr(errno, name) for name in
+                            ("ENOSPC", "EDQUOT", "EROFS", "EACCES", "EPERM", "EFBIG")
+                            if hasattr(errno, name))
 
 
 def write_bytes_atomic(path, data: bytes) -> Path:
@@ -163,3 +175,65 @@ def read_json(path) -> dict:
 def canonical_json(value) -> str:
     """A stable string for comparing configurations (sorted keys, JSON-normalised values)."""
     return json.dumps(to_json_value(value), sort_keys=True)
+
+
+# ------------------------------------------------------------------------------ MATLAB files
+def _mat_read_errors() -> tuple:
+    """What SciPy raises for a damaged MAT file: an empty file (``MatReadError``), one cut short
+    (``IndexError``, ``EOFError``, ``zlib.error`` ...) or garbage (``ValueError``, ``TypeError``)."""
+    import zlib
+
+    from scipy.io.matlab import MatReadError
+
+    return (MatReadError, ValueError, TypeError, OSError, EOFError, KeyError, IndexError,
+            zlib.error, AssertionError, MemoryError, OverflowError)
+
+
+def read_mat(path, variables=None, *, shapes_only: bool = False):
+    """Read a MAT v4-v7 file with SciPy; every failure is a :class:`DataError` naming ``path``.
+
+    Parameters
+    ----------
+    path : path-like
+    variables : sequence of str, optional
+        The variables to read (default: all).
+    shapes_only : bool
+        Return ``scipy.io.whosmat``'s ``[(name, shape, class), ...]`` instead of the data.
+
+    Returns
+    -------
+    dict or list
+        ``scipy.io.loadmat``'s dict (header keys included), or the ``whosmat`` list.
+
+    Raises
+    ------
+    NotImplementedError
+        A MAT v7.3 (HDF5) file: the caller reads it with its own HDF5 reader.
+    DataError
+        The file is missing, empty, truncated or not a MAT file.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "empty.mat")
+    >>> open(path, "wb").close()
+    >>> read_mat(path)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    salbench.exceptions.DataError: ...empty.mat: corrupt or truncated MAT file (MatReadError: ...)
+    """
+    import scipy.io
+
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: MAT file is missing")
+    names = None if variables is None else list(variables)
+    try:
+        if shapes_only:
+            return scipy.io.whosmat(path)
+        return scipy.io.loadmat(path, variable_names=names)
+    except NotImplementedError:  # "Please use HDF reader for matlab v7.3 files"
+        raise
+    except _mat_read_errors() as error:
+        raise DataError(f"{path}: corrupt or truncated MAT file ({type(error).__name__}: "
+                        f"{error})") from None

@@ -99,6 +99,9 @@ def as_coordinates(x, y, shape, *, names=("x", "y"), context: str | None = None,
     ``(floor(y), floor(x))`` and must satisfy ``0 <= x < width`` and ``0 <= y < height``.
     """
     xn, yn = names
+    x, y = np.asarray(x), np.asarray(y)
+    for values, name in ((x, xn), (y, yn)):
+        check_numeric_dtype(values.dtype, name, context=context)
     xa = np.ascontiguousarray(x, dtype=np.float64).reshape(-1) if np.ndim(x) <= 1 else None
     ya = np.ascontiguousarray(y, dtype=np.float64).reshape(-1) if np.ndim(y) <= 1 else None
     if xa is None or ya is None:
@@ -123,6 +126,21 @@ def as_coordinates(x, y, shape, *, names=("x", "y"), context: str | None = None,
                                              context=context))
     flat = np.floor(ya).astype(np.int64) * width + np.floor(xa).astype(np.int64)
     return xa, ya, flat
+
+
+def not_numeric_message(name, dtype, *, context=None) -> str:
+    """The message for coordinates (or another numeric field) of a non-numeric dtype, e.g. a
+    boolean mask passed as x (shared by the metrics, :class:`~salbench.datasets.Fixations` and
+    the torch path)."""
+    return f"{name}{_where(context)} must be numeric, got dtype {dtype}"
+
+
+def check_numeric_dtype(dtype, name: str, *, context: str | None = None) -> None:
+    """Raise unless ``dtype`` is an integer or real floating type (booleans are not numbers
+    here: ``True``/``False`` would silently become pixel 1/0)."""
+    dtype = np.dtype(dtype)
+    if dtype == np.bool_ or dtype.kind not in "iuf":
+        raise InputError(not_numeric_message(name, dtype, context=context))
 
 
 _FLAT_PIXELS = None

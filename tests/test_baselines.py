@@ -246,7 +246,7 @@ def test_baselines_refuse_fixations_outside_the_image(synthetic):
     x = f.x.copy()
     x[5] = 1e6  # kept by out_of_image="keep", say
     bad = Dataset(synthetic.stimuli, Fixations(x, f.y, f.n, subject=f.subject, n_images=f.n_images),
-                  DatasetFacts("bad"))
+                  DatasetFacts("bad"), out_of_image="keep")
     with pytest.raises(InputError, match=r"(?s)1 fixation\(s\) of dataset 'bad' lie outside.*image 0 "):
         CentreBiasModel().fit(bad)
     with pytest.raises(InputError, match="out_of_image='drop'"):

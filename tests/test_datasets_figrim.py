@@ -171,11 +171,12 @@ def test_verify_checks_the_published_struct(fillers_root, tmp_path):
 
     assert verify("figrim_fillers", root=fillers_root) == []
     folder = tmp_path / "figrim_fillers"
-    folder.mkdir()
+    (folder / "Fillers").mkdir(parents=True)  # the images folder is there; only the struct is bad
     damaged = bytearray(FILLERS.read_bytes())
     damaged[1000] ^= 0xFF
     (folder / "allImages_fillers.mat").write_bytes(bytes(damaged))
     problems = verify("figrim_fillers", root=tmp_path)
     assert len(problems) == 1 and "SHA-256" in problems[0] and "74eada5c" in problems[0]
     assert verify("figrim_fillers", root=tmp_path, check_hash=False) == []
-    assert verify("figrim", root=tmp_path) == [f"{tmp_path / 'figrim' / 'allImages_release.mat'}: missing"]
+    assert verify("figrim", root=tmp_path) == [f"{tmp_path / 'figrim' / 'allImages_release.mat'}: missing",
+                                               f"{tmp_path / 'figrim' / 'Targets'}: missing"]

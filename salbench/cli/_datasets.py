@@ -33,18 +33,27 @@ def datasets_list(data_root):
     """
     from ..datasets import names, spec
     from ..datasets.cache import data_root as resolve_root
-    from ..datasets.registry import status
+    from ..datasets.registry import missing, status
 
     root = resolve_root(data_root)
     width = max(len(n) for n in names())
     click.echo(f"{'name':<{width}} {'images':>6} {'fixations':>9} {'observers':>9}  "
                f"{'status':<12}  title")
+    incomplete = []
     for n in names():
         s = spec(n)
+        state = status(n, root=root)
+        if state == "incomplete":
+            incomplete.append(n)
         click.echo(f"{n:<{width}} {_count(s.n_images):>6} {_count(s.n_fixations):>9} "
-                   f"{_count(s.n_observers):>9}  {status(n, root=root):<12}  {s.title}")
-    click.echo(f"(data folder: {root}; status: installed, downloadable (`salbench datasets fetch "
-               "NAME`), import-only or dead-host (`salbench datasets import NAME PATH`))")
+                   f"{_count(s.n_observers):>9}  {state:<12}  {s.title}")
+    for n in incomplete:
+        folder = root / spec(n).install_folder
+        click.echo(f"{n}: not installed: {folder} lacks {', '.join(missing(n, root=root))} "
+                   f"(see datasets/{n}.md; `salbench datasets import {n} PATH` installs a copy)")
+    click.echo(f"(data folder: {root}; status: installed, incomplete, downloadable (`salbench "
+               "datasets fetch NAME`), import-only or dead-host (`salbench datasets import NAME "
+               "PATH`))")
 
 
 @datasets.command(name="info")

@@ -19,23 +19,33 @@ def _split_names(value):
     return [m.strip() for m in value.split(",") if m.strip()]
 
 
-def load_dataset(spec: str, *, root=None, download: bool = False, out_of_image: str = "error"):
-    """A dataset from a registered name (``osie``), a folder in a registered layout
-    (``.../osie``), a folder of pysaliency files (``stimuli.hdf5`` + ``fixations.hdf5``), or a
-    fixation table with a stimuli folder (``table:fix.csv,stimuli=img/,x=col,y=row,one_based``)."""
-    from ..datasets import load, names
+#: ``--out-of-image``: the out-of-image policy of every command that loads a dataset (the API's
+#: ``out_of_image=``, :data:`salbench.datasets.dataset.OUT_OF_IMAGE_POLICIES`, less ``keep``,
+#: which only defers the error to the metrics).
+OUT_OF_IMAGE = click.option(
+    "--out-of-image", type=click.Choice(["error", "drop", "clip"]), default=None,
+    help="Fixations outside their image: stop with a list of them (error), drop them, or move "
+         "them to the image border (clip). Default: the dataset's own policy (error for most; "
+         "see `salbench datasets info NAME`).")
+#: The syntax of a dataset with its loader's options, for help texts.
+DATASET_HELP = ("A registered dataset (see `salbench datasets list`), with its loader's options as "
+                "NAME:KEY=VALUE[,KEY=VALUE] (e.g. figrim:viewing=rec; `salbench datasets info "
+                "NAME` lists them), a folder in its layout, or a folder with pysaliency "
+                "stimuli.hdf5 + fixations.hdf5")
+
+
+def load_dataset(spec: str, *, root=None, download: bool = False, out_of_image: str | None = None):
+    """A dataset from a registered name (``osie``), a registered name with options
+    (``figrim:viewing=rec``), a folder in a registered layout (``.../osie``), a folder of
+    pysaliency files (``stimuli.hdf5`` + ``fixations.hdf5``), or a fixation table with a stimuli
+    folder (``table:fix.csv,stimuli=img/,x=col,y=row,one_based``)."""
     from ..datasets.selection import load_dataset as load_selected
 
     if spec.startswith("table:"):
         from ..datasets.tabular import load_table_spec
 
-        return load_table_spec(spec, out_of_image=out_of_image)
-    path = Path(spec)
-    if path.is_dir() and path.name in names():
-        return load(path.name, root=path.parent, out_of_image=out_of_image)
-    if spec in names():
-        return load(spec, root=root, download=download, out_of_image=out_of_image)
-    return load_selected(spec, root=root, download=download)
+        return load_table_spec(spec, out_of_image=out_of_image or "error")
+    return load_selected(spec, root=root, download=download, out_of_image=out_of_image)
 
 
 def _images_argument(dataset, split, first):
@@ -76,15 +86,11 @@ def _refuse_baseline_folder(target: Path, model_name, model):
               help="A folder of maps, or maps:DIR, hdf5:FILE, onnx:FILE, torch:FILE, "
                    "python:MODULE:ATTR, command:CMD, fastgaze:FILE.vxm, builtin:default, "
                    "baseline:uniform|centre|gold, density:SPEC.")
-@click.option("--dataset", "dataset_spec", required=True, metavar="NAME|PATH|table:...",
-              help="A registered dataset (see `salbench datasets list`), a folder in its layout, "
-                   "a folder with pysaliency stimuli.hdf5 + fixations.hdf5, or your own "
-                   "fixation table: table:FILE,stimuli=DIR,x=COL,y=COL,one_based|zero_based"
-                   "[,image=COL,subject=COL,t=COL,duration=COL,time_unit=ms,image_base=1].")
-@click.option("--out-of-image", type=click.Choice(["error", "drop", "clip"]), default="error",
-              show_default=True,
-              help="Fixations outside their image: stop with a list of them, drop them, or move "
-                   "them to the border.")
+@click.option("--dataset", "dataset_spec", required=True, metavar="NAME[:OPTIONS]|PATH|table:...",
+              help=DATASET_HELP + ", or your own fixation table: table:FILE,stimuli=DIR,x=COL,"
+                   "y=COL,one_based|zero_based[,image=COL,subject=COL,t=COL,duration=COL,"
+                   "time_unit=ms,image_base=1].")
+@OUT_OF_IMAGE
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Run folder: the model's results go to OUT/<model name>, baselines to "
                    "OUT/uniform, OUT/centre-bias, OUT/gold-standard. Rerunning resumes.")
@@ -107,7 +113,8 @@ def _refuse_baseline_folder(target: Path, model_name, model):
               help="Also score uniform, centre bias and gold standard (skipped when done).")
 @click.option("--fit-on", "fit_on", default=None, metavar="DATASET[:SPLIT]",
               help="Images that fitted models (fastgaze:, density:, baseline:centre|gold) are "
-                   "fitted on; SPLIT is all (default), train, validation or test. Default: the "
+                   "fitted on; SPLIT is all (default), train, validation or test, and DATASET "
+                   "may carry its options (figrim:viewing=rec:train). Default: the "
                    "scored dataset's train split when scoring its test or validation split.")
 @click.option("--allow-fit-overlap", is_flag=True,
               help="Allow fitting on scored images (otherwise an error).")
@@ -177,14 +184,15 @@ def _evaluate(model_spec, dataset_spec, out_of_image, out, metrics, convention, 
         f"({split}{'' if first is None else f', first {first}'})", err=True)
     model = model_for_scoring(model_spec, dataset, images, split=split, fit_on=fit_on,
                               allow_fit_overlap=allow_fit_overlap, kind=kind, root=data_root,
-                              download=download)
+                              download=download, out_of_image=out_of_image)
     fitted_on = getattr(model, "fitted_on", None)
     if fitted_on is not None:
         say(f"fitted on {fitted_on.label} ({fitted_on.images.size} images)", err=True)
     elif fit_on is not None:
         say(f"note: {model_spec} fits no parameters; --fit-on is not used", err=True)
     baseline = None if baseline_spec is None else baseline_from_spec(
-        baseline_spec, dataset=dataset, root=data_root, download=download)
+        baseline_spec, dataset=dataset, root=data_root, download=download,
+        out_of_image=out_of_image)
     model_name = name or getattr(model, "name", None) or _slug(model_spec)
     options = dict(metrics="all" if metrics == "all" else _split_names(metrics),
                    convention=convention, n_threads=threads, reference_sigma=reference_sigma,
@@ -319,9 +327,9 @@ def _dataset_options(function):
         click.option("--data-root", type=click.Path(file_okay=False, path_type=Path),
                      default=None, envvar="SALBENCH_DATA",
                      help="Folder holding the datasets [env: SALBENCH_DATA]."),
-        click.option("--dataset", "dataset_spec", required=True, metavar="NAME|PATH",
-                     help="A registered dataset, a folder in its layout, or a folder with "
-                          "pysaliency stimuli.hdf5 + fixations.hdf5."),
+        click.option("--dataset", "dataset_spec", required=True, metavar="NAME[:OPTIONS]|PATH",
+                     help=DATASET_HELP + "."),
+        OUT_OF_IMAGE,
     ):
         function = option(function)
     return function
@@ -425,8 +433,8 @@ def plot_paired_command(dir_a, dir_b, metric, out, dpi, n_bootstrap, n_permutati
                    "images (shuffled AUC).")
 @_figure_options
 @one_line_errors
-def plot_roc_command(model_specs, dataset_spec, data_root, fit_on, image_values, negatives, out,
-                     dpi):
+def plot_roc_command(model_specs, dataset_spec, out_of_image, data_root, fit_on, image_values,
+                     negatives, out, dpi):
     """ROC curves with the AUC in the legend.
 
     One curve per model on one image, or the mean curve over several images (its area is the
@@ -438,7 +446,7 @@ def plot_roc_command(model_specs, dataset_spec, data_root, fit_on, image_values,
     from ..datasets import shuffled_negatives
     from ..plotting import model_map, plot_roc
 
-    dataset = load_dataset(dataset_spec, root=data_root)
+    dataset = load_dataset(dataset_spec, root=data_root, out_of_image=out_of_image)
     indices = _image_indices(image_values, dataset)
     ax = None
     for model in _plot_models(model_specs, dataset, fit_on):
@@ -471,8 +479,8 @@ def plot_roc_command(model_specs, dataset_spec, data_root, fit_on, image_values,
 @click.option("--fixations-on-maps", is_flag=True, help="Also draw the fixations on the maps.")
 @_figure_options
 @one_line_errors
-def plot_grid_command(dataset_spec, data_root, fit_on, image_values, model_specs, score, colorbar,
-                      fixations_on_maps, out, dpi):
+def plot_grid_command(dataset_spec, out_of_image, data_root, fit_on, image_values, model_specs,
+                      score, colorbar, fixations_on_maps, out, dpi):
     """Images, fixations and each model's map.
 
     One row per image: the image with its fixations, then each model's map (a probabilistic
@@ -483,7 +491,7 @@ def plot_grid_command(dataset_spec, data_root, fit_on, image_values, model_specs
     _use_agg()
     from ..plotting import plot_image_grid
 
-    dataset = load_dataset(dataset_spec, root=data_root)
+    dataset = load_dataset(dataset_spec, root=data_root, out_of_image=out_of_image)
     indices = _image_indices(image_values, dataset)
     models = _plot_models(model_specs, dataset, fit_on)
     _write_figure(plot_image_grid(dataset, indices, models, colorbar=colorbar, score=score,

@@ -2,7 +2,9 @@
 
 * :class:`Fixations` — columnar fixations sorted by image (``fixations.for_image(i)`` is O(1));
 * :class:`Stimuli` — file-backed images, sizes from headers, stable ids;
-* :class:`Dataset` — stimuli + fixations + :class:`DatasetFacts`;
+* :class:`Dataset` — stimuli + fixations + :class:`DatasetFacts`; fixations outside their image
+  are found when it is built and treated as ``out_of_image=`` says (one of
+  :data:`OUT_OF_IMAGE_POLICIES`, the values of every ``out_of_image=`` and ``--out-of-image``);
 * :func:`names`, :func:`load`, :func:`fetch` — the registered datasets (``osie``, ``nus_scene``,
   ``eyecrowd``, ``mit1003`` and its variants, ``mit300``, ``cat2000_train``, ``cat2000_test``),
   downloaded at pinned commits or as the publishers' archives and verified by checksum, or
@@ -19,7 +21,7 @@
 """
 
 from ._gauss import blur_at, blur_counts
-from .dataset import Dataset, DatasetFacts, DatasetImage
+from .dataset import OUT_OF_IMAGE_POLICIES, Dataset, DatasetFacts, DatasetImage
 from .download import fetch
 from .fixations import FIELDS, Fixations, ImageFixations
 from .hdf5 import load_pysaliency, read_pysaliency, save_pysaliency, write_pysaliency
@@ -31,7 +33,7 @@ from .stimuli import Stimuli
 from .tabular import read_fixations
 
 __all__ = [
-    "FIELDS", "Dataset", "DatasetFacts", "DatasetImage", "Fixations", "Folds", "ImageFixations",
+    "FIELDS", "OUT_OF_IMAGE_POLICIES", "Dataset", "DatasetFacts", "DatasetImage", "Fixations", "Folds", "ImageFixations",
     "Split", "Stimuli", "blur_at", "blur_counts", "density_map", "fetch", "fixation_map", "kfold",
     "load", "load_pysaliency", "names", "read_fixations", "read_pysaliency", "save_pysaliency",
     "shuffled_negatives", "spec", "split_images", "verify", "write_pysaliency",

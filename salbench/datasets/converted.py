@@ -10,6 +10,7 @@ so memory is the fixations' columns plus one small row per image.
 A cache file is used only when all of these agree, and is rebuilt otherwise:
 
 * its format (:data:`FORMAT`) and the spec's ``loader_version``;
+* the loader's options (``load("figrim", viewing="rec")``): each option set has its own file;
 * the *source signature*: the relative path, size and modification time of every file in the
   dataset folder (any added, removed, replaced or touched file makes it stale);
 * the SHA-256 of its own arrays (a damaged file is detected, reported with a warning, rebuilt).
@@ -34,8 +35,9 @@ from .._io import atomic_path
 from ..exceptions import DataError
 from .fixations import FIELDS
 
-#: Format tag of a cache file; bump it when the layout below changes.
-FORMAT = "salbench.DatasetCache/1"
+#: Format tag of a cache file; bump it when the layout below changes. 2: the facts hold
+#: ``tracking`` (eye, webcam or mouse tracking) and the header the loader's options.
+FORMAT = "salbench.DatasetCache/2"
 #: Environment variable that overrides the cache folder.
 ENV_VAR = "SALBENCH_CACHE"
 _SKIP_PREFIX = ".salbench"
@@ -55,8 +57,17 @@ def cache_root(cache=True) -> Path | None:
     return platform_cache_dir() / "converted"
 
 
-def cache_file(spec, folder: Path, root: Path) -> Path:
-    key = hashlib.sha256(str(Path(folder).resolve()).encode()).hexdigest()[:16]
+def _options_key(options) -> dict:
+    """The options as the cache header stores them (sorted, values as strings)."""
+    return {str(k): str(v) for k, v in sorted((options or {}).items())}
+
+
+def cache_file(spec, folder: Path, root: Path, options=None) -> Path:
+    """``root/<name>-<hash>.npz``: the hash covers the folder's absolute path and the options."""
+    text = str(Path(folder).resolve())
+    if options:
+        text += "\n" + json.dumps(_options_key(options), sort_keys=True)
+    key = hashlib.sha256(text.encode()).hexdigest()[:16]
     return root / f"{spec.name}-{key}.npz"
 
 
@@ -115,13 +126,14 @@ def _attribute_arrays(attributes) -> tuple[dict, list]:
     return arrays, columns
 
 
-def save(spec, folder: Path, dataset, cache=True) -> Path | None:
-    """Write ``dataset`` (a loader's result) to the cache; None when no cache is used."""
+def save(spec, folder: Path, dataset, cache=True, *, options=None) -> Path | None:
+    """Write ``dataset`` (a loader's result for ``options``) to the cache; None when no cache is
+    used."""
     root = cache_root(cache)
     if root is None:
         return None
     folder = Path(folder)
-    path = cache_file(spec, folder, root)
+    path = cache_file(spec, folder, root, options)
     fixations, stimuli = dataset.fixations, dataset.stimuli
     arrays = {f"fix_{name}": np.asarray(fixations.column(name)) for name in FIELDS}
     arrays["shapes"] = np.asarray(stimuli.shapes, dtype=np.int64)
@@ -130,7 +142,8 @@ def save(spec, folder: Path, dataset, cache=True) -> Path | None:
     arrays.update(attribute_arrays)
     header = {
         "format": FORMAT, "dataset": spec.name, "loader_version": spec.loader_version,
-        "folder": str(folder.resolve()), "signature": source_signature(folder),
+        "folder": str(folder.resolve()), "options": _options_key(options),
+        "signature": source_signature(folder),
         "n_images": len(stimuli), "facts": dataset.facts.to_dict(),
         "attributes": None if dataset._attributes is None else attribute_columns,
         "content_sha256": _content_digest(arrays),
@@ -148,8 +161,9 @@ def save(spec, folder: Path, dataset, cache=True) -> Path | None:
     return path
 
 
-def load(spec, folder: Path, cache=True):
-    """The cached dataset of ``spec`` in ``folder``, or None when missing, stale or damaged."""
+def load(spec, folder: Path, cache=True, *, options=None):
+    """The cached dataset of ``spec`` in ``folder`` for ``options``, or None when missing, stale
+    or damaged."""
     from .dataset import Dataset, DatasetFacts
     from .fixations import Fixations
     from .stimuli import Stimuli
@@ -158,14 +172,15 @@ def load(spec, folder: Path, cache=True):
     if root is None:
         return None
     folder = Path(folder)
-    path = cache_file(spec, folder, root)
+    path = cache_file(spec, folder, root, options)
     if not path.is_file():
         return None
     try:
         with np.load(path, allow_pickle=False) as npz:
             header = json.loads(str(npz["header"]))
             if (header.get("format") != FORMAT or header.get("dataset") != spec.name
-                    or header.get("loader_version") != spec.loader_version):
+                    or header.get("loader_version") != spec.loader_version
+                    or header.get("options") != _options_key(options)):
                 return None
             if header.get("signature") != source_signature(folder):
                 return None  # the dataset's files changed since the cache was written
@@ -192,7 +207,9 @@ def load(spec, folder: Path, cache=True):
             data[column["name"]] = (arrays[column["key"]] if column["kind"] == "array"
                                     else column["values"])
         attributes = pd.DataFrame(data, index=pd.RangeIndex(n_images))
-    return Dataset(stimuli, fixations, DatasetFacts(**facts), attributes=attributes)
+    # what the loader returned; load() applies the out-of-image policy to it
+    return Dataset(stimuli, fixations, DatasetFacts(**facts), attributes=attributes,
+                   out_of_image=None)
 
 
 def _damaged(path: Path, error) -> None:

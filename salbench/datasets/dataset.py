@@ -12,8 +12,17 @@ from ..exceptions import DataError, InputError
 from .fixations import Fixations, ImageFixations
 from .stimuli import Stimuli
 
-#: Ways to treat a fixation that lies outside its image.
+#: Ways to treat a fixation that lies outside its image: the values of every ``out_of_image=``
+#: option (:class:`Dataset`, :func:`~salbench.datasets.load`, :func:`~salbench.datasets.read_fixations`,
+#: :func:`~salbench.datasets.tabular.table_dataset`) and of the command line's ``--out-of-image``.
+#: ``"error"`` stops with a list of them; ``"drop"`` removes them; ``"clip"`` moves each to the
+#: nearest point inside its image (what the MIT benchmark code does); ``"keep"`` keeps them (the
+#: metrics reject them later; the API only).
 OUT_OF_IMAGE_POLICIES = ("error", "drop", "clip", "keep")
+#: The advice an out-of-image error gives: what the API and the command line both accept.
+OUT_OF_IMAGE_ADVICE = ("Pass out_of_image='drop' to remove them or 'clip' to move them to the image "
+                       "border (on the command line: --out-of-image drop or --out-of-image clip); "
+                       "out_of_image='keep' keeps them for the metrics to reject.")
 
 
 @dataclass(frozen=True)
@@ -105,10 +114,32 @@ class Dataset:
     ``attributes`` is a pandas DataFrame with one row per image in dataset order (e.g. a
     ``category`` column for CAT2000 or FIGRIM, ``task``/``target`` for COCO-Search18); a dataset
     without per-image attributes has an empty frame with as many rows as images.
+
+    Fixations outside their image are found here, when the dataset is built (the stimuli know
+    every image's size): ``out_of_image`` (one of :data:`OUT_OF_IMAGE_POLICIES`, default
+    ``"error"``) says what happens to them, and ``facts`` records how many were found, dropped or
+    clipped. ``out_of_image=None`` skips the check, for a caller that applies a policy itself.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from salbench.datasets import Dataset, Fixations, Stimuli
+    >>> stimuli = Stimuli(["a.png"], shapes=[(30, 40)])
+    >>> outside = Fixations([10.0, 45.0], [5.0, 5.0], [0, 0])
+    >>> Dataset(stimuli, outside)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    salbench.exceptions.DataError: 1 fixation(s) of dataset 'unnamed' lie outside their image: ...
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")  # "1 fixation(s) ... were dropped: ..."
+    ...     dropped = Dataset(stimuli, outside, out_of_image="drop")
+    >>> len(dropped.fixations), dropped.facts.dropped
+    (1, 1)
     """
 
     def __init__(self, stimuli: Stimuli, fixations: Fixations, facts: DatasetFacts | None = None,
-                 *, attributes=None):
+                 *, attributes=None, out_of_image: str | None = "error"):
         if not isinstance(stimuli, Stimuli):
             raise InputError(f"stimuli must be a salbench Stimuli object, got {type(stimuli).__name__}")
         if not isinstance(fixations, Fixations):
@@ -118,9 +149,17 @@ class Dataset:
                 f"fixations are indexed against {fixations.n_images} images but there are "
                 f"{len(stimuli)} stimuli"
             )
+        facts = facts if facts is not None else DatasetFacts(name="unnamed")
+        if out_of_image is not None and len(fixations):
+            fixations, stats = apply_out_of_image_policy(facts.name, fixations, stimuli,
+                                                         out_of_image, stacklevel=3)
+            if stats["out_of_image"]:
+                facts = facts.replace(out_of_image=facts.out_of_image + stats["out_of_image"],
+                                      dropped=facts.dropped + stats["dropped"],
+                                      clipped=facts.clipped + stats["clipped"])
         self.stimuli = stimuli
         self.fixations = fixations
-        self.facts = facts if facts is not None else DatasetFacts(name="unnamed")
+        self.facts = facts
         self._attributes = _attributes_argument(attributes, len(stimuli))
 
     @property
@@ -163,9 +202,10 @@ class Dataset:
         if self._attributes is not None:
             attributes = self._attributes.iloc[idx].reset_index(drop=True)
             attributes.index.name = "image"
+        # checked (or kept on purpose) when this dataset was built: not again
         sub = Dataset(self.stimuli.subset(idx), self.fixations.subset(idx),
                       self.facts.replace(images=tuple(int(i) for i in absolute)),
-                      attributes=attributes)
+                      attributes=attributes, out_of_image=None)
         return sub
 
     def describe(self) -> dict:
@@ -212,16 +252,33 @@ def outside_mask(fixations: Fixations, shapes: np.ndarray) -> np.ndarray:
     return ~((x >= 0) & (x < widths) & (y >= 0) & (y < heights))
 
 
-def describe_outside(dataset_name: str, fixations: Fixations, stimuli: Stimuli, mask: np.ndarray,
+def _shapes_and_names(stimuli):
+    """``(shapes, names or None)`` of a :class:`Stimuli` or of an ``(n_images, 2)`` array of
+    ``(height, width)``."""
+    if isinstance(stimuli, Stimuli):
+        return stimuli.shapes, stimuli.names
+    shapes = np.asarray(stimuli, dtype=np.int64)
+    if shapes.ndim != 2 or shapes.shape[1] != 2:
+        raise InputError(f"image sizes must be an (n_images, 2) array of (height, width), got "
+                         f"shape {shapes.shape}")
+    return shapes, None
+
+
+def describe_outside(dataset_name: str, fixations: Fixations, stimuli, mask: np.ndarray,
                      *, limit: int = 10) -> str:
-    """One line per out-of-image fixation (the first ``limit``): dataset, image, subject, where."""
+    """One line per out-of-image fixation (the first ``limit``): dataset, image, subject, where.
+
+    ``stimuli`` is a :class:`Stimuli` or an ``(n_images, 2)`` array of image sizes.
+    """
+    shapes, names = _shapes_and_names(stimuli)
     lines = []
     for k in np.flatnonzero(mask)[:limit]:
         n = int(fixations.n[k])
-        h, w = stimuli.shape(n)
+        h, w = (int(v) for v in shapes[n])
         subject = int(fixations.subject[k])
+        label = f"{names[n]!r}, " if names is not None else ""
         lines.append(
-            f"  dataset {dataset_name!r}, image {n} ({stimuli.names[n]!r}, {w}x{h}), subject "
+            f"  dataset {dataset_name!r}, image {n} ({label}{w}x{h}), subject "
             f"{subject if subject >= 0 else 'unknown'}: x = {fixations.x[k]:.6g}, y = {fixations.y[k]:.6g}"
         )
     more = int(mask.sum()) - len(lines)
@@ -230,18 +287,23 @@ def describe_outside(dataset_name: str, fixations: Fixations, stimuli: Stimuli, 
     return "\n".join(lines)
 
 
-def apply_out_of_image_policy(dataset_name: str, fixations: Fixations, stimuli: Stimuli,
-                              policy: str) -> tuple[Fixations, dict]:
+def apply_out_of_image_policy(dataset_name: str, fixations: Fixations, stimuli,
+                              policy: str, *, stacklevel: int = 3) -> tuple[Fixations, dict]:
     """Find fixations outside their image and treat them as ``policy`` says.
 
     ``"error"`` raises a :class:`DataError` listing them; ``"drop"`` removes them; ``"clip"`` moves
     each coordinate to the nearest position inside the image (what the MIT benchmark code does);
     ``"keep"`` keeps them (metrics will reject them later). Every policy but ``"error"`` warns with
-    the count. Returns the fixations and ``{"out_of_image", "dropped", "clipped"}``.
+    the count. ``stimuli`` is a :class:`Stimuli` or an ``(n_images, 2)`` array of image sizes.
+    Returns the fixations and ``{"out_of_image", "dropped", "clipped"}``.
     """
     if policy not in OUT_OF_IMAGE_POLICIES:
         raise InputError(f"out_of_image must be one of {list(OUT_OF_IMAGE_POLICIES)}, got {policy!r}")
-    mask = outside_mask(fixations, stimuli.shapes)
+    shapes, _ = _shapes_and_names(stimuli)
+    if shapes.shape[0] != fixations.n_images:
+        raise InputError(f"fixations are indexed against {fixations.n_images} images but "
+                         f"{shapes.shape[0]} image sizes were given")
+    mask = outside_mask(fixations, shapes)
     count = int(mask.sum())
     stats = {"out_of_image": count, "dropped": 0, "clipped": 0}
     if count == 0:
@@ -250,15 +312,13 @@ def apply_out_of_image_policy(dataset_name: str, fixations: Fixations, stimuli: 
     if policy == "error":
         raise DataError(
             f"{count} fixation(s) of dataset {dataset_name!r} lie outside their image:\n{report}\n"
-            "Pass out_of_image='drop' to remove them, 'clip' to move them to the image border, "
-            "or 'keep' to keep them."
+            + OUT_OF_IMAGE_ADVICE
         )
     if policy == "drop":
         fixations = fixations.filter(~mask)
         stats["dropped"] = count
         action = "dropped"
     elif policy == "clip":
-        shapes = stimuli.shapes
         w = shapes[fixations.n, 1].astype(np.float64)
         h = shapes[fixations.n, 0].astype(np.float64)
         # The largest float below W keeps floor(x) == W - 1, inside the image.
@@ -273,5 +333,5 @@ def apply_out_of_image_policy(dataset_name: str, fixations: Fixations, stimuli: 
     else:
         action = "kept (metrics will reject them)"
     warnings.warn(f"{count} fixation(s) of dataset {dataset_name!r} outside their image were "
-                  f"{action}:\n{report}", UserWarning, stacklevel=3)
+                  f"{action}:\n{report}", UserWarning, stacklevel=stacklevel)
     return fixations, stats

@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from .._io import atomic_path
+from .._validation import check_numeric_dtype
 from ..exceptions import DataError, InputError
 
 #: The columns of a Fixations object, in their canonical order.
@@ -136,8 +137,8 @@ class Fixations:
                         )
                 elif array.dtype.kind not in "iub" and size:
                     raise InputError(f"field {name!r} must be integer, got dtype {array.dtype}")
-            elif array.dtype.kind not in "iuf" and size:
-                raise InputError(f"field {name!r} must be numeric, got dtype {array.dtype}")
+            elif size:
+                check_numeric_dtype(array.dtype, f"field {name!r}")
             columns[name] = np.array(array, dtype=dtype, copy=True)
 
         for name in ("x", "y"):

@@ -283,10 +283,12 @@ def _read_file_stimuli(node, version, path):
     return Stimuli(paths, shapes=hw)
 
 
-def load_pysaliency(folder=None, *, stimuli=None, fixations=None, name: str = "pysaliency"):
+def load_pysaliency(folder=None, *, stimuli=None, fixations=None, name: str = "pysaliency",
+                    out_of_image: str = "error"):
     """A :class:`~salbench.datasets.Dataset` from pysaliency files (``folder/stimuli.hdf5`` and
-    ``folder/fixations.hdf5`` by default)."""
-    from .dataset import Dataset, DatasetFacts, apply_out_of_image_policy
+    ``folder/fixations.hdf5`` by default); ``out_of_image`` as for
+    :class:`~salbench.datasets.Dataset`."""
+    from .dataset import Dataset, DatasetFacts
 
     if folder is not None:
         stimuli = stimuli or Path(folder) / "stimuli.hdf5"
@@ -299,7 +301,6 @@ def load_pysaliency(folder=None, *, stimuli=None, fixations=None, name: str = "p
     fix = read_pysaliency(fixations, n_images=len(stim))
     if not isinstance(fix, Fixations):
         raise DataError(f"{fixations}: holds stimuli, not fixations")
-    fix, stats = apply_out_of_image_policy(name, fix, stim, "error")
     facts = DatasetFacts(name=name, source=f"pysaliency files {stimuli}, {fixations}",
-                         conversion="none (pysaliency uses 0-based pixel coordinates)", **stats)
-    return Dataset(stim, fix, facts)
+                         conversion="none (pysaliency uses 0-based pixel coordinates)")
+    return Dataset(stim, fix, facts, out_of_image=out_of_image)

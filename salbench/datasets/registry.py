@@ -17,7 +17,8 @@ from .cache import data_root
 from .dataset import Dataset
 from .specs import DatasetSpec, names, register, spec
 
-__all__ = ["DatasetSpec", "dataset_folder", "load", "names", "register", "spec", "status", "verify"]
+__all__ = ["DatasetSpec", "dataset_folder", "load", "missing", "names", "register", "spec", "status",
+           "verify"]
 
 
 def present(folder: Path, relative: str) -> bool:
@@ -54,9 +55,23 @@ def verify(name: str, *, root=None, check_hash: bool = True) -> list[str]:
 
 
 def status(name: str, *, root=None) -> str:
-    """``"installed"``, or where the files can come from: the spec's ``source_status``."""
+    """``"installed"``; ``"incomplete"`` when some of the entries it needs are there but not all
+    (:func:`missing` says which); otherwise where the files can come from: the spec's
+    ``source_status``."""
     s = spec(name)
-    return "installed" if s.is_installed(data_root(root) / s.install_folder) else s.source_status
+    folder = data_root(root) / s.install_folder
+    if s.is_installed(folder):
+        return "installed"
+    if s.installed_paths and len(s.missing_paths(folder)) < len(s.installed_paths):
+        return "incomplete"
+    return s.source_status
+
+
+def missing(name: str, *, root=None) -> list[str]:
+    """The entries (relative to the dataset's folder) an installed copy of ``name`` must have and
+    the folder lacks, e.g. FIGRIM's ``Targets/`` beside its annotation file."""
+    s = spec(name)
+    return s.missing_paths(data_root(root) / s.install_folder)
 
 
 def _missing(s: DatasetSpec, folder: Path, options: dict) -> list[str]:
@@ -67,9 +82,9 @@ def _missing(s: DatasetSpec, folder: Path, options: dict) -> list[str]:
 
 
 def _loader_takes_policy(loader) -> bool:
-    # loaders that take (spec, folder, out_of_image[, **options]) apply the policy themselves and
-    # run uncached: the publishers' loaders (their options change what is read) and loaders
-    # written before the cache
+    # loaders that take (spec, folder, out_of_image[, **options]): the publishers' loaders (marked
+    # ``cached``: called with out_of_image=None, cached per option set) and loaders written
+    # before the cache, which apply the policy themselves and run uncached
     import inspect
 
     try:
@@ -103,8 +118,8 @@ def load(name: str, *, root=None, download: bool = False, out_of_image: str | No
     cache : bool or path-like, default=True
         Use the converted-dataset cache (:mod:`salbench.datasets.converted`): the first load
         parses the files and writes the cache, later loads read it. A path chooses the cache
-        folder; False parses the files every time.
-        Loaders that take options (the publishers' datasets) are not cached.
+        folder; False parses the files every time. A dataset with options (the publishers'
+        datasets) has one cache file per option set.
     **options
         The dataset's own options (``spec(name).options``), e.g. ``viewing="rec"`` for
         ``figrim`` or ``release="2015", split="val"`` for ``salicon``; unknown names and values
@@ -117,7 +132,7 @@ def load(name: str, *, root=None, download: bool = False, out_of_image: str | No
     >>> len(ds), len(ds.fixations)                                  # doctest: +SKIP
     (700, 98321)
     """
-    from .dataset import OUT_OF_IMAGE_POLICIES, apply_out_of_image_policy
+    from .dataset import OUT_OF_IMAGE_POLICIES
     from ..exceptions import InputError
 
     s = spec(name)
@@ -150,25 +165,23 @@ def load(name: str, *, root=None, download: bool = False, out_of_image: str | No
             f"dataset {s.name!r} is not in {folder} (missing {', '.join(missing)}). {how} pass "
             "root= (or set $SALBENCH_DATA) to the folder that holds it."
         )
-    if _loader_takes_policy(s.loader):
+    cached_with_options = getattr(s.loader, "cached", False)
+    if _loader_takes_policy(s.loader) and not cached_with_options:
         if s.options:
             return s.loader(s, folder, out_of_image, **chosen)
         return s.loader(s, folder, out_of_image)
 
     from . import converted
 
-    dataset = converted.load(s, folder, cache)
+    # one cache file per option set: figrim with viewing=rec is another dataset than with enc
+    key = chosen if cached_with_options else None
+    dataset = converted.load(s, folder, cache, options=key)
     if dataset is None:
-        dataset = s.loader(s, folder)
-        converted.save(s, folder, dataset, cache)
+        dataset = (s.loader(s, folder, None, **chosen) if cached_with_options
+                   else s.loader(s, folder))
+        converted.save(s, folder, dataset, cache, options=key)
     if s.stimuli_only or len(dataset.fixations) == 0:
         return dataset
-    fixations, stats = apply_out_of_image_policy(s.name, dataset.fixations, dataset.stimuli,
-                                                 out_of_image)
-    if fixations is dataset.fixations:
-        return dataset
-    facts = dataset.facts
-    facts = facts.replace(out_of_image=facts.out_of_image + stats["out_of_image"],
-                          dropped=facts.dropped + stats["dropped"],
-                          clipped=facts.clipped + stats["clipped"])
-    return Dataset(dataset.stimuli, fixations, facts, attributes=dataset._attributes)
+    # the policy is applied where every dataset applies it: when the Dataset is built
+    return Dataset(dataset.stimuli, dataset.fixations, dataset.facts,
+                   attributes=dataset._attributes, out_of_image=out_of_image)

@@ -13,6 +13,8 @@ Examples
 >>> from salbench.datasets.selection import parse_selection
 >>> parse_selection("osie:train"), parse_selection("osie"), parse_selection("data/osie:test")
 (('osie', 'train'), ('osie', 'all'), ('data/osie', 'test'))
+>>> parse_selection("figrim:viewing=rec:train"), parse_selection("figrim:viewing=rec")
+(('figrim:viewing=rec', 'train'), ('figrim:viewing=rec', 'all'))
 """
 
 from __future__ import annotations
@@ -28,9 +30,45 @@ from ..exceptions import InputError
 PARTS = ("all", "train", "validation", "test")
 
 
-def load_dataset(spec: str, *, root=None, download: bool = False):
-    """A dataset from a registered name (``osie``), a folder in a registered layout
+def parse_dataset_spec(text: str) -> tuple[str, dict]:
+    """``"NAME[:KEY=VALUE[,KEY=VALUE...]]"`` -> ``(NAME, {KEY: VALUE})``: a dataset with its
+    loader's options, as the command line's ``--dataset`` and ``--fit-on`` take them.
+
+    ``NAME`` is a registered name or a folder named like one; the options are checked against
+    the dataset's own (``spec(name).options``) when it is loaded. Anything else is returned
+    unchanged with no options.
+
+    Examples
+    --------
+    >>> parse_dataset_spec("figrim:viewing=rec")
+    ('figrim', {'viewing': 'rec'})
+    >>> parse_dataset_spec("salicon:release=2015,split=val"), parse_dataset_spec("osie")
+    (('salicon', {'release': '2015', 'split': 'val'}), ('osie', {}))
+    """
+    from .registry import names
+
+    head, sep, tail = text.partition(":")
+    if not sep or not tail or Path(head).name not in names() or "=" not in tail:
+        return text, {}
+    options: dict = {}
+    for part in tail.split(","):
+        key, eq, value = (item.strip() for item in part.partition("="))
+        if not eq or not key or not value:
+            raise InputError(f"{text!r}: dataset options are KEY=VALUE pairs separated by commas "
+                             f"(e.g. figrim:viewing=rec), got {part!r}")
+        if key in options:
+            raise InputError(f"{text!r}: the option {key!r} is given twice")
+        options[key] = value
+    return head, options
+
+
+def load_dataset(spec: str, *, root=None, download: bool = False, out_of_image: str | None = None):
+    """A dataset from a registered name (``osie``), a registered name with its loader's options
+    (``figrim:viewing=rec``, see :func:`parse_dataset_spec`), a folder in a registered layout
     (``.../osie``), or a folder of pysaliency files (``stimuli.hdf5`` + ``fixations.hdf5``).
+
+    ``out_of_image`` is the policy for fixations outside their image (one of
+    :data:`salbench.datasets.dataset.OUT_OF_IMAGE_POLICIES`; default: the dataset's own).
 
     Examples
     --------
@@ -41,19 +79,20 @@ def load_dataset(spec: str, *, root=None, download: bool = False):
     """
     from .registry import load, names
 
+    spec, options = parse_dataset_spec(spec)
     path = Path(spec)
     if path.is_dir():
         if (path / "stimuli.hdf5").is_file() and (path / "fixations.hdf5").is_file():
             from .hdf5 import load_pysaliency
 
-            return load_pysaliency(path, name=path.name)
+            return load_pysaliency(path, name=path.name, out_of_image=out_of_image or "error")
         if path.name in names():
-            return load(path.name, root=path.parent)
+            return load(path.name, root=path.parent, out_of_image=out_of_image, **options)
         raise InputError(f"{path}: not a dataset folder (expected a folder named like a "
                          f"registered dataset ({', '.join(names())}) or holding stimuli.hdf5 and "
                          "fixations.hdf5)")
     if spec in names():
-        return load(spec, root=root, download=download)
+        return load(spec, root=root, download=download, out_of_image=out_of_image, **options)
     raise InputError(f"unknown dataset {spec!r}: not a registered name ({', '.join(names())}) "
                      "nor an existing folder")
 
@@ -66,6 +105,8 @@ def parse_selection(text: str) -> tuple[str, str]:
     head, sep, tail = text.strip().rpartition(":")
     if sep and tail in PARTS and head:
         return head, tail
+    if sep and "=" in tail:  # NAME:KEY=VALUE, a dataset's options (parse_dataset_spec)
+        return text.strip(), "all"
     if sep and tail and not Path(text).exists() and "/" not in tail:
         raise InputError(f"{text!r}: {tail!r} is not a split; expected DATASET[:SPLIT] with SPLIT "
                          f"one of {', '.join(PARTS)}")
@@ -136,17 +177,20 @@ def _content(image_id: str) -> str:
     return image_id.rpartition(":")[2] or image_id
 
 
-def select(text: str, *, known=(), root=None, download: bool = False) -> ImageSelection:
+def select(text: str, *, known=(), root=None, download: bool = False,
+           out_of_image: str | None = None) -> ImageSelection:
     """The :class:`ImageSelection` named by ``"DATASET[:SPLIT]"``.
 
     ``known`` holds datasets already loaded (the scored one): a ``DATASET`` equal to one's name
-    reuses it instead of loading the files again.
+    reuses it instead of loading the files again. ``out_of_image`` is passed to
+    :func:`load_dataset` for a dataset that is loaded.
     """
     dataset_spec, part = parse_selection(text)
     for dataset in known:
         if dataset is not None and dataset_spec == dataset.name:
             return ImageSelection.of(dataset, part)
-    return ImageSelection.of(load_dataset(dataset_spec, root=root, download=download), part)
+    return ImageSelection.of(load_dataset(dataset_spec, root=root, download=download,
+                                          out_of_image=out_of_image), part)
 
 
 def check_overlap(fitted_on: ImageSelection, dataset, images, *, allow: bool = False,

@@ -113,9 +113,13 @@ class DatasetSpec:
         return tuple(provided)
 
     def is_installed(self, folder) -> bool:
+        return bool(self.installed_paths) and not self.missing_paths(folder)
+
+    def missing_paths(self, folder) -> list[str]:
+        """The :attr:`installed_paths` that ``folder`` lacks (a trailing ``/`` names a folder)."""
         folder = Path(folder)
-        paths = self.installed_paths
-        return bool(paths) and all((folder / p).exists() for p in paths)
+        return [p for p in self.installed_paths
+                if not ((folder / p).is_dir() if p.endswith("/") else (folder / p).exists())]
 
     def required_files(self, options: dict | None = None) -> tuple[str, ...]:
         """The files ``load`` needs for ``options`` (the fixation files by default)."""
@@ -180,7 +184,7 @@ def _load_osie_layout(spec: DatasetSpec, folder: Path) -> Dataset:
         "n": c["n"], "subject": c["subject"], "scanpath": c["scanpath"], "position": c["position"],
         "t": np.full(c["x"].shape, np.nan), "duration": c["duration_ms"] / 1000.0,
     }, len(names))
-    return Dataset(stimuli, fixations, spec.facts(empty_trials=empty))
+    return Dataset(stimuli, fixations, spec.facts(empty_trials=empty), out_of_image=None)
 
 
 def _load_nus_scene(spec: DatasetSpec, folder: Path) -> Dataset:
@@ -199,7 +203,7 @@ def _load_nus_scene(spec: DatasetSpec, folder: Path) -> Dataset:
                         f"is {tuple(sizes[i].tolist())} [H, W] but the file is {tuple(stimuli.shapes[i].tolist())}; "
                         f"{mismatch.size} image(s) disagree")
     fixations = Fixations._from_sorted(c, n_images)  # already 0-based: no offset
-    return Dataset(stimuli, fixations, spec.facts(empty_trials=empty))
+    return Dataset(stimuli, fixations, spec.facts(empty_trials=empty), out_of_image=None)
 
 
 # ------------------------------------------------------------------ the registry
@@ -411,6 +415,9 @@ def _publisher_loader(module: str) -> Callable:
             spec, folder, out_of_image, **options)
 
     load.__name__ = f"load_{module}"
+    # called with out_of_image=None it returns what the files hold, so ``load()`` caches that
+    # per option set and applies the policy afterwards, as for every other dataset
+    load.cached = True
     return load
 
 
@@ -494,7 +501,8 @@ _SPECS.update({
         citation=("Bylinskii, Z., Isola, P., Bainbridge, C., Torralba, A., Oliva, A. (2015). "
                   "Intrinsic and extrinsic effects on image memorability. Vision Research 116:165-178."),
         licence="unstated", repo="", commit="", files=(), remote_map=(),
-        fixation_files=("allImages_release.mat",),
+        # the images folder too: without it the dataset is not installed (nothing loads)
+        fixation_files=("allImages_release.mat", "Targets/"),
         n_images=630, n_observers=None, n_fixations=None,
         image_sizes="1000x1000 (all)", empty_trials=None,
         conversion="x = fixations.<viewing>(:, 1) - 1, y = fixations.<viewing>(:, 2) - 1 (1-based "
@@ -526,7 +534,7 @@ _SPECS.update({
         citation=("Bylinskii, Z., Isola, P., Bainbridge, C., Torralba, A., Oliva, A. (2015). "
                   "Intrinsic and extrinsic effects on image memorability. Vision Research 116:165-178."),
         licence="unstated", repo="", commit="", files=(), remote_map=(),
-        fixation_files=("allImages_fillers.mat",),
+        fixation_files=("allImages_fillers.mat", "Fillers/"),
         n_images=2157, n_observers=67, n_fixations=226755,
         image_sizes="1000x1000 (all)", empty_trials=201,
         conversion="x = fixations.<viewing>(:, 1) - 1, y = fixations.<viewing>(:, 2) - 1 (1-based "

@@ -16,6 +16,7 @@ A CSV ``subject,image,row,col,onset_ms`` with MATLAB-style 1-based pixels::
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -49,9 +50,40 @@ def _column(frame, name, where, role):
     return frame[name]
 
 
+def _not_a_number_kind(series) -> str | None:
+    """``"boolean"``, ``"date/time"`` or ``"time-span"`` for a column pandas would silently turn
+    into numbers (True -> 1, a date -> nanoseconds since 1970), else None."""
+    import datetime
+
+    import pandas as pd
+
+    types = pd.api.types
+    if types.is_bool_dtype(series):
+        return "boolean"
+    if types.is_datetime64_any_dtype(series):
+        return "date/time"
+    if types.is_timedelta64_dtype(series):
+        return "time-span"
+    if series.dtype == object:  # e.g. booleans with a missing value: judge by the first value
+        present = series.dropna()
+        if len(present):
+            first = present.iloc[0]
+            if isinstance(first, (bool, np.bool_)):
+                return "boolean"
+            if isinstance(first, (datetime.date, datetime.time, np.datetime64)):
+                return "date/time"
+            if isinstance(first, (datetime.timedelta, np.timedelta64)):
+                return "time-span"
+    return None
+
+
 def _numeric(series, name, where, role) -> np.ndarray:
     import pandas as pd
 
+    kind = _not_a_number_kind(series)
+    if kind is not None:
+        raise DataError(f"{where}: column {name!r} ({role}) holds {kind} values (dtype "
+                        f"{series.dtype}), not numbers; name the column that holds the {role}")
     values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64)
     bad = np.isnan(values) & series.notna().to_numpy()
     if bad.any():
@@ -64,8 +96,8 @@ def _numeric(series, name, where, role) -> np.ndarray:
 def read_fixations(source, *, coordinates: tuple[str, str], xy_order: str, one_based: bool,
                    image: str, subject: str | None = None, scanpath: str | None = None,
                    t: str | None = None, duration: str | None = None, time_unit: str = "s",
-                   images=None, image_index_base: int = 0,
-                   n_images: int | None = None) -> Fixations:
+                   images=None, image_index_base: int = 0, n_images: int | None = None,
+                   shapes=None, out_of_image: str = "error") -> Fixations:
     """Read fixations from a CSV/TSV/Parquet file (or a DataFrame).
 
     Parameters
@@ -93,6 +125,24 @@ def read_fixations(source, *, coordinates: tuple[str, str], xy_order: str, one_b
         also be given without extension.
     n_images : int, optional
         Number of images (default: ``len(images)``, else the largest index + 1).
+    shapes : array-like of int, shape (n_images, 2), optional
+        ``(height, width)`` of each image (e.g. ``dataset.stimuli.shapes``). When given, fixations
+        outside their image are found here and treated as ``out_of_image`` says.
+    out_of_image : {"error", "drop", "clip", "keep"}
+        What to do with fixations outside their image when ``shapes`` is given
+        (:data:`salbench.datasets.dataset.OUT_OF_IMAGE_POLICIES`).
+
+    Raises
+    ------
+    DataError
+        Naming the file (and column and data row where there is one): no rows, a missing column,
+        a value that is not a number (booleans and dates included), a missing subject or scanpath,
+        an unknown image, a fixation outside its image (``out_of_image="error"``).
+
+    Warns
+    -----
+    UserWarning
+        ``one_based=True`` with coordinates below 1, which 1-based pixels never are.
     """
     if xy_order not in ("xy", "yx"):
         raise InputError(f"xy_order must be 'xy' or 'yx', got {xy_order!r}")
@@ -107,6 +157,9 @@ def read_fixations(source, *, coordinates: tuple[str, str], xy_order: str, one_b
     except (TypeError, ValueError):
         raise InputError(f"coordinates must be two column names, got {coordinates!r}") from None
     frame, where = _read_table(source)
+    if len(frame) == 0:
+        raise DataError(f"{where}: the table has no rows (columns {[str(c) for c in frame.columns]}"
+                        "): no fixations to read")
     a = _numeric(_column(frame, first, where, "first coordinate"), first, where, "coordinate")
     b = _numeric(_column(frame, second, where, "second coordinate"), second, where, "coordinate")
     x, y = (a, b) if xy_order == "xy" else (b, a)
@@ -116,6 +169,14 @@ def read_fixations(source, *, coordinates: tuple[str, str], xy_order: str, one_b
         raise DataError(f"{where}: data row {row} has no coordinates ({int(missing.sum())} row(s) "
                         "without coordinates); remove them first")
     if one_based:
+        low = (x < 1) | (y < 1)
+        if low.any():
+            row = int(np.flatnonzero(low)[0])
+            warnings.warn(
+                f"{where}: one_based=True but {int(low.sum())} fixation(s) have a coordinate below "
+                f"1 (the first in data row {row}: {first} = {float(a[row])!r}, {second} = {float(b[row])!r}), "
+                "which 1-based pixel coordinates never are; if the table is 0-based, pass "
+                "one_based=False (zero_based in a table: spec)", UserWarning, stacklevel=2)
         x, y = x - 1.0, y - 1.0
 
     n, n_images = _image_indices(_column(frame, image, where, "image"), images, image_index_base,
@@ -128,9 +189,9 @@ def read_fixations(source, *, coordinates: tuple[str, str], xy_order: str, one_b
         kwargs["duration"] = _numeric(_column(frame, duration, where, "duration"), duration, where,
                                       "duration") * scale
     if subject is not None:
-        kwargs["subject"] = _codes(_column(frame, subject, where, "subject"))
+        kwargs["subject"] = _codes(_column(frame, subject, where, "subject"), where, "subject")
     if scanpath is not None:
-        trial = _codes(_column(frame, scanpath, where, "scanpath"))
+        trial = _codes(_column(frame, scanpath, where, "scanpath"), where, "scanpath")
     elif subject is not None:
         import pandas as pd
 
@@ -145,17 +206,27 @@ def read_fixations(source, *, coordinates: tuple[str, str], xy_order: str, one_b
         position[order] = np.arange(trial.size) - np.repeat(np.cumsum(counts) - counts, counts)
         kwargs["scanpath"], kwargs["position"] = trial, position
     try:
-        return Fixations(x, y, n, n_images=n_images, **kwargs)
+        fixations = Fixations(x, y, n, n_images=n_images, **kwargs)
     except InputError as error:
         raise DataError(f"{where}: {error}") from None
+    if shapes is None:
+        return fixations
+    from .dataset import apply_out_of_image_policy
+
+    fixations, _ = apply_out_of_image_policy(where, fixations, shapes, out_of_image)
+    return fixations
 
 
-def _codes(series) -> np.ndarray:
+def _codes(series, where, role) -> np.ndarray:
     import pandas as pd
 
     codes, _ = pd.factorize(series, sort=False)
-    if (codes < 0).any():
-        raise DataError(f"column {series.name!r} has missing values")
+    missing = codes < 0
+    if missing.any():
+        row = int(np.flatnonzero(missing)[0])
+        raise DataError(f"{where}: column {series.name!r} ({role}) has no value in data row "
+                        f"{row} ({int(missing.sum())} row(s) without one); fill them in or "
+                        "leave the option out")
     return codes.astype(np.int64)
 
 
@@ -232,7 +303,7 @@ def table_dataset(table, *, stimuli, x: str, y: str, one_based: bool, image: str
     >>> ds.fixations.x.tolist(), ds.fixations.y.tolist()
     ([0.0, 39.0], [0.0, 29.0])
     """
-    from .dataset import Dataset, DatasetFacts, apply_out_of_image_policy
+    from .dataset import Dataset, DatasetFacts
     from .loaders._files import list_images
     from .stimuli import Stimuli
 
@@ -249,8 +320,7 @@ def table_dataset(table, *, stimuli, x: str, y: str, one_based: bool, image: str
                   f"({'1-based' if one_based else '0-based'} table coordinates)")
     facts = DatasetFacts(name=label, title=f"fixations of {where} on the images in {folder}",
                          source=where, conversion=conversion)
-    fixations, stats = apply_out_of_image_policy(label, fixations, files, out_of_image)
-    return Dataset(files, fixations, facts.replace(**stats))
+    return Dataset(files, fixations, facts, out_of_image=out_of_image)
 
 
 def parse_table_spec(text: str) -> dict:

@@ -36,7 +36,7 @@ def default_fit_selection(dataset, split) -> ImageSelection | None:
 
 def model_for_scoring(spec: str, dataset, images, *, split: str = "all", fit_on=None,
                       allow_fit_overlap: bool = False, kind: str | None = None, root=None,
-                      download: bool = False, **options):
+                      download: bool = False, out_of_image: str | None = None, **options):
     """The model of ``spec`` (:func:`salbench.models.from_spec`), fitted where it must be, to
     score ``images`` (indices) of ``dataset``.
 
@@ -57,6 +57,9 @@ def model_for_scoring(spec: str, dataset, images, *, split: str = "all", fit_on=
         itself, as salbench did before).
     allow_fit_overlap : bool
         Fit on images that are also scored.
+    root, download, out_of_image
+        How a ``fit_on`` dataset other than ``dataset`` is loaded
+        (:func:`~salbench.datasets.selection.load_dataset`).
     kind, **options
         Passed to :func:`~salbench.models.from_spec`.
 
@@ -91,7 +94,8 @@ def model_for_scoring(spec: str, dataset, images, *, split: str = "all", fit_on=
     elif isinstance(fit_on, ImageSelection):
         selection = fit_on
     else:
-        selection = select(fit_on, known=(dataset,), root=root, download=download)
+        selection = select(fit_on, known=(dataset,), root=root, download=download,
+                           out_of_image=out_of_image)
     scheme, rest = split_scheme(spec.strip())
     baseline = BASELINES.get(rest.lower()) if scheme == "baseline" else None
     # a centre bias predicts each of its fitting images from the folds without it

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validation import check_numeric_dtype
 from ..exceptions import InputError
 
 
@@ -11,9 +12,12 @@ class FixationsByImage:
     """Fixations grouped by image (stable within an image), validated once."""
 
     def __init__(self, x, y, n, n_images):
+        x, y, n_raw = np.asarray(x), np.asarray(y), np.asarray(n)
+        check_numeric_dtype(x.dtype, "x")
+        check_numeric_dtype(y.dtype, "y")
+        check_numeric_dtype(n_raw.dtype, "n")
         x = np.asarray(x, dtype=np.float64).reshape(-1)
         y = np.asarray(y, dtype=np.float64).reshape(-1)
-        n_raw = np.asarray(n)
         if not (x.shape == y.shape == n_raw.reshape(-1).shape):
             raise InputError(
                 f"x, y and n must have the same length; got {x.size}, {y.size} and {n_raw.size}"

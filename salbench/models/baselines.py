@@ -72,7 +72,8 @@ def _check_inside(dataset, images) -> None:
         raise InputError(
             f"{int(mask.sum())} fixation(s) of dataset {dataset.name!r} lie outside their image:\n"
             f"{describe_outside(dataset.name, fixations, dataset.stimuli, mask)}\n"
-            "Load the dataset with out_of_image='drop' or 'clip' before fitting a baseline."
+            "Load the dataset with out_of_image='drop' or 'clip' before fitting a baseline "
+            "(on the command line: --out-of-image drop or --out-of-image clip)."
         )
 
 
@@ -688,7 +689,8 @@ def _with_spec(model, description: dict) -> dict:
     return description
 
 
-def baseline_from_spec(spec: str, *, dataset=None, root=None, download: bool = False):
+def baseline_from_spec(spec: str, *, dataset=None, root=None, download: bool = False,
+                       out_of_image: str | None = None):
     """The information-gain baseline named by ``spec`` (the command line's ``--baseline``).
 
     * ``"uniform"`` — :class:`UniformModel`;
@@ -697,6 +699,9 @@ def baseline_from_spec(spec: str, *, dataset=None, root=None, download: bool = F
     * ``"centre-bias:DATASET[:SPLIT]"`` — fitted on ``SPLIT`` (default ``all``; ``train``,
       ``validation`` and ``test`` are the parts of the default split, seed 0) of ``DATASET`` (a
       registered name, a dataset folder, or ``dataset``'s own name, which reuses it).
+
+    ``root``, ``download`` and ``out_of_image`` say how another ``DATASET`` is loaded
+    (:func:`~salbench.datasets.selection.load_dataset`).
 
     A centre bias is cross-validated by image: a scored image that is also a fitting image is
     predicted by the fold model fitted without it, so fitting on the scored images never lets an
@@ -725,7 +730,8 @@ def baseline_from_spec(spec: str, *, dataset=None, root=None, download: bool = F
         model.spec = "uniform"
         return model
     if sep:
-        selection = select(rest, known=(dataset,), root=root, download=download)
+        selection = select(rest, known=(dataset,), root=root, download=download,
+                           out_of_image=out_of_image)
     elif dataset is not None:
         selection = ImageSelection.of(dataset, "all")
     else:

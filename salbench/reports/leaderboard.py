@@ -65,7 +65,7 @@ import numpy as np
 from .. import stats
 from .._io import to_json_value
 from ..evaluation.results import load_results
-from ..exceptions import InputError
+from ..exceptions import DataError, InputError
 from ..metrics import names as metric_names
 
 LEADERBOARD_FORMAT = "salbench.Leaderboard/1"
@@ -540,11 +540,25 @@ class Leaderboard:
         import pandas as pd
 
         text = str(text_or_path)
+        where = "leaderboard JSON"
         if not text.lstrip().startswith("{"):
-            text = Path(text_or_path).read_text(encoding="utf-8")
-        data = json.loads(text)
-        if data.get("format") != LEADERBOARD_FORMAT:
-            raise InputError(f"not a salbench leaderboard (format {data.get('format')!r})")
+            where = str(text_or_path)
+            try:
+                text = Path(text_or_path).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as error:
+                raise DataError(f"{where}: cannot read the leaderboard "
+                                f"({getattr(error, 'strerror', None) or error})") from None
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise DataError(f"{where}: not valid JSON ({error})") from None
+        if not isinstance(data, dict) or data.get("format") != LEADERBOARD_FORMAT:
+            found = data.get("format") if isinstance(data, dict) else None
+            raise InputError(f"{where}: not a salbench leaderboard (format {found!r})")
+        lacking = [k for k in ("rows", "meta", "metrics", "models") if k not in data]
+        if lacking:
+            raise DataError(f"{where}: the leaderboard lacks {', '.join(map(repr, lacking))}; "
+                            "the file is damaged or was edited (write it again with to_json)")
         table = pd.DataFrame.from_records(data["rows"], columns=_TABLE_COLUMNS)
         for column in ("mean", "ci_low", "ci_high", "rank", "diff_vs_best", "diff_ci_low",
                        "diff_ci_high", "p_vs_best"):

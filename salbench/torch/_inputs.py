@@ -16,6 +16,7 @@ import torch
 
 from .._validation import (
     non_finite_message,
+    not_numeric_message,
     outside_message,
     overflow_message,
     shape_mismatch_message,
@@ -75,6 +76,9 @@ def _padded(x, y, lengths, batch_size, device, names=("x", "y"), length_name="le
     xn, yn = names
     x = torch.as_tensor(x, device=device).detach()
     y = torch.as_tensor(y, device=device).detach()
+    for values, name in ((x, xn), (y, yn)):  # a boolean mask is not a coordinate (dtype only: no sync)
+        if values.dtype == torch.bool or values.dtype.is_complex:
+            raise InputError(not_numeric_message(name, str(values.dtype).replace("torch.", "")))
     if x.dim() != 2 or x.shape != y.shape or x.shape[0] != batch_size:
         raise InputError(f"{xn} and {yn} must be padded tensors of shape (B, K) with B = "
                          f"{batch_size}, got {tuple(x.shape)} and {tuple(y.shape)}")

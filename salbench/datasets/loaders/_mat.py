@@ -8,9 +8,9 @@ MATLAB objects such as ``containers.Map`` (CAT2000's ``allFixData.mat``).
 from __future__ import annotations
 
 import warnings
-import zlib
 from pathlib import Path
 
+from ..._io import read_mat
 from ...exceptions import DataError
 
 _HEADER_KEYS = ("__header__", "__version__", "__globals__", "__function_workspace__")
@@ -37,9 +37,6 @@ def load_mat(path: Path, variables: tuple[str, ...] | None, *, objects: bool = F
     ``variables=None`` reads every variable. ``objects=True`` reads MATLAB objects
     (``containers.Map`` becomes a dict) and needs mat-io.
     """
-    from scipy.io import loadmat
-    from scipy.io.matlab import MatReadError
-
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: MAT file is missing")
@@ -47,13 +44,9 @@ def load_mat(path: Path, variables: tuple[str, ...] | None, *, objects: bool = F
         contents = _matio(path, variables, "it holds MATLAB objects (e.g. containers.Map)")
     else:
         try:
-            contents = loadmat(path, variable_names=None if variables is None else list(variables))
+            contents = read_mat(path, variables)
         except NotImplementedError:  # MAT v7.3 (HDF5) files
             contents = _matio(path, variables, "it is a MAT v7.3 (HDF5) file")
-        except (MatReadError, ValueError, TypeError, OSError, EOFError, KeyError, IndexError,
-                zlib.error, AssertionError, MemoryError) as error:
-            raise DataError(f"{path}: corrupt or truncated MAT file ({type(error).__name__}: "
-                            f"{error})") from None
     contents = {k: v for k, v in contents.items() if k not in _HEADER_KEYS}
     missing = [v for v in (variables or ()) if v not in contents]
     if missing:

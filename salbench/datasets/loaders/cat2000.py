@@ -132,7 +132,8 @@ def load_cat2000_train(spec, folder: Path):
                        dropped=counts["outside"], observers=observers)
     facts = facts.replace(notes=facts.notes + notes)
     attributes = pd.DataFrame({"category": categories})
-    return Dataset(stimuli, fixations, facts, attributes=attributes)
+    return Dataset(stimuli, fixations, facts, attributes=attributes,
+                   out_of_image=None)  # load() applies the policy
 
 
 def load_cat2000_test(spec, folder: Path):

@@ -151,7 +151,7 @@ def load_mit1003(spec, folder: Path):
     facts = spec.facts(empty_trials=counts["empty_trials"], out_of_image=counts["outside"],
                        dropped=counts["outside"], observers=n_users)
     facts = facts.replace(notes=facts.notes + notes)
-    return Dataset(stimuli, fixations, facts)
+    return Dataset(stimuli, fixations, facts, out_of_image=None)  # load() applies the policy
 
 
 def load_mit300(spec, folder: Path):

@@ -225,12 +225,13 @@ class Trials:
 
 def finish(spec, stimuli, trials: Trials, out_of_image: str, *, attributes=None,
            empty_trials: int = 0, options: dict | None = None, notes=()):
-    """A :class:`Dataset` from parsed trials: out-of-image policy applied, facts recorded.
+    """A :class:`Dataset` from parsed trials: out-of-image policy applied (``None``: left to the
+    caller, as ``load()`` does so that it can cache the parsed trials), facts recorded.
 
     The facts' notes start with the chosen options (``"options: viewing=enc"``) so a result
     manifest says which variant of the dataset was scored.
     """
-    from ..dataset import Dataset, apply_out_of_image_policy
+    from ..dataset import Dataset
     from ..fixations import Fixations
 
     columns = trials.columns()
@@ -243,13 +244,13 @@ def finish(spec, stimuli, trials: Trials, out_of_image: str, *, attributes=None,
                             f"({stimuli.names[n]!r}), subject {int(columns['subject'][k])}, has "
                             f"{name} = {columns[name][k]!r} (not finite); {int(bad.sum())} such value(s)")
     fixations = Fixations._from_sorted(columns, len(stimuli))
-    fixations, stats = apply_out_of_image_policy(spec.name, fixations, stimuli, out_of_image)
     extra = tuple(notes)
     if options:
         extra = ("options: " + ", ".join(f"{k}={v}" for k, v in options.items()),) + extra
-    facts = spec.facts(empty_trials=empty_trials, **stats)
+    facts = spec.facts(empty_trials=empty_trials)
     facts = facts.replace(notes=extra + tuple(facts.notes))
-    return Dataset(stimuli, fixations, facts, attributes=attributes)
+    # out_of_image=None: the caller (load(), through the cache) applies the policy
+    return Dataset(stimuli, fixations, facts, attributes=attributes, out_of_image=out_of_image)
 
 
 def read_json(path):

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..._io import read_mat
 from ...exceptions import DataError
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
@@ -216,31 +217,19 @@ def _read_mat_v73(path, key=None) -> np.ndarray:
 
 
 def _read_mat(path, key=None) -> np.ndarray:
-    import scipy.io
-
     try:
-        data = scipy.io.loadmat(path)
-    except FileNotFoundError:
-        raise DataError(f"{path}: file is missing") from None
+        data = read_mat(path)  # a damaged file is a DataError naming it
     except NotImplementedError:  # scipy: "Please use HDF reader for matlab v7.3 files"
         return _read_mat_v73(path, key)
-    except (ValueError, OSError, TypeError) as error:
-        raise DataError(f"{path}: not a readable MAT file ({error})") from None
     name = _mat_key(list(data), path, key)
     return _to_2d(np.asarray(data[name]), path, f"variable {name!r}")
 
 
 def _mat_shape(path, key=None) -> tuple[int, int]:
-    import scipy.io
-
     try:
-        variables = scipy.io.whosmat(path)
-    except FileNotFoundError:
-        raise DataError(f"{path}: file is missing") from None
+        variables = read_mat(path, shapes_only=True)
     except NotImplementedError:
         return _read_mat_v73(path, key).shape
-    except (ValueError, OSError, TypeError) as error:
-        raise DataError(f"{path}: not a readable MAT file ({error})") from None
     shapes = {name: shape for name, shape, _ in variables}
     name = _mat_key(list(shapes), path, key)
     return _squeezed_shape(shapes[name], path, f"variable {name!r}")
