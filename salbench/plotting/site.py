@@ -35,10 +35,14 @@ class SiteFigures:
     ----------
     dpi : int, default=72
         Resolution of the gallery PNG files (small: the site stays small).
+    colours : int, default=128
+        The gallery PNG files are palette images of this many colours (a photograph in full
+        colour would make each file several times larger).
     """
 
-    def __init__(self, *, dpi: int = 72):
+    def __init__(self, *, dpi: int = 72, colours: int = 128):
         self.dpi = int(dpi)
+        self.colours = int(colours)
 
     def leaderboard_svg(self, board, metric) -> str:
         """:func:`salbench.plotting.plot_leaderboard` of one metric."""
@@ -128,7 +132,16 @@ class SiteFigures:
             figure.savefig(buffer, format="png", dpi=self.dpi, metadata={"Software": None})
         finally:
             plt.close(figure)
-        return buffer.getvalue()
+        return _small_png(buffer.getvalue(), self.colours)
+
+
+def _small_png(data: bytes, colours: int) -> bytes:
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(data)).convert("RGB").quantize(colors=colours)
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return out.getvalue()
 
 
 def _agg():
