@@ -193,7 +193,7 @@ class Footnotes:
 
 
 def leaderboard_table(board, *, table_id: str = "leaderboard", model_href=None,
-                      metric_href=None, notes: Footnotes | None = None) -> str:
+                      metric_href=None, model_label=None, notes: Footnotes | None = None) -> str:
     """The sortable ``<table>`` of a leaderboard: a row per model, the baselines in a second
     ``tbody``; bold leaders and ≈ ties as in the Markdown table; each missing value marked
     with a footnote that says why (``notes`` collects them).
@@ -206,6 +206,8 @@ def leaderboard_table(board, *, table_id: str = "leaderboard", model_href=None,
     model_href, metric_href : callable, optional
         ``name -> relative URL`` of a model's or a metric's page (no link when None or when it
         returns None).
+    model_label : callable, optional
+        ``name -> text`` shown (and sorted) for a model (default: its name).
     notes : Footnotes, optional
         Where the missing-value notes go (default: a new list, rendered under the table).
     """
@@ -231,8 +233,9 @@ def leaderboard_table(board, *, table_id: str = "leaderboard", model_href=None,
         name = model["name"]
         role = "baseline" if model["role"] == "baseline" else "model"
         href = model_href(name) if model_href else None
-        label = f'<a href="{escape(href)}">{escape(name)}</a>' if href else escape(name)
-        cells = [f'<td class="name" data-value="{escape(name)}">{label}</td>',
+        shown = model_label(name) if model_label else name
+        label = f'<a href="{escape(href)}">{escape(shown)}</a>' if href else escape(shown)
+        cells = [f'<td class="name" data-value="{escape(shown)}">{label}</td>',
                  f'<td data-value="{role}">{role}</td>']
         for metric in board.metrics:
             row = table.loc[(name, metric)] if (name, metric) in table.index else None
@@ -315,14 +318,14 @@ def inline_svg(svg: str, *, caption: str = "", label: str = "figure") -> str:
     return f"<figure>{text}{cap}</figure>"
 
 
-def leaderboard_body(board, *, model_href=None, metric_href=None, figures=(),
-                     downloads=()) -> str:
+def leaderboard_body(board, *, model_href=None, metric_href=None, model_label=None,
+                     figures=(), downloads=()) -> str:
     """The main part of a leaderboard page: legend, table, per-group tables, downloads,
     figures (``(caption, svg)`` pairs)."""
     notes = Footnotes("missing")
     parts = [legend_html(board),
              leaderboard_table(board, table_id="leaderboard", model_href=model_href,
-                               metric_href=metric_href, notes=notes)]
+                               metric_href=metric_href, model_label=model_label, notes=notes)]
     if downloads:
         links = "".join(f'<a href="{escape(href)}" download>{escape(label)}</a>'
                         for href, label in downloads)
@@ -331,7 +334,8 @@ def leaderboard_body(board, *, model_href=None, metric_href=None, figures=(),
         parts.append(f"<h2>{escape(board.by)} = {escape(value)} "
                      f"({group.meta['n_images']} images)</h2>")
         parts.append(leaderboard_table(group, table_id=f"group-{k}", model_href=model_href,
-                                       metric_href=metric_href, notes=notes))
+                                       metric_href=metric_href, model_label=model_label,
+                                       notes=notes))
     if notes.texts:
         parts.append("<h3>Missing values</h3>" + notes.render())
     for caption, svg in figures:

@@ -244,7 +244,7 @@ class _Site:
         board = self.board
         figures = []
         if self.figures is not None:
-            metric = board.meta["sort_by"]
+            metric = _figure_metric(board)
             figures.append((f"{metric}: means with their bootstrap intervals (best model "
                             "orange, ≈ tied with it hollow, baselines grey)",
                             self.figures.leaderboard_svg(board, metric)))
@@ -254,7 +254,7 @@ class _Site:
                                 "with the Pareto front", speed))
         body = H.leaderboard_body(
             board, model_href=lambda n: f"models/{self.slugs[n]}.html",
-            metric_href=lambda m: metric_pages.get(m), figures=figures,
+            metric_href=lambda m: metric_pages.get(m), model_label=self.display, figures=figures,
             downloads=(("leaderboard.csv", "CSV"), ("leaderboard.json", "JSON")))
         if self.figures is None:
             body += ('\n<p class="note">No figures: the site was built without a figure maker '
@@ -262,13 +262,13 @@ class _Site:
         described = [n for n in board.models if self.info.get(n)]
         if described:
             items = "".join(f'<li><a href="models/{self.slugs[n]}.html">{H.escape(self.display(n))}'
-                            f"</a>{self._info_links(n, '')}</li>" for n in described)
+                            f"</a>{self._info_links(n)}</li>" for n in described)
             body += f"\n<h2>Models</h2><ul>{items}</ul>"
         nav = [("index.html", "leaderboard"), ("metrics/index.html", "metrics")]
         footer = "<h2>Protocol</h2>" + H.protocol_html(board) + H.generator_note()
         return H.page(self.title, body, nav=nav, footer=footer)
 
-    def _info_links(self, name, prefix):
+    def _info_links(self, name):
         facts = self.info.get(name, {})
         links = [f'<a href="{H.escape(facts[k])}">{k}</a>' for k in ("link", "paper", "code")
                  if facts.get(k) and _safe_url(facts[k])]
@@ -283,7 +283,7 @@ class _Site:
         parts = []
         if facts.get("notes"):
             parts.append(f"<p>{H.escape(facts['notes'])}</p>")
-        links = self._info_links(name, "")
+        links = self._info_links(name)
         if links:
             parts.append(f"<p>Links{links}</p>")
         parts.append("<h2>Facts</h2>" + _facts_list(_manifest_facts(manifest, name, facts)))
@@ -454,6 +454,16 @@ class _Site:
             "Metrics", f"<p>The metrics of this leaderboard:</p><ul>{listing}</ul>\n{content}",
             nav=[("../index.html", "leaderboard")], footer=H.generator_note(), script=False))
         return pages
+
+
+def _figure_metric(board) -> str:
+    """The metric the index plots: the sort metric, unless no submitted model has it (a board
+    of saliency maps sorted by information gain), then the first metric they have."""
+    table = board.table[(board.table["role"] == "model") & board.table["mean"].notna()]
+    have = set(table["metric"])
+    if board.meta["sort_by"] in have or not have:
+        return board.meta["sort_by"]
+    return next(m for m in board.metrics if m in have)
 
 
 def _safe_url(url: str) -> bool:
