@@ -274,6 +274,18 @@ def test_models_info_files(tmp_path):
         assert load_models_info(yaml_file) == {"a": {"display_name": "A"}}
 
 
+def test_the_site_command_reports_bad_input_in_one_line(site, tmp_path):
+    help_text = _run("site", "--help")
+    assert help_text.exit_code == 0 and "--models-info" in help_text.output
+    yaml_file = tmp_path / "info.yaml"
+    yaml_file.write_text("zz:\n  display_name: Z\n")
+    result = _run("site", site["results"], "-o", tmp_path / "s", "--models-info", yaml_file,
+                  "--gallery", 0, "--bootstrap", 20, "--permutations", 20)
+    assert result.exit_code == 1 and result.stderr.startswith("error: ")
+    assert ("needs PyYAML" in result.stderr or "no results: ['zz']" in result.stderr)
+    assert not (tmp_path / "s").exists()
+
+
 def _category_runs():
     runs = []
     for name, shift in (("m1", 0.0), ("m2", 0.05)):

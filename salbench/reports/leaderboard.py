@@ -46,9 +46,13 @@ tied_with_best    bool      ``is_best`` or ``p_vs_best >= alpha``
 A cell without a value (a saliency model has no log-likelihood) is a row with NaN ``mean``.
 :meth:`Leaderboard.wide` pivots any column to models × metrics. :attr:`Leaderboard.meta` holds
 the dataset (name, fingerprint), the number of images and the statistical settings. The CSV output
-is this table; the JSON output is ``{"format": "salbench.Leaderboard/1", "meta": ..., "metrics":
-[{name, direction, unit}], "models": [{name, role, baseline, kind, gflops?}], "rows": [table
-rows]}`` with NaN written as null.
+is this table plus the protocol as columns (``average``, the metric's ``variant``, the
+``ig_baseline`` of the information-gain rows, the ``definition`` of the gold-standard rows); the
+JSON output is ``{"format": "salbench.Leaderboard/1", "meta": ..., "metrics": [{name, direction,
+unit, summary?, family?, convention?}], "models": [{name, role, baseline, kind, gflops?,
+missing?}], "protocol": {...}, "rows": [table rows]}`` with NaN written as null. Every format
+states the protocol (:mod:`salbench.reports.protocol`): how the means average (per image or per
+fixation), each metric's variant, the IG baseline and the gold standard's definition.
 """
 
 from __future__ import annotations
