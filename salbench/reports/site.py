@@ -37,6 +37,10 @@ from .leaderboard import leaderboard
 from .markdown import front_matter, to_html
 
 MARKER = ".salbench-site"
+#: The metrics whose per-image distributions a model page shows first (up to four in all).
+DISTRIBUTION_METRICS = ("information_gain", "auc", "nss", "cc", "kld")
+#: A fingerprint longer than this is shown by its hash (a folder of 700 maps lists 700 files).
+LONG_FACT = 400
 #: What a model's entry in ``models_info`` may hold.
 MODEL_INFO_KEYS = ("display_name", "link", "paper", "code", "notes", "spec")
 #: The card folder of a source checkout (``metrics/`` beside the package).
@@ -323,7 +327,7 @@ class _Site:
                         f"<td class=\"num\">{int(row['rank'])}</td><td>{best_cell}</td>"
                         f"<td class=\"num\">{diff}</td><td class=\"num\">{p} {verdict}</td></tr>")
         parts.append('<div class="scroll"><table><thead><tr><th>metric</th><th class="num">'
-                     "mean (interval)</th><th class=\"num\">rank</th><th>leader</th>"
+                     "mean (interval)</th><th class=\"num\">rank (all rows)</th><th>leader</th>"
                      '<th class="num">difference vs leader</th><th class="num">p</th></tr>'
                      "</thead><tbody>" + "".join(rows) + "</tbody></table></div>")
 
@@ -331,17 +335,18 @@ class _Site:
         if self.figures is None:
             parts.append('<p class="note">No figures drawn.</p>')
         else:
-            metrics = [m for m in [board.meta["sort_by"], *board.metrics]
-                       if m in run.images.columns][:4]
-            metrics = list(dict.fromkeys(metrics))
+            preferred = [board.meta["sort_by"], *DISTRIBUTION_METRICS, *board.metrics]
+            metrics = list(dict.fromkeys(m for m in preferred if m in run.images.columns
+                                         and run.images[m].notna().any()))[:4]
             if metrics:
                 parts.append(H.inline_svg(self.figures.distribution_svg(run, metrics, board),
                                           caption="Distribution of the per-image scores over the "
                                                   "leaderboard's images (dashed: the mean)",
                                           label=f"per-image scores of {name}"))
-            metric = board.meta["sort_by"]
+            metric = _figure_metric(board)
             leader = table.loc[metric, "best_model"] if metric in table.index else ""
-            if leader and leader != name and metric in run.images.columns:
+            if leader and leader != name and metric in run.images.columns \
+                    and run.images[metric].notna().any():
                 parts.append(H.inline_svg(
                     self.figures.paired_svg(self.runs[leader], run, metric, board),
                     caption=f"{metric} per image: {name} against the leader {leader}",
@@ -506,7 +511,16 @@ def _manifest_facts(manifest, name, info) -> list:
         pairs.append(("split", json.dumps(split, sort_keys=True)))
     inputs = (manifest.get("config") or {}).get("inputs") or {}
     for key, value in inputs.items():
-        pairs.append((f"fingerprint: {key}", json.dumps(value, sort_keys=True)))
+        text = json.dumps(value, sort_keys=True)
+        if len(text) > LONG_FACT:
+            import hashlib
+
+            digest = hashlib.sha256(text.encode()).hexdigest()
+            files = value.get("files") if isinstance(value, dict) else None
+            count = f"{len(files)} files, " if isinstance(files, dict) else ""
+            text = (f"{count}sha256 of the record {digest} (the full record is the manifest's "
+                    f"config.inputs.{key})")
+        pairs.append((f"fingerprint: {key}", text))
     pairs += [("scored", manifest.get("created")), ("finished", manifest.get("finished")),
               ("salbench version", manifest.get("salbench_version"))]
     timings = manifest.get("timings") or {}
