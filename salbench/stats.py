@@ -144,7 +144,7 @@ def bootstrap_blocks(n_units: int, n_bootstrap: int, rng, *, block: int = _BLOCK
         yield start, rng.integers(0, n_units, size=(rows, n_units), dtype=np.int64)
 
 
-def masked_means(values: np.ndarray, indices: np.ndarray) -> np.ndarray:
+def masked_means(values: np.ndarray, indices: np.ndarray, *, weights=None) -> np.ndarray:
     """Mean of the non-NaN ``values[indices[b]]`` for every resample ``b``.
 
     Parameters
@@ -153,6 +153,10 @@ def masked_means(values: np.ndarray, indices: np.ndarray) -> np.ndarray:
         One value per unit; NaN where undefined.
     indices : (n_bootstrap, n_units) array of int
         Resamples, as :func:`bootstrap_indices` draws them.
+    weights : (n_units,) array of float, optional
+        Non-negative weight of each unit (a leaderboard averaged per fixation weights each image
+        by its number of fixations): the weighted mean ``sum(w v) / sum(w)`` over the defined
+        units of the resample. Default: equal weights.
 
     Returns
     -------
@@ -168,20 +172,55 @@ def masked_means(values: np.ndarray, indices: np.ndarray) -> np.ndarray:
     """
     defined = ~np.isnan(values)
     filled = np.where(defined, values, 0.0)
+    counts = defined.astype(np.float64)
+    if weights is not None:
+        weights = _check_weights(weights, values.shape[0])
+        filled = filled * weights
+        counts = counts * weights
     out = np.empty(indices.shape[0])
     for start in range(0, indices.shape[0], _BLOCK):
         block = indices[start:start + _BLOCK]
         total = filled[block].sum(axis=1)
-        count = defined[block].sum(axis=1)
+        count = counts[block].sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
-            out[start:start + _BLOCK] = np.where(count > 0, total / np.maximum(count, 1), np.nan)
+            out[start:start + _BLOCK] = np.where(count > 0, total / np.where(count > 0, count, 1),
+                                                 np.nan)
     return out
 
 
-def ratio_of_means(numerator: np.ndarray, denominator: np.ndarray, indices: np.ndarray):
+def _check_weights(weights, n_units: int) -> np.ndarray:
+    w = np.asarray(weights, dtype=np.float64).reshape(-1)
+    if w.size != n_units:
+        raise InputError(f"weights must hold one value per unit: got {w.size} for {n_units} units")
+    if not np.isfinite(w).all() or (w < 0).any():
+        bad = int(np.flatnonzero(~np.isfinite(w) | (w < 0))[0])
+        raise InputError(f"weights must be finite and non-negative; unit {bad} has {w[bad]!r}")
+    return w
+
+
+def weighted_mean(values: np.ndarray, weights=None) -> float:
+    """Mean of the non-NaN ``values`` (weighted by ``weights`` when given); NaN when none is
+    defined or their weights sum to 0.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> weighted_mean(np.array([1.0, np.nan, 4.0]), np.array([3.0, 5.0, 1.0]))
+    1.75
+    """
+    values = np.asarray(values, dtype=np.float64).reshape(-1)
+    defined = ~np.isnan(values)
+    w = np.ones(values.size) if weights is None else _check_weights(weights, values.size)
+    total = float(w[defined].sum())
+    return float((values[defined] * w[defined]).sum() / total) if total > 0 else math.nan
+
+
+def ratio_of_means(numerator: np.ndarray, denominator: np.ndarray, indices: np.ndarray, *,
+                   weights=None):
     """``mean(numerator) / mean(denominator)`` per resample, over units where both are defined.
 
-    NaN for a resample whose mean denominator is not positive.
+    NaN for a resample whose mean denominator is not positive. ``weights`` weights both means
+    (see :func:`masked_means`).
 
     Examples
     --------
@@ -193,8 +232,8 @@ def ratio_of_means(numerator: np.ndarray, denominator: np.ndarray, indices: np.n
     both = ~(np.isnan(numerator) | np.isnan(denominator))
     num = np.where(both, numerator, np.nan)
     den = np.where(both, denominator, np.nan)
-    top = masked_means(num, indices)
-    bottom = masked_means(den, indices)
+    top = masked_means(num, indices, weights=weights)
+    bottom = masked_means(den, indices, weights=weights)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(bottom > 0, top / bottom, np.nan)
 
@@ -382,7 +421,7 @@ class PairedStats:
 
 def paired_difference(a, b, *, confidence: float = 0.95, n_bootstrap: int = 1000,
                       n_permutations: int = 10000, seed=0, scale: float = 1.0, indices=None,
-                      flips=None) -> PairedStats:
+                      flips=None, weights=None) -> PairedStats:
     """Paired comparison of two sets of per-unit scores: mean of ``b - a``, interval and test.
 
     The differences are ``(b - a) * scale`` per unit (a unit where either value is NaN is left
@@ -409,6 +448,10 @@ def paired_difference(a, b, *, confidence: float = 0.95, n_bootstrap: int = 1000
         Bootstrap resamples shared with other comparisons (:func:`bootstrap_indices`).
     flips : SignFlips, optional
         Sign vectors shared with other comparisons (``n_permutations`` is then theirs).
+    weights : (n,) array_like of float, optional
+        Weight of each unit in the mean difference, its resamples and the test statistic
+        (a per-fixation leaderboard weights images by their fixation counts; the units that are
+        resampled and sign-flipped stay the images).
 
     Returns
     -------
@@ -441,12 +484,15 @@ def paired_difference(a, b, *, confidence: float = 0.95, n_bootstrap: int = 1000
         indices = bootstrap_indices(d.size, positive_int(n_bootstrap, "n_bootstrap"), rng)
     elif indices.ndim != 2 or indices.shape[1] != d.size:
         raise InputError(f"indices must have shape (n_bootstrap, {d.size}), got {indices.shape}")
-    low, high = percentile_interval(masked_means(d, indices), confidence)
+    low, high = percentile_interval(masked_means(d, indices, weights=weights), confidence)
+    # the weighted mean's statistic: sum(s w d) / sum(w) has the same denominator under every
+    # sign vector, so the test of the weighted mean is the test of the sums of w * d
+    tested = d if weights is None else d * _check_weights(weights, d.size)
     if flips is None:
-        p = sign_flip_test(d, positive_int(n_permutations, "n_permutations"), rng)
+        p = sign_flip_test(tested, positive_int(n_permutations, "n_permutations"), rng)
     else:
-        p = sign_flip_test(d, flips.n_permutations, None, flips=flips)
-    return PairedStats(float(d[defined].mean()), low, high, p, int(defined.sum()))
+        p = sign_flip_test(tested, flips.n_permutations, None, flips=flips)
+    return PairedStats(weighted_mean(d, weights), low, high, p, int(defined.sum()))
 
 
 # ------------------------------------------------------------------------------ binomial shares

@@ -14,6 +14,7 @@ import click
 from ._crop import MODEL_HELP, audit_command, crop_command
 from ._datasets import datasets, datasets_fetch, datasets_import, datasets_info, datasets_list
 from ._demo import DEMO_METRICS, demo
+from . import _site
 from ._errors import exit_with_error
 from ._evaluate import (
     FIGURE_SUFFIXES, FORMATS, evaluate, leaderboard_command, load_dataset, plot,
@@ -35,6 +36,7 @@ def main():
 for _command in (evaluate, leaderboard_command, plot, datasets, demo, crop_command, audit_command):
     main.add_command(_command)
 del _command
+main.add_command(_site.site_command)
 
 __all__ = [
     "DEMO_METRICS", "FIGURE_SUFFIXES", "FORMATS", "MODEL_HELP", "audit_command", "crop_command",

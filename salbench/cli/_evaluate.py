@@ -242,9 +242,12 @@ def _evaluate(model_spec, dataset_spec, out_of_image, out, metrics, convention, 
 @click.option("--plot", "plot_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               callback=lambda ctx, param, value: _figure_file(value),
               help="Also draw the sort metric with its intervals to this .png, .svg or .pdf.")
+@click.option("--average", type=click.Choice(["image", "fixation"]), default="image",
+              show_default=True, help="Mean over images, or over fixations (each image weighted "
+                                      "by its number of fixations).")
 @one_line_errors
 def leaderboard_command(directories, fmt, output, metrics, sort_by, images, n_bootstrap,
-                        n_permutations, seed, by, plot_file):
+                        n_permutations, seed, by, plot_file, average):
     """Compare results directories: one row per model, intervals and paired tests.
 
     Each DIRECTORY is a results folder or a run folder holding several.
@@ -253,7 +256,7 @@ def leaderboard_command(directories, fmt, output, metrics, sort_by, images, n_bo
 
     board = leaderboard(list(directories), metrics=None if metrics is None else _split_names(metrics),
                         sort_by=sort_by, images=images, n_bootstrap=n_bootstrap,
-                        n_permutations=n_permutations, seed=seed, by=by)
+                        n_permutations=n_permutations, seed=seed, by=by, average=average)
     if output is not None:
         board.save(output, fmt)
         click.echo(f"wrote {output}", err=True)

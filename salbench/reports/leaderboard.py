@@ -46,9 +46,13 @@ tied_with_best    bool      ``is_best`` or ``p_vs_best >= alpha``
 A cell without a value (a saliency model has no log-likelihood) is a row with NaN ``mean``.
 :meth:`Leaderboard.wide` pivots any column to models × metrics. :attr:`Leaderboard.meta` holds
 the dataset (name, fingerprint), the number of images and the statistical settings. The CSV output
-is this table; the JSON output is ``{"format": "salbench.Leaderboard/1", "meta": ..., "metrics":
-[{name, direction, unit}], "models": [{name, role, baseline, kind, gflops?}], "rows": [table
-rows]}`` with NaN written as null.
+is this table plus the protocol as columns (``average``, the metric's ``variant``, the
+``ig_baseline`` of the information-gain rows, the ``definition`` of the gold-standard rows); the
+JSON output is ``{"format": "salbench.Leaderboard/1", "meta": ..., "metrics": [{name, direction,
+unit, summary?, family?, convention?}], "models": [{name, role, baseline, kind, gflops?,
+missing?}], "protocol": {...}, "rows": [table rows]}`` with NaN written as null. Every format
+states the protocol (:mod:`salbench.reports.protocol`): how the means average (per image or per
+fixation), each metric's variant, the IG baseline and the gold standard's definition.
 """
 
 from __future__ import annotations
@@ -89,6 +93,8 @@ GOLD_ALL_OBSERVERS_DEFINITION = (
 #: The metric that orders the rows by default: the first of these that a model has.
 SORT_PREFERENCE = ("information_gain", "auc", "nss", "cc")
 EXPLAINED_IG = "explained_ig"
+#: How a leaderboard averages a metric over the images (``leaderboard(average=...)``).
+AVERAGES = ("image", "fixation")
 
 _TABLE_COLUMNS = ["model", "role", "baseline", "kind", "metric", "direction", "unit", "mean",
                   "ci_low", "ci_high", "n_images", "rank", "is_best", "best_model",
@@ -97,7 +103,7 @@ _TABLE_COLUMNS = ["model", "role", "baseline", "kind", "metric", "direction", "u
 
 def leaderboard(results, *, metrics=None, sort_by=None, confidence=0.95, n_bootstrap=1000,
                 n_permutations=10000, alpha=0.05, seed=0, images="same",
-                by=None) -> "Leaderboard":
+                by=None, average="image") -> "Leaderboard":
     """Compare models on one dataset: means, bootstrap intervals and paired tests over images.
 
     Parameters
@@ -126,6 +132,14 @@ def leaderboard(results, *, metrics=None, sort_by=None, confidence=0.95, n_boots
         all images, the benchmark's definition — and :attr:`Leaderboard.groups` holds one
         leaderboard per value of the attribute, computed the same way on that value's images
         (intervals and paired tests within the group).
+    average : {"image", "fixation"}, default="image"
+        ``"image"``: every image counts once (the mean of the per-image scores).
+        ``"fixation"``: every fixation counts once — each image's score weighted by its number
+        of fixations (``n_fixations`` of the results), as pysaliency and MIT300 average
+        information gain; for a metric whose image value is the mean of its fixations' values
+        this is the mean over all fixations. The intervals and paired tests still resample and
+        sign-flip whole images (the weighted mean of each resample), since fixations of one
+        image are not independent.
 
     Returns
     -------
@@ -148,7 +162,7 @@ def leaderboard(results, *, metrics=None, sort_by=None, confidence=0.95, n_boots
         raise InputError("leaderboard() needs at least one result")
     options = dict(metrics=metrics, sort_by=sort_by, confidence=confidence,
                    n_bootstrap=n_bootstrap, n_permutations=n_permutations, alpha=alpha, seed=seed,
-                   images=images)
+                   images=images, average=average)
     overall = _leaderboard(runs, **options)
     if by is None:
         return overall
@@ -198,7 +212,7 @@ def _attribute(runs, by):
 
 
 def _leaderboard(runs, *, metrics, sort_by, confidence, n_bootstrap, n_permutations, alpha, seed,
-                 images, restrict=None) -> "Leaderboard":
+                 images, average="image", restrict=None) -> "Leaderboard":
     _check_number(confidence, "confidence", 0.0, 1.0)
     _check_number(alpha, "alpha", 0.0, 1.0)
     for value, label in ((n_bootstrap, "n_bootstrap"), (n_permutations, "n_permutations")):
@@ -206,11 +220,14 @@ def _leaderboard(runs, *, metrics, sort_by, confidence, n_bootstrap, n_permutati
             raise InputError(f"{label} must be a positive integer, got {value!r}")
     if images not in ("same", "common"):
         raise InputError(f"images must be 'same' or 'common', got {images!r}")
+    if average not in AVERAGES:
+        raise InputError(f"average must be 'image' or 'fixation', got {average!r}")
     _check_compatible(runs)
     ig_baseline = _ig_baseline(runs)
     image_index = _common_images(runs, images)
     if restrict is not None:
         image_index = np.intersect1d(image_index, np.asarray(restrict, dtype=np.int64))
+    weights = _fixation_weights(runs, image_index) if average == "fixation" else None
 
     available = []
     for r in runs:
@@ -251,7 +268,7 @@ def _leaderboard(runs, *, metrics, sort_by, confidence, n_bootstrap, n_permutati
                 both = ~(np.isnan(ig) | np.isnan(g))
                 values[(r.model, EXPLAINED_IG)] = np.where(both, ig, np.nan)
 
-    rows_order = _row_order(runs, shown, values, sort_by, facts)
+    rows_order = _row_order(runs, shown, values, sort_by, facts, weights)
     by_name = {r.model: r for r in runs}
     records = []
     for metric in shown:
@@ -265,11 +282,11 @@ def _leaderboard(runs, *, metrics, sort_by, confidence, n_bootstrap, n_permutati
             defined = ~np.isnan(v)
             if metric == EXPLAINED_IG:
                 g = values[(gold[0].model, "information_gain")]
-                mean = _ratio_percent(v, g)
-                samples = 100.0 * stats.ratio_of_means(v, g, indices)
+                mean = _ratio_percent(v, g, weights)
+                samples = 100.0 * stats.ratio_of_means(v, g, indices, weights=weights)
             else:
-                mean = float(v[defined].mean()) if defined.any() else math.nan
-                samples = stats.masked_means(v, indices)
+                mean = stats.weighted_mean(v, weights)
+                samples = stats.masked_means(v, indices, weights=weights)
             low, high = stats.percentile_interval(samples, confidence)
             cells[name] = {"mean": mean, "ci_low": low, "ci_high": high,
                            "n_images": int(defined.sum()), "samples": samples}
@@ -301,7 +318,7 @@ def _leaderboard(runs, *, metrics, sort_by, confidence, n_bootstrap, n_permutati
                 diff = (0.0, 0.0, 0.0, math.nan)
             else:
                 diff = _paired(values, metric, name, best, indices, confidence, flips,
-                               gold[0].model if gold else None)
+                               gold[0].model if gold else None, weights)
             record["diff_vs_best"], record["diff_ci_low"], record["diff_ci_high"], \
                 record["p_vs_best"] = diff
             record["tied_with_best"] = bool(name == best or (not math.isnan(diff[3])
@@ -331,6 +348,7 @@ def _leaderboard(runs, *, metrics, sort_by, confidence, n_bootstrap, n_permutati
             if any(r.manifest["model"].get("baseline") == role for r in runs)},
         "fitted_on": {r.model: _fit_label(r.manifest["fit"]) for r in runs
                       if r.manifest.get("fit")},
+        "average": average,
     }
     models = []
     for name in rows_order:
@@ -343,6 +361,9 @@ def _leaderboard(runs, *, metrics, sort_by, confidence, n_bootstrap, n_permutati
         timings = by_name[name].manifest.get("timings", {})
         if timings.get("model_ms_per_image") is not None:
             entry["model_ms_per_image"] = timings["model_ms_per_image"]
+        missing = _missing_reasons(by_name[name], shown, table)
+        if missing:
+            entry["missing"] = missing
         models.append(entry)
     return Leaderboard(table, meta, [facts[m] for m in shown], models)
 
@@ -407,12 +428,22 @@ class Leaderboard:
         arrow = "↑" if fact["direction"] == "higher" else "↓"
         return f"{metric} {arrow}"
 
+    def protocol(self) -> dict:
+        """How the numbers were made (:func:`salbench.reports.protocol.protocol`): averaging,
+        metric variants, interval, test, IG baseline, gold-standard definition."""
+        from .protocol import protocol
+
+        return protocol(self.meta, self.metric_facts)
+
     def _legend(self):
+        from .protocol import legend_lines
+
         m = self.meta
         pct = int(round(100 * m["confidence"]))
+        over = "fixations" if m.get("average") == "fixation" else "images"
         lines = [
             f"Dataset {m['dataset']} ({m['n_images']} images, convention {m['convention']}). "
-            f"Mean over images ({pct}% bootstrap interval over images, {m['n_bootstrap']} "
+            f"Mean over {over} ({pct}% bootstrap interval over images, {m['n_bootstrap']} "
             f"resamples, seed {m['seed']}). ↑/↓: higher/lower is better.",
             f"Bold: best model; ≈: not significantly different from the best (paired sign-flip "
             f"permutation test over images, {m['n_permutations']} flips, p ≥ {m['alpha']}).",
@@ -430,7 +461,11 @@ class Leaderboard:
         if self.groups:
             lines.append(f"Per {self.by}: the same statistics on each group's images; the first "
                          "table is the mean over all images (the benchmark's overall score).")
-        return lines
+        facts = self.protocol()
+        extra = legend_lines(facts)
+        if m.get("ig_baseline"):
+            extra = [x for x in extra if not x.startswith("Information gain")]
+        return lines + extra
 
     def to_markdown(self) -> str:
         """A Markdown table (one line per model) with a legend below; with ``by=``, the overall
@@ -457,7 +492,14 @@ class Leaderboard:
         return "\n".join(lines) + "\n"
 
     def to_html(self) -> str:
-        """A standalone HTML table (no external assets) with the legend as a caption."""
+        """A complete HTML5 page (inline style and script, nothing fetched): the sortable table,
+        the legend and the protocol (:func:`salbench.reports.html.leaderboard_page`)."""
+        from .html import leaderboard_page
+
+        return leaderboard_page(self)
+
+    def _html_fragment(self) -> str:
+        """The former bare ``<table>`` (kept for callers that embed it)."""
         cells = self._cells()
         e = html.escape
         parts = ['<table class="salbench-leaderboard">',
@@ -482,20 +524,24 @@ class Leaderboard:
         for value, group in self.groups.items():
             parts.append(f"<h3>{e(str(self.by))} = {e(str(value))} "
                          f"({group.meta['n_images']} images)</h3>")
-            parts.append(group.to_html().rstrip("\n"))
+            parts.append(group._html_fragment().rstrip("\n"))
         return "\n".join(parts) + "\n"
 
     def to_csv(self, path=None) -> str | None:
         """The tidy :attr:`table` as CSV (returned as a string, or written atomically to ``path``)."""
+        from .protocol import csv_columns
+
         buffer = io.StringIO()
         table = self.grouped_table() if self.groups else self.table
+        # the protocol travels as columns: a comment line or trailer would break CSV readers
+        table = csv_columns(table, self.protocol())
         table.to_csv(buffer, index=False, float_format="%.17g")
         return self._emit(buffer.getvalue(), path)
 
     def to_dict(self) -> dict:
         records = self.table.to_dict(orient="records")
         out = {"format": LEADERBOARD_FORMAT, "meta": self.meta, "metrics": self.metric_facts,
-               "models": self.model_facts, "rows": records}
+               "models": self.model_facts, "protocol": self.protocol(), "rows": records}
         if self.groups:
             out["by"] = self.by
             out["groups"] = [{"value": v, **g.to_dict()} for v, g in self.groups.items()]
@@ -671,19 +717,69 @@ def _common_images(runs, policy):
 def _metric_facts(runs, shown):
     facts = {}
     for r in runs:
+        conventions = (r.manifest.get("parameters") or {}).get("conventions") or {}
         for m in r.manifest["metrics"]:
-            facts.setdefault(m["name"], {"name": m["name"], "direction": m["direction"],
-                                         "unit": m.get("unit", "")})
-    facts[EXPLAINED_IG] = {"name": EXPLAINED_IG, "direction": "higher", "unit": "%"}
+            fact = {"name": m["name"], "direction": m["direction"], "unit": m.get("unit", "")}
+            for key in ("summary", "family"):
+                if m.get(key):
+                    fact[key] = m[key]
+            if conventions.get(m["name"]):
+                fact["convention"] = conventions[m["name"]]
+            facts.setdefault(m["name"], fact)
+    facts[EXPLAINED_IG] = {"name": EXPLAINED_IG, "direction": "higher", "unit": "%",
+                           "summary": "percent of the gold standard's information gain over "
+                                      "the centre bias (ratio of means)"}
     return {m: facts[m] for m in shown}
 
 
-def _ratio_percent(v, g):
+def _missing_reasons(run, shown, table):
+    """Why a model has no value for a metric, per metric without one (the HTML table's
+    footnotes): not scored for this kind of model, or undefined on every image and why."""
+    probabilistic_only = ("log_likelihood", "information_gain", EXPLAINED_IG)
+    rows = table[(table["model"] == run.model) & table["mean"].isna()]
+    reasons = {}
+    for metric in rows["metric"]:
+        scored = metric in run.metrics or (metric == EXPLAINED_IG
+                                           and "information_gain" in run.metrics)
+        if not scored:
+            kind = run.manifest["model"].get("kind", "")
+            reasons[metric] = ("not scored: a saliency model has no density, so no "
+                               "log-likelihood or information gain (evaluate it as density:SPEC)"
+                               if kind == "saliency" and metric in probabilistic_only else
+                               "not scored for this model")
+            continue
+        why = sorted(((run.manifest.get("undefined") or {}).get(metric) or {}))
+        reasons[metric] = "undefined on every image" + (f": {'; '.join(why)}" if why else "")
+    return reasons
+
+
+def _ratio_percent(v, g, weights=None):
     both = ~(np.isnan(v) | np.isnan(g))
     if not both.any():
         return math.nan
-    bottom = g[both].mean()
-    return float(100.0 * v[both].mean() / bottom) if bottom > 0 else math.nan
+    bottom = stats.weighted_mean(np.where(both, g, np.nan), weights)
+    top = stats.weighted_mean(np.where(both, v, np.nan), weights)
+    return float(100.0 * top / bottom) if bottom > 0 else math.nan
+
+
+def _fixation_weights(runs, image_index):
+    """Each image's number of fixations (the weights of ``average="fixation"``); every result
+    must report the same count for an image."""
+    counts = None
+    for r in runs:
+        if "n_fixations" not in r.images.columns:
+            raise InputError(f"the results of {r.model!r} have no n_fixations column, so they "
+                             "cannot be averaged per fixation")
+        n = r.images.set_index("image").loc[image_index, "n_fixations"].to_numpy(dtype=float)
+        if counts is None:
+            counts, first = n, r.model
+        elif not np.array_equal(n, counts):
+            bad = [int(i) for i in image_index[n != counts][:5]]
+            raise InputError(f"{r.model!r} and {first!r} count different numbers of fixations "
+                             f"on images {bad}; they cannot be averaged per fixation together")
+    if counts.sum() <= 0:
+        raise InputError("the compared images have no fixations to average over")
+    return counts
 
 
 def _best(cells, by_name, higher, gold_name):
@@ -712,17 +808,18 @@ def _ranks(cells, higher):
     return out
 
 
-def _paired(values, metric, name, best, indices, confidence, flips, gold):
+def _paired(values, metric, name, best, indices, confidence, flips, gold, weights=None):
     v = values[(name, metric)]
     b = values[(best, metric)]
     if metric == EXPLAINED_IG:
         # differences of explained IG are differences of IG scaled by the same denominator
         g = values[(gold, "information_gain")]
-        scale = 100.0 / np.nanmean(np.where(np.isnan(v) | np.isnan(b), np.nan, g))
+        scale = 100.0 / stats.weighted_mean(np.where(np.isnan(v) | np.isnan(b), np.nan, g),
+                                            weights)
     else:
         scale = 1.0
     pair = stats.paired_difference(b, v, scale=scale, confidence=confidence, indices=indices,
-                                   flips=flips)
+                                   flips=flips, weights=weights)
     return (pair.mean, pair.ci_low, pair.ci_high, pair.p_value)
 
 
@@ -735,7 +832,7 @@ def _sort_metric(sort_by, shown, values, rows):
     return shown[0]
 
 
-def _row_order(runs, shown, values, sort_by, facts):
+def _row_order(runs, shown, values, sort_by, facts, weights=None):
     if sort_by is not None and sort_by not in shown:
         raise InputError(f"sort_by={sort_by!r} is not one of the shown metrics: {', '.join(shown)}")
     key_metric = _sort_metric(sort_by, shown, values, None)
@@ -745,7 +842,7 @@ def _row_order(runs, shown, values, sort_by, facts):
         v = values.get((r.model, key_metric))
         if v is None or np.isnan(v).all():
             return (1, 0.0, r.model)
-        mean = float(np.nanmean(v))
+        mean = stats.weighted_mean(v, weights)
         return (0, -mean if higher else mean, r.model)
 
     models = sorted((r for r in runs if r.role == "model"), key=score)
