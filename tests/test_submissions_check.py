@@ -79,6 +79,12 @@ def _broken_folder(data, good_folder: Path, folder: Path) -> dict:
             "zzz_extra": "extra"}
 
 
+@pytest.mark.parametrize("command", [["predict"], ["submission"], ["submission", "check"]])
+def test_the_commands_have_help(command):
+    result = CliRunner().invoke(main, [*command, "--help"])
+    assert result.exit_code == 0 and result.output.startswith("Usage:")
+
+
 def test_a_broken_zip_lists_every_problem_and_exits_1(data, good_folder, tmp_path):
     folder = tmp_path / "broken"
     expected = _broken_folder(data, good_folder, folder)
