@@ -127,24 +127,21 @@ def output_names(stimuli, images) -> list[str]:
     return [str(PurePosixPath(n).with_suffix("")) for n in minimal_unique_names(paths)]
 
 
-def _quantise(a: np.ndarray, bits: int) -> tuple[np.ndarray, str]:
+def _quantise(a: np.ndarray, bits: int) -> np.ndarray:
+    """``a`` as unsigned integers of ``bits`` bits (the scaling rule of the module's table)."""
     top = (1 << bits) - 1
     lo, hi = float(a.min()), float(a.max())
     if lo >= 0:
         scaled = a / hi if hi > 0 else np.zeros_like(a)
-        rule = f"divided by the maximum, times {top}"
     else:
-        scaled = (a - lo) / (hi - lo)
-        rule = f"minimum to 0, maximum to {top}"
-    dtype = np.uint8 if bits == 8 else np.uint16
-    return np.rint(scaled * top).astype(dtype), rule
+        scaled = (a - lo) / (hi - lo) if hi > lo else np.zeros_like(a)
+    return np.rint(scaled * top).astype(np.uint8 if bits == 8 else np.uint16)
 
 
 def _write_png(path: Path, a: np.ndarray, bits: int) -> None:
     from PIL import Image
 
-    q, _ = _quantise(a, bits)
-    image = Image.fromarray(q)  # uint8 -> mode L, uint16 -> mode I;16
+    image = Image.fromarray(_quantise(a, bits))  # uint8 -> mode L, uint16 -> mode I;16
     with atomic_path(path, suffix=".png") as tmp:
         image.save(tmp, format="PNG")
 
@@ -223,14 +220,13 @@ def _remove_outputs(out: Path, manifest: dict) -> None:
     (out / MANIFEST).unlink(missing_ok=True)
 
 
-def _metric_map_plan(model, dataset, metrics, images, sim_fixations):
+def _metric_map_plan(model, dataset, metrics, sim_fixations):
     """The metric-specific maps to export: names, and the options they need from the dataset."""
-    from ..metrics import get
     from ..models.metric_maps import map_for_metric
+    from ..models.predict import model_kind
 
     if not metrics:
         return []
-    from ..models.predict import model_kind
 
     if model_kind(model) != "probabilistic":
         raise InputError("metric_maps= needs a probabilistic model (metric-specific maps are "
@@ -239,7 +235,6 @@ def _metric_map_plan(model, dataset, metrics, images, sim_fixations):
         if map_for_metric(name) == "log_density":
             raise InputError(f"metric {name!r} reads the log-density itself; the npy/npz/"
                              "pysaliency-hdf5 formats already export it")
-        get(name)
     kinds = {map_for_metric(n) for n in metrics}
     if "sim" in kinds and sim_fixations is None and len(dataset.fixations) == 0:
         raise InputError(f"the sim map needs the number of fixations per image, and dataset "
@@ -345,7 +340,7 @@ def export_predictions(model, dataset, out, *, format: str = "png", images=None,
         content = "density" if probabilistic else "saliency_map"
     else:
         content = "log_density" if probabilistic else "saliency_map"
-    metric_names = _metric_map_plan(model, dataset, list(metric_maps or ()), chosen, sim_fixations)
+    metric_names = _metric_map_plan(model, dataset, list(metric_maps or ()), sim_fixations)
     negatives = None
     if any(_map_kind(n) == "shuffled" for n in metric_names):
         from ..models.baselines import CentreBiasModel
@@ -355,26 +350,13 @@ def export_predictions(model, dataset, out, *, format: str = "png", images=None,
     out.mkdir(parents=True, exist_ok=True)
     previous = _previous(out, config, overwrite)
 
-    names = output_names(stimuli, chosen)
-    if fmt == "pysaliency-hdf5":
-        keys = minimal_unique_names([stimuli.paths[i] for i in chosen])
-        files = [f"{_PARTS}/{n}.npy" for n in names]
-    else:
-        keys = None
-        files = [f"{n}.{fmt}" for n in names]
-    mm_suffix = "npy" if fmt == "pysaliency-hdf5" else fmt
-    mm_files = {m: [f"{_METRIC_MAPS}/{m}/{n}.{mm_suffix}" for n in names] for m in metric_names}
-    if fmt == "pysaliency-hdf5":
-        mm_files = {m: [f"{_PARTS}/{_METRIC_MAPS}/{m}/{n}.npy" for n in names]
-                    for m in metric_names}
+    files, mm_files, listed, mm_listed = _layout(fmt, output_names(stimuli, chosen),
+                                                 metric_names)
     manifest = {"format": MANIFEST_FORMAT, "status": "running", "config": config,
                 "model": model.describe() if callable(getattr(model, "describe", None))
                 else {"name": getattr(model, "name", type(model).__name__)},
                 "dataset": dataset.name, "images": [stimuli.names[i] for i in chosen],
-                "files": [HDF5_NAME] if fmt == "pysaliency-hdf5" else files,
-                "metric_map_files": ([f"{_METRIC_MAPS}/{m}.hdf5" for m in metric_names]
-                                     if fmt == "pysaliency-hdf5"
-                                     else [f for fs in mm_files.values() for f in fs])}
+                "files": listed, "metric_map_files": mm_listed}
     if fmt == "png":
         manifest["output"] = {"scaling": "maps never negative are divided by their maximum; "
                                          "others are scaled from minimum to maximum",
@@ -401,10 +383,11 @@ def export_predictions(model, dataset, out, *, format: str = "png", images=None,
                 maps = _metric_maps(model, dataset, metric_names, i, prediction, negatives,
                                     sim_fixations, seed)
                 for m in metric_names:
-                    _write(out / mm_files[m][k], maps[m], mm_suffix, bits, "saliency_map")
+                    _write(out / mm_files[m][k], maps[m], fmt, bits, "saliency_map")
         if progress is not None:
             progress(k + 1, len(chosen))
     if fmt == "pysaliency-hdf5":
+        keys = minimal_unique_names([stimuli.paths[i] for i in chosen])
         _assemble_hdf5(out / HDF5_NAME, [out / f for f in files], keys)
         for m in metric_names:
             _assemble_hdf5(out / _METRIC_MAPS / f"{m}.hdf5", [out / f for f in mm_files[m]], keys)
@@ -413,6 +396,19 @@ def export_predictions(model, dataset, out, *, format: str = "png", images=None,
     manifest["status"] = "complete"
     write_json(out / MANIFEST, manifest)
     return ExportResult(out, fmt, content, written, skipped, tuple(manifest["files"]), manifest)
+
+
+def _layout(fmt: str, names, metric_names):
+    """Where each image's files go: ``(files, {metric: files}, manifest files, manifest metric
+    map files)``. HDF5 predictions are staged as ``.parts/*.npy`` and listed as the HDF5 files."""
+    if fmt == "pysaliency-hdf5":
+        files = [f"{_PARTS}/{n}.npy" for n in names]
+        mm_files = {m: [f"{_PARTS}/{_METRIC_MAPS}/{m}/{n}.npy" for n in names]
+                    for m in metric_names}
+        return files, mm_files, [HDF5_NAME], [f"{_METRIC_MAPS}/{m}.hdf5" for m in metric_names]
+    files = [f"{n}.{fmt}" for n in names]
+    mm_files = {m: [f"{_METRIC_MAPS}/{m}/{n}.{fmt}" for n in names] for m in metric_names}
+    return files, mm_files, files, [f for fs in mm_files.values() for f in fs]
 
 
 def _map_kind(name: str) -> str:
