@@ -159,3 +159,21 @@ def test_unreadable_and_missing_archives(tmp_path):
         archive_members(tmp_path / "broken.zip")
     with pytest.raises(DataError, match="gone.tgz: archive is missing"):
         archive_members(tmp_path / "gone.tgz")
+
+
+def test_a_concurrent_extraction_of_the_same_archive_is_kept(tmp_path, monkeypatch):
+    import salbench.submissions.archives as archives
+
+    archive = _zip(tmp_path / "maps.zip", {"1001.npy": _npy_bytes(5.0)})
+    target = tmp_path / "out"
+    real_replace = archives.os.replace
+
+    def other_process_first(source, destination):
+        monkeypatch.setattr(archives.os, "replace", real_replace)
+        extract_archive(archive, target)  # finishes first, as another run would
+        return real_replace(source, destination)
+
+    monkeypatch.setattr(archives.os, "replace", other_process_first)
+    extract_archive(archive, target)
+    assert np.load(target / "1001.npy")[0, 0] == 5.0
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out.")] == []

@@ -164,6 +164,9 @@ def test_a_good_archive_exits_0_and_scores_like_its_folder(data, good_folder, tm
                 tar.add(good_folder, arcname="maps")
         report = check_submission(archive, data)
         assert report.ok, report.render()
+        result = CliRunner().invoke(main, ["submission", "check", str(archive), "--dataset",
+                                           _table_spec(data, tmp_path)])
+        assert result.exit_code == 0 and "OK, no problem found" in result.output, result.output
         assert report.n_files == len(data)
         assert [Path(name).name for name in report.skipped] == ["predictions.json"]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -67,9 +68,13 @@ def predict_command(model_spec, dataset_spec, split, first, out, fmt, bits, metr
                               download=download)
     say(f"dataset {dataset.name}: {len(images)} of {len(dataset)} images -> {out} ({fmt})",
         err=True)
+    def progress(done, total):
+        if not quiet and sys.stderr.isatty():
+            click.echo(f"\r{done}/{total} images", err=True, nl=done == total)
+
     result = export_predictions(model, dataset, out, format=fmt, images=images, bits=int(bits),
                                 metric_maps=_split_names(metric_maps) if metric_maps else (),
                                 sim_fixations=sim_fixations, model_version=model_version,
-                                overwrite=overwrite)
+                                overwrite=overwrite, progress=progress)
     say(f"wrote {result.written} prediction(s), {result.skipped} already done "
         f"({result.content}); manifest {out / 'predictions.json'}", err=True)

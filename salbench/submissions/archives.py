@@ -340,7 +340,13 @@ def extract_archive(path, target, *, max_bytes: int = MAX_BYTES,
                         raise DataError(f"{path}: member {member.name} cannot be read")
                     with stream:
                         _copy_stream(stream, out, budget, path, member.name)
-        os.replace(staging, target)
+        try:
+            os.replace(staging, target)
+        except OSError:
+            if not target.is_dir():
+                raise
+            # another process extracted the same archive meanwhile: keep its complete folder
+            shutil.rmtree(staging, ignore_errors=True)
     except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError) as error:
         shutil.rmtree(staging, ignore_errors=True)
         raise DataError(f"{path}: not a readable archive ({error})") from None
