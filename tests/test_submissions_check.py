@@ -207,3 +207,20 @@ def test_evaluate_cli_scores_an_archive_writing_only_under_out(data, good_folder
                                         "--out", str(out), "--metrics", "auc,nss",
                                         "--no-baselines", "--quiet"])
     assert changed.exit_code == 1 and "changed" in changed.output and "good.zip" in changed.output
+
+
+def test_an_archive_of_log_densities_is_a_probabilistic_model(data, tmp_path):
+    from salbench.models.base import ProbabilisticModel
+
+    export_predictions(SmoothRandomModel(), data, tmp_path / "npz", format="npz")
+    archive = _zip_folder(tmp_path / "npz", tmp_path / "densities.zip")
+    assert check_submission(archive, data, kind="log_density").ok
+    model = archive_model(archive, out=tmp_path / "run", kind="log_density")
+    assert isinstance(model, ProbabilisticModel) and model.kind == "log_density"
+    scored = salbench.evaluate(model, data, metrics=["log_likelihood", "information_gain"],
+                               baseline="uniform").images
+    direct = salbench.evaluate(SmoothRandomModel(), data, metrics=["log_likelihood",
+                                                                   "information_gain"],
+                               baseline="uniform").images
+    for metric in ("log_likelihood", "information_gain"):
+        np.testing.assert_allclose(scored[metric], direct[metric], rtol=0, atol=1e-12)
