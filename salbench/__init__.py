@@ -25,6 +25,7 @@ _LAZY = {
     "evaluation": ("salbench.evaluation", None),
     "evaluate": ("salbench.evaluation", "evaluate"),
     "evaluate_baselines": ("salbench.evaluation", "evaluate_baselines"),
+    "submissions": ("salbench.submissions", None),
     "reports": ("salbench.reports", None),
     "leaderboard": ("salbench.reports", "leaderboard"),
     "plotting": ("salbench.plotting", None),

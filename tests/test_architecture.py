@@ -30,6 +30,7 @@ LAYERS = {
     "metrics": 1, "datasets": 1,
     "models": 2, "torch": 2, "losses": 2.5,
     "evaluation": 3,
+    "submissions": 3.5,
     "reports": 4, "cropping": 4,
     "plotting": 5, "demo": 5,
     "cli": 6,

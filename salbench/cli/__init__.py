@@ -21,6 +21,8 @@ from ._evaluate import (
     plot_grid_command, plot_leaderboard_command, plot_paired_command, plot_roc_command,
     plot_speed_command,
 )
+from ._predict import predict_command
+from ._submission import submission
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -37,6 +39,8 @@ for _command in (evaluate, leaderboard_command, plot, datasets, demo, crop_comma
     main.add_command(_command)
 del _command
 main.add_command(_site.site_command)
+main.add_command(predict_command)
+main.add_command(submission)
 
 __all__ = [
     "DEMO_METRICS", "FIGURE_SUFFIXES", "FORMATS", "MODEL_HELP", "audit_command", "crop_command",

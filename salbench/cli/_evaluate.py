@@ -83,7 +83,8 @@ def _refuse_baseline_folder(target: Path, model_name, model):
 
 @click.command(name="evaluate")
 @click.option("--model", "model_spec", required=True, metavar="SPEC",
-              help="A folder of maps, or maps:DIR, hdf5:FILE, onnx:FILE, torch:FILE, "
+              help="A folder of maps or a .zip/.tar.gz of one, or maps:DIR, hdf5:FILE, "
+                   "onnx:FILE, torch:FILE, "
                    "python:MODULE:ATTR, command:CMD, fastgaze:FILE.vxm, builtin:default, "
                    "baseline:uniform|centre|gold, density:SPEC.")
 @click.option("--dataset", "dataset_spec", required=True, metavar="NAME[:OPTIONS]|PATH|table:...",
@@ -171,6 +172,8 @@ def _evaluate(model_spec, dataset_spec, out_of_image, out, metrics, convention, 
     from ..exceptions import DegenerateInputWarning
     from ..models.baselines import baseline_from_spec
     from ..reports import leaderboard
+    from ..submissions.archive_model import archive_model
+    from ..submissions.archives import is_archive
 
     say = (lambda *a, **k: None) if quiet else click.echo
     with warnings.catch_warnings(record=True) as caught:
@@ -182,9 +185,13 @@ def _evaluate(model_spec, dataset_spec, out_of_image, out, metrics, convention, 
     images, _ = _images_argument(dataset, split, first)
     say(f"dataset {dataset.name}: {len(images)} of {len(dataset)} images "
         f"({split}{'' if first is None else f', first {first}'})", err=True)
-    model = model_for_scoring(model_spec, dataset, images, split=split, fit_on=fit_on,
-                              allow_fit_overlap=allow_fit_overlap, kind=kind, root=data_root,
-                              download=download, out_of_image=out_of_image)
+    if is_archive(model_spec) and (Path(model_spec).is_file() or ":" not in model_spec):
+        # a submission archive: extracted under --out only
+        model = archive_model(model_spec, out=out, kind=kind or "saliency")
+    else:
+        model = model_for_scoring(model_spec, dataset, images, split=split, fit_on=fit_on,
+                                  allow_fit_overlap=allow_fit_overlap, kind=kind, root=data_root,
+                                  download=download, out_of_image=out_of_image)
     fitted_on = getattr(model, "fitted_on", None)
     if fitted_on is not None:
         say(f"fitted on {fitted_on.label} ({fitted_on.images.size} images)", err=True)

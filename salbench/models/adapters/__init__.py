@@ -25,7 +25,8 @@ _LAZY = {
     "TorchModel": "torch_model", "TorchLogDensityModel": "torch_model",
     "CommandModel": "command", "CommandLogDensityModel": "command", "parse_grid": "command",
     "InputSpec": "_preprocess",
-    "read_map": "_io", "map_shape": "_io", "MAP_SUFFIXES": "_io",
+    "read_map": "_io", "map_shape": "_io", "MAP_SUFFIXES": "_io", "ColourMapError": "_io",
+    "is_map_file": "_io", "log_density_problem": "_base",
 }
 
 __all__ = sorted(_LAZY)

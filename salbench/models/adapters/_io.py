@@ -29,6 +29,14 @@ MAP_SUFFIXES = IMAGE_SUFFIXES + ARRAY_SUFFIXES
 JPEG_CHANNEL_TOLERANCE = 2.0
 
 
+class ColourMapError(DataError):
+    """A map file is a colour image (its channels differ): a heat map, not saliency values.
+
+    A :class:`~salbench.exceptions.DataError` like every other unreadable map; its own class so
+    that submission checks can list colour maps apart from damaged files.
+    """
+
+
 def is_map_file(path) -> bool:
     return Path(path).suffix.lower() in MAP_SUFFIXES
 
@@ -39,6 +47,9 @@ def _to_2d(array: np.ndarray, path, what: str = "array") -> np.ndarray:
     while a.ndim > 2 and 1 in a.shape:
         axis = a.shape.index(1)
         a = a.reshape(a.shape[:axis] + a.shape[axis + 1:])
+    if a.ndim == 3 and a.shape[-1] in (3, 4):
+        raise ColourMapError(f"{path}: {what} has shape {array.shape}, colour channels; a "
+                             "saliency map must be 2-D (height, width)")
     if a.ndim != 2:
         raise DataError(f"{path}: {what} has shape {array.shape}; a saliency map must be 2-D "
                         "(height, width)")
@@ -71,7 +82,7 @@ def _image_array(image, path) -> np.ndarray:
             return rgb.mean(axis=2)
     elif np.array_equal(r, g) and np.array_equal(g, b):
         return rgb[:, :, 0]
-    raise DataError(f"{path}: colour image (its red, green and blue channels differ); a saliency "
+    raise ColourMapError(f"{path}: colour image (its red, green and blue channels differ); a saliency "
                     "map must be greyscale values, not a colour-mapped heat map")
 
 

@@ -147,6 +147,11 @@ class MapDirectoryModel(Adapter):
                 paths = same_folders
         return paths
 
+    def candidates(self, stimulus_path) -> list[Path]:
+        """The map files of a stimulus by the matching rule of :meth:`check` (same stem; when
+        several, those in the same trailing folders): none, one, or several (ambiguous)."""
+        return self._candidates(Path(stimulus_path))
+
     def path_for(self, image_id) -> Path:
         """The map file of the image with id (or file name, or stem) ``image_id``."""
         if image_id is None:
