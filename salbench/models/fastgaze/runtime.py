@@ -340,6 +340,9 @@ class Runtime:
         return buf
 
     def _conv(self, index, layer: Conv2d, buf: _Buffer, pool, next_pad, stats) -> _Buffer:
+        # The bias and activation of an inner layer cannot hide an overflow from the next GEMM
+        # (inf stays inf or becomes NaN there); the last layer's stored output is checked too.
+        last = not any(isinstance(later, Conv2d) for later in self.network.layers[index + 1:])
         kh, kw = layer.kernel_size
         in_c, out_c = layer.in_channels, layer.out_channels
         height, width, wp = buf.height, buf.width, buf.wp
@@ -388,9 +391,9 @@ class Runtime:
                             operand[tap: tap + in_c] = buf.data[:, offset: offset + n]
                 gemm_out = product[:, :n]
                 np.matmul(matrix, operand, out=gemm_out)
-                # One float64 sum per tile (1/k_total of the GEMM's work) finds inf and NaN before
+                # One pass per tile (about 1/k_total of the GEMM's work) finds inf and NaN before
                 # the activation can hide them (ReLU turns -inf into a finite 0).
-                if not math.isfinite(float(gemm_out.sum(dtype=np.float64))):
+                if not _all_finite(gemm_out):
                     with lock:
                         overflowed.append(y0)
                 if size > 1:
@@ -411,7 +414,7 @@ class Runtime:
         work()  # the calling thread is one of the workers
         for future in futures:
             future.result()
-        if overflowed or not math.isfinite(float(out.data.sum(dtype=np.float64))):
+        if overflowed or (last and not _all_finite(out.data)):
             rows_at = f" from input row {min(overflowed)}" if overflowed else ""
             raise InputError(
                 f"layer {index} of the network (counting from 0; Conv2d {in_c}->{out_c} channels, {kh}x{kw}, "
@@ -420,6 +423,13 @@ class Runtime:
                 "input's scaling) are wrong for this network"
             )
         return out
+
+
+def _all_finite(a: np.ndarray) -> bool:
+    """No inf or NaN in ``a``: a float32 sum screens (one fast pass; inf and NaN propagate), and
+    only a non-finite sum, which finite values may also give, is confirmed value by value."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return math.isfinite(float(a.sum())) or bool(np.isfinite(a).all())
 
 
 @functools.lru_cache(maxsize=None)
