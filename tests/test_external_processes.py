@@ -332,3 +332,16 @@ def test_cli_resize_maps_is_refused_for_models_that_cannot_resize(tmp_path):
     for command in ("crop", "audit", "evaluate"):
         help_text = _invoke(command, "--help").output
         assert "--timeout" in help_text and "--resize-maps" in help_text
+
+
+@posix_only
+def test_crop_timeout_names_the_image_and_the_command(tmp_path):
+    from PIL import Image
+
+    photo = tmp_path / "photo.png"
+    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(photo)
+    result = _invoke("crop", "command:sh -c 'sleep 30'", photo, "--out", tmp_path / "crops", "--timeout",
+                     "0.5")
+    assert result.exit_code == 1
+    assert "image 'photo.png': the command ran longer than 0.5 s and was stopped" in result.output
+    assert "command: sh -c 'sleep 30' " in result.output

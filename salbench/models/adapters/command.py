@@ -266,7 +266,9 @@ class CommandModel(Adapter):
             finally:
                 if process.returncode is None:  # interrupted (Ctrl-C) while waiting
                     _stop_group(process)
-            _stop_group(process)  # background processes it left behind
+            # Background processes it left behind. Linux keeps a group id allocated while any
+            # member lives, so the id cannot have been handed to an unrelated group meanwhile.
+            _stop_group(process)
         return status, stdout_path.read_bytes(), stderr_path.read_bytes()
 
     def _output(self, image, image_id) -> np.ndarray:
