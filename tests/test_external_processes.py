@@ -345,3 +345,19 @@ def test_crop_timeout_names_the_image_and_the_command(tmp_path):
     assert result.exit_code == 1
     assert "image 'photo.png': the command ran longer than 0.5 s and was stopped" in result.output
     assert "command: sh -c 'sleep 30' " in result.output
+
+
+def test_a_run_stopped_by_the_timeout_resumes_under_a_longer_one(tmp_path):
+    data = _cli_dataset(tmp_path)
+    tool = tmp_path / "tool.py"
+    tool.write_text("import sys, time\nfrom PIL import Image\n"
+                    "if sys.argv[1].endswith('img2.png'):\n    time.sleep(3)\n"
+                    "w, h = Image.open(sys.argv[1]).size\n"
+                    "print('\\n'.join(' '.join(['1'] * w) for _ in range(h)))\n")
+    spec = f"command:{shlex.quote(sys.executable)} {shlex.quote(str(tool))}"
+    common = ["evaluate", "--model", spec, "--dataset", data, "--no-baselines", "--metrics",
+              "auc", "--threads", 1, "--quiet", "--out", tmp_path / "out", "--name", "tool"]
+    stopped = _invoke(*common, "--timeout", 1)
+    assert stopped.exit_code == 1 and "ran longer than 1 s" in stopped.output
+    resumed = _invoke(*common, "--timeout", 30)
+    assert resumed.exit_code == 0, resumed.output

@@ -327,8 +327,10 @@ class CommandModel(Adapter):
         return command_fingerprint(self.args, cwd=self.cwd)
 
     def _parameters(self) -> dict:
+        # No timeout: it does not change a single score, and a run stopped by it must resume
+        # under a longer one (the engine resumes only runs of an identical description).
         return {"command": list(self.args), "resize": self.resize,
-                "output_suffix": self.output_suffix, "timeout": self.timeout}
+                "output_suffix": self.output_suffix}
 
 
 CommandLogDensityModel = make_log_density_variant(
