@@ -415,7 +415,7 @@ class Runtime:
         for future in futures:
             future.result()
         if overflowed or (last and not _all_finite(out.data)):
-            rows_at = f" from input row {min(overflowed)}" if overflowed else ""
+            rows_at = f" from row {min(overflowed)} of the layer's input" if overflowed else ""
             raise InputError(
                 f"layer {index} of the network (counting from 0; Conv2d {in_c}->{out_c} channels, {kh}x{kw}, "
                 f"activation {layer.activation}) overflowed float32 on this input: its output "
