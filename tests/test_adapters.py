@@ -379,7 +379,7 @@ FILE_TOOL = textwrap.dedent("""
 def test_command_model_parses_a_printed_grid(tmp_path, dataset):
     tool = tmp_path / "grid_tool.py"
     tool.write_text(GRID_TOOL)
-    model = CommandModel([sys.executable, str(tool), "{image}"])
+    model = CommandModel([sys.executable, str(tool), "{image}"], resize="bilinear")
     image = dataset.stimuli.load(0)                       # 30 x 40 -> a 7 x 10 grid
     got = model.saliency_map(image)
     grey = np.asarray(Image.fromarray(image).convert("L"), dtype=np.float64)

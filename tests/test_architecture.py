@@ -25,7 +25,7 @@ LAYERS = {
     "exceptions": 0.0,
     "_numba": 0.05, "_cpus": 0.05, "_blas": 0.05, "_lazy": 0.05, "_deprecation": 0.05,
     "_coordinates": 0.07,
-    "_validation": 0.1, "_io": 0.1, "_fingerprint": 0.1,
+    "_validation": 0.1, "_io": 0.1, "_fingerprint": 0.1, "_faults": 0.05,
     "stats": 0.2,
     "metrics": 1, "datasets": 1,
     "models": 2, "torch": 2, "losses": 2.5,

@@ -184,18 +184,19 @@ def test_an_edited_command_script_is_refused_naming_the_script(files, tmp_path):
     spec = f"command:{sys.executable} {script} {{image}}"
     first = salbench("evaluate", "--model", spec, "--dataset", files["data"], "--out", out,
                      "--images", 3, "--no-baselines", "--metrics", METRICS, "--name", "tool",
-                     "--quiet")
+                     "--quiet", "--resize-maps", "bilinear")
     assert first.returncode == 0, first.stderr
     script.write_text("import sys\nprint('4 3\\n2 1')\n")
     again = salbench("evaluate", "--model", spec, "--dataset", files["data"], "--out", out,
                      "--images", 3, "--no-baselines", "--metrics", METRICS, "--name", "tool",
-                     "--quiet")
+                     "--quiet", "--resize-maps", "bilinear")
     assert again.returncode == 1
     assert f"model: 1 file(s) changed: {script}" in again.stderr, again.stderr
     # a new --model-version is a change too
     version = salbench("evaluate", "--model", spec, "--dataset", files["data"], "--out", out,
                        "--images", 3, "--no-baselines", "--metrics", METRICS, "--name", "tool",
-                       "--quiet", "--overwrite", "--model-version", "v2")
+                       "--quiet", "--overwrite", "--model-version", "v2", "--resize-maps",
+                       "bilinear")
     assert version.returncode == 0, version.stderr
 
 

@@ -14,16 +14,17 @@ from pathlib import Path
 import click
 
 from ._errors import one_line_errors
+from ._model_options import model_run_options, spec_options
 
 MODEL_HELP = ("Model spec: builtin:default (salbench's own model), fastgaze:FILE.vxm, "
               "python:FILE.py:ATTR or python:MODULE:ATTR, onnx:FILE, torch:FILE, maps:DIR, "
               "hdf5:FILE, command:CMD, baseline:uniform.")
 
 
-def _model(spec: str):
+def _model(spec: str, *, timeout, resize_maps):
     from ..models.spec import from_spec
 
-    return from_spec(spec)
+    return from_spec(spec, **spec_options(spec, timeout=timeout, resize_maps=resize_maps))
 
 
 def _ratios(value: str) -> tuple:
@@ -53,9 +54,14 @@ def _ratios(value: str) -> tuple:
 @click.option("--dpi", type=click.IntRange(min=10), default=80, show_default=True,
               help="Resolution of the overlay PNGs.")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
+@model_run_options
 @one_line_errors(show_warnings=True, resumable=False)
-def crop_command(model_spec, images, ratios, methods, out, no_crops, saliency_alpha, dpi, quiet):
+def crop_command(model_spec, images, ratios, methods, out, no_crops, saliency_alpha, dpi, quiet,
+                 timeout, resize_maps):
     """Crop IMAGE... with MODEL's saliency map at each aspect ratio.
+
+    command:CMD runs CMD per image; {image}, {output}, {id}, {name}, {height}, {width} are
+    filled in (a whole argument as is, inside a longer argument shell-quoted).
 
     Example: salbench crop fastgaze:fastgaze.vxm photo.jpg --ratios 0.56,1,2 --out crops/
     """
@@ -68,7 +74,7 @@ def crop_command(model_spec, images, ratios, methods, out, no_crops, saliency_al
     ratios = _ratios(ratios)
     methods = tuple(dict.fromkeys(methods))
     check_output_stems(images)
-    model = _model(model_spec)
+    model = _model(model_spec, timeout=timeout, resize_maps=resize_maps)
 
     def say(path, crops):
         row, col = crops.salient_point
@@ -126,15 +132,17 @@ def _pairs(value: str):
 @click.option("--plot-format", type=click.Choice(["png", "svg", "pdf"]), default="png",
               show_default=True)
 @click.option("--quiet", is_flag=True, help="No progress bar, no table; only errors.")
+@model_run_options
 @one_line_errors(show_warnings=True, resumable=False)
 def audit_command(model_spec, groups_csv, pairs, out, comparisons, disjoint, height, gap, fill,
-                  seed, interval, confidence, n_boot, plot_format, quiet):
+                  seed, interval, confidence, n_boot, plot_format, quiet, timeout, resize_maps):
     """Audit MODEL's crops for a preference between groups of images (Twitter's design).
 
     GROUPS.csv has a header with the columns `path` and `group`; relative paths are read from
     the CSV's folder. Each pair of images from two groups is joined side by side in both orders;
     the argmax rule and the mass rule each pick a side. Shares count the pairs that a group won
-    in both orders. An audit describes this model on these images only.
+    in both orders. An audit describes this model on these images only. command:CMD models
+    get their placeholders filled in as for `salbench crop` (see its --help).
 
     Example: salbench audit fastgaze:fastgaze.vxm groups.csv --pairs 200 --out audit/
     """
@@ -146,7 +154,7 @@ def audit_command(model_spec, groups_csv, pairs, out, comparisons, disjoint, hei
 
     n_pairs = _pairs(pairs)
     groups = read_groups(groups_csv)
-    model = _model(model_spec)
+    model = _model(model_spec, timeout=timeout, resize_maps=resize_maps)
     result = audit(model, groups, pairs=n_pairs, comparisons=list(comparisons) or None,
                    disjoint=disjoint, height=height, gap=gap, fill=fill, seed=seed, interval=interval,
                    confidence=confidence, n_boot=n_boot, progress=not quiet)

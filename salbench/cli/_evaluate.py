@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from ._errors import one_line_errors
+from ._model_options import COMMAND_HELP, model_run_options, spec_options
 
 FORMATS = ("md", "html", "csv", "json")
 
@@ -86,7 +87,7 @@ def _refuse_baseline_folder(target: Path, model_name, model):
               help="A folder of maps or a .zip/.tar.gz of one, or maps:DIR, hdf5:FILE, "
                    "onnx:FILE, torch:FILE, "
                    "python:MODULE:ATTR, command:CMD, fastgaze:FILE.vxm, builtin:default, "
-                   "baseline:uniform|centre|gold, density:SPEC.")
+                   "baseline:uniform|centre|gold, density:SPEC. " + COMMAND_HELP)
 @click.option("--dataset", "dataset_spec", required=True, metavar="NAME[:OPTIONS]|PATH|table:...",
               help=DATASET_HELP + ", or your own fixation table: table:FILE,stimuli=DIR,x=COL,"
                    "y=COL,one_based|zero_based[,image=COL,subject=COL,t=COL,duration=COL,"
@@ -145,11 +146,12 @@ def _refuse_baseline_folder(target: Path, model_name, model):
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="md", show_default=True,
               help="Format of the leaderboard printed at the end.")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
+@model_run_options
 @one_line_errors
 def evaluate(model_spec, dataset_spec, out_of_image, out, metrics, convention, split, first, name,
              model_version, kind, baselines, fit_on, allow_fit_overlap, baseline_spec, threads,
              scheduler, dask_workers, metric_maps, reference_sigma, seed, data_root, download,
-             overwrite, fmt, quiet):
+             overwrite, fmt, quiet, timeout, resize_maps):
     """Score a model on a dataset and print a leaderboard with the baselines.
 
     Example: salbench evaluate --model my_maps/ --dataset osie --out results/
@@ -160,13 +162,14 @@ def evaluate(model_spec, dataset_spec, out_of_image, out, metrics, convention, s
         _evaluate(model_spec, dataset_spec, out_of_image, out, metrics, convention, split, first,
                   name, model_version, kind, baselines, fit_on, allow_fit_overlap, baseline_spec,
                   threads, client, metric_maps, reference_sigma, seed, data_root, download,
-                  overwrite, fmt, quiet)
+                  overwrite, fmt, quiet,
+                  model_options=spec_options(model_spec, timeout=timeout, resize_maps=resize_maps))
 
 
 def _evaluate(model_spec, dataset_spec, out_of_image, out, metrics, convention, split, first, name,
               model_version, kind, baselines, fit_on, allow_fit_overlap, baseline_spec, threads,
               executor, metric_maps, reference_sigma, seed, data_root, download, overwrite, fmt,
-              quiet):
+              quiet, *, model_options=None):
     from ..evaluation import evaluate as run, evaluate_baselines
     from ..evaluation.fitting import model_for_scoring
     from ..exceptions import DegenerateInputWarning
@@ -191,7 +194,8 @@ def _evaluate(model_spec, dataset_spec, out_of_image, out, metrics, convention, 
     else:
         model = model_for_scoring(model_spec, dataset, images, split=split, fit_on=fit_on,
                                   allow_fit_overlap=allow_fit_overlap, kind=kind, root=data_root,
-                                  download=download, out_of_image=out_of_image)
+                                  download=download, out_of_image=out_of_image,
+                                  **(model_options or {}))
     fitted_on = getattr(model, "fitted_on", None)
     if fitted_on is not None:
         say(f"fitted on {fitted_on.label} ({fitted_on.images.size} images)", err=True)
@@ -345,7 +349,7 @@ def _dataset_options(function):
     return function
 
 
-def _plot_models(specs, dataset, fit_on):
+def _plot_models(specs, dataset, fit_on, *, timeout, resize_maps):
     from ..models.spec import from_spec
 
     train = None
@@ -353,7 +357,9 @@ def _plot_models(specs, dataset, fit_on):
         from ..datasets.splits import split_images
 
         train = list(split_images(dataset).train)
-    return [from_spec(spec, dataset=dataset, train=train) for spec in specs]
+    return [from_spec(spec, dataset=dataset, train=train,
+                      **spec_options(spec, timeout=timeout, resize_maps=resize_maps))
+            for spec in specs]
 
 
 def _image_indices(values, dataset):
@@ -442,9 +448,10 @@ def plot_paired_command(dir_a, dir_b, metric, out, dpi, n_bootstrap, n_permutati
               help="Negatives: every pixel, the unfixated pixels, or the fixations on the other "
                    "images (shuffled AUC).")
 @_figure_options
+@model_run_options
 @one_line_errors
 def plot_roc_command(model_specs, dataset_spec, out_of_image, data_root, fit_on, image_values,
-                     negatives, out, dpi):
+                     negatives, out, dpi, timeout, resize_maps):
     """ROC curves with the AUC in the legend.
 
     One curve per model on one image, or the mean curve over several images (its area is the
@@ -459,7 +466,8 @@ def plot_roc_command(model_specs, dataset_spec, out_of_image, data_root, fit_on,
     dataset = load_dataset(dataset_spec, root=data_root, out_of_image=out_of_image)
     indices = _image_indices(image_values, dataset)
     ax = None
-    for model in _plot_models(model_specs, dataset, fit_on):
+    for model in _plot_models(model_specs, dataset, fit_on, timeout=timeout,
+                              resize_maps=resize_maps):
         maps, xs, ys, negs = [], [], [], []
         for i in indices:
             f = dataset.fixations.for_image(i)
@@ -488,9 +496,10 @@ def plot_roc_command(model_specs, dataset_spec, out_of_image, data_root, fit_on,
 @click.option("--colorbar", is_flag=True, help="A colourbar beside every map.")
 @click.option("--fixations-on-maps", is_flag=True, help="Also draw the fixations on the maps.")
 @_figure_options
+@model_run_options
 @one_line_errors
 def plot_grid_command(dataset_spec, out_of_image, data_root, fit_on, image_values, model_specs,
-                      score, colorbar, fixations_on_maps, out, dpi):
+                      score, colorbar, fixations_on_maps, out, dpi, timeout, resize_maps):
     """Images, fixations and each model's map.
 
     One row per image: the image with its fixations, then each model's map (a probabilistic
@@ -503,7 +512,7 @@ def plot_grid_command(dataset_spec, out_of_image, data_root, fit_on, image_value
 
     dataset = load_dataset(dataset_spec, root=data_root, out_of_image=out_of_image)
     indices = _image_indices(image_values, dataset)
-    models = _plot_models(model_specs, dataset, fit_on)
+    models = _plot_models(model_specs, dataset, fit_on, timeout=timeout, resize_maps=resize_maps)
     _write_figure(plot_image_grid(dataset, indices, models, colorbar=colorbar, score=score,
                                   fixations_on_maps=fixations_on_maps), out, dpi=dpi)
 

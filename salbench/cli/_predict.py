@@ -8,6 +8,8 @@ from pathlib import Path
 import click
 
 from ._errors import one_line_errors
+from ._evaluate import OUT_OF_IMAGE
+from ._model_options import model_run_options, spec_options
 
 
 @click.command(name="predict")
@@ -47,10 +49,12 @@ from ._errors import one_line_errors
 @click.option("--overwrite", is_flag=True,
               help="Replace predictions of another model, dataset or format in OUT.")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
+@OUT_OF_IMAGE
+@model_run_options
 @one_line_errors
 def predict_command(model_spec, dataset_spec, split, first, out, fmt, bits, metric_maps,
                     sim_fixations, kind, fit_on, allow_fit_overlap, model_version, data_root,
-                    download, overwrite, quiet):
+                    download, overwrite, quiet, out_of_image, timeout, resize_maps):
     """Write MODEL's prediction for every image of a dataset, at the image's size.
 
     Example: salbench predict builtin:default --dataset osie --split test --out preds/
@@ -61,11 +65,13 @@ def predict_command(model_spec, dataset_spec, split, first, out, fmt, bits, metr
     from ._evaluate import _images_argument, _split_names, load_dataset
 
     say = (lambda *a, **k: None) if quiet else click.echo
-    dataset = load_dataset(dataset_spec, root=data_root, download=download)
+    dataset = load_dataset(dataset_spec, root=data_root, download=download,
+                           out_of_image=out_of_image)
     images, _ = _images_argument(dataset, split, first)
     model = model_for_scoring(model_spec, dataset, images, split=split, fit_on=fit_on,
                               allow_fit_overlap=allow_fit_overlap, kind=kind, root=data_root,
-                              download=download)
+                              download=download, out_of_image=out_of_image,
+                              **spec_options(model_spec, timeout=timeout, resize_maps=resize_maps))
     say(f"dataset {dataset.name}: {len(images)} of {len(dataset)} images -> {out} ({fmt})",
         err=True)
     def progress(done, total):

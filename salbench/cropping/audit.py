@@ -348,7 +348,12 @@ def audit(model, groups, *, pairs: int | None = 100, comparisons=None, disjoint:
                         raise InputError(f"pair {k} of {comparison} ({left.label} | "
                                          f"{right.label}): {error}") from None
                     context = f"{name} on pair {k} of {comparison} ({left.label} | {right.label})"
-                    m = predict_map(model, joined.image, context=context)
+                    try:
+                        m = predict_map(model, joined.image, context=context)
+                    except (InputError, DataError) as error:  # say which pair (a timeout...)
+                        if context in str(error):
+                            raise
+                        raise type(error)(f"{context}: {error}") from None
                     if (m < 0).any():
                         raise InputError(f"{context}: the map has negative values; the mass rule "
                                          "needs a non-negative map such as a density")

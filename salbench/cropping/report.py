@@ -56,7 +56,8 @@ def save_crops(model, images, out, *, ratios=DEFAULT_RATIOS, methods=("argmax",)
     tables = []
     for path in images:
         image = read_image(path)
-        result = model_crops(model, image, ratios=ratios, methods=methods)
+        # the file name is the image's id: a model's errors name it, a map folder finds its map
+        result = model_crops(model, image, ratios=ratios, methods=methods, image_id=path.name)
         frame = result.to_frame()
         frame.insert(0, "image", str(path))
         frame["salient_row"], frame["salient_col"] = result.salient_point

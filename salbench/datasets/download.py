@@ -39,6 +39,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from .._faults import checkpoint
 from .._io import write_text_atomic
 from ..exceptions import DataError, InputError
 from .cache import data_root, ensure_writable
@@ -220,6 +221,7 @@ def fetch(name, *, root=None, base_url: str | None = None, verify: bool = True,
                   for d in sorted(downloads, key=lambda d: d.target)},
     }
     write_text_atomic(staging / MARKER, json.dumps(marker, indent=1))
+    checkpoint("fetch-marker")
     try:
         os.replace(staging, final)
     except OSError as error:
@@ -305,6 +307,7 @@ def _download(opener, d: Download, retries: int, timeout: float, bar) -> str:
             continue
         if done:
             break
+    checkpoint("fetch-part")
     digests = file_digests(part)
     size = part.stat().st_size
     wrong = [(k, digests[k], getattr(d, k)) for k in ("sha256", "md5")
@@ -321,6 +324,7 @@ def _download(opener, d: Download, retries: int, timeout: float, bar) -> str:
             "installed. Fetch again (or check base_url)."
         )
     os.replace(part, d.target)
+    checkpoint("fetch-file")
     return digests["sha256"]
 
 

@@ -11,24 +11,12 @@ first) it reaches ``POINT``. The points, in the order a run reaches them:
 ``tables``      the final tables are written; the manifest still says "running"
 ``committed``   the manifest says "complete"; ``parts/`` is not yet removed
 
-Without the variable a checkpoint costs one dictionary lookup.
+Without the variable a checkpoint costs one dictionary lookup. The hook is
+:func:`salbench._faults.checkpoint`, shared with ``fetch`` (whose points it lists).
 """
 
 from __future__ import annotations
 
-import os
-import signal
+from .._faults import checkpoint
 
-_REACHED: dict = {}
-
-
-def checkpoint(point: str) -> None:
-    target = os.environ.get("SALBENCH_KILL_AT")
-    if not target:
-        return
-    name, _, nth = target.partition(":")
-    if name != point:
-        return
-    _REACHED[point] = _REACHED.get(point, 0) + 1
-    if _REACHED[point] == int(nth or 1):
-        os.kill(os.getpid(), signal.SIGKILL)
+__all__ = ["checkpoint"]

@@ -263,7 +263,9 @@ def _density(inner, dataset, train, options):
     if idx is None:
         raise InputError("density: fits the saliency-to-density conversion on training images; "
                          "pass train= (indices or a Split)")
-    model = from_spec(inner)
+    # options of the model that makes the maps (``--timeout``, ``--resize-maps``) go to it
+    inner_options = {k: options.pop(k) for k in ("timeout", "resize") if k in options}
+    model = from_spec(inner, **inner_options)
     if hasattr(model, "check"):
         model.check(dataset, images=idx, extra="ignore")
     return SaliencyMapDensityModel(model, **options).fit(dataset, train=idx)

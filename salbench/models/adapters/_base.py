@@ -62,6 +62,17 @@ def stem_of(image_id) -> str | None:
     return None if name is None else Path(name).stem
 
 
+def wrong_size_message(context: str, got, expected) -> str:
+    """The error for a map whose ``(H, W)`` is not its image's: both sizes, a hint when the map
+    is the transpose, and how to ask for resizing."""
+    got, expected = tuple(int(v) for v in got), tuple(int(v) for v in expected)
+    hint = " (the map is transposed: rows and columns swapped)" if got == expected[::-1] else ""
+    return (f"{context}: map is {got[1]}x{got[0]} (WxH, shape {got}) but the image is "
+            f"{expected[1]}x{expected[0]} (shape {expected}){hint}; maps are not resized "
+            "unless asked: pass resize='bilinear' (or 'mit', 'nearest', 'area'; on the command "
+            "line --resize-maps bilinear)")
+
+
 def log_normalise(z: np.ndarray) -> np.ndarray:
     """``z - logsumexp(z)`` (in place for float64 input)."""
     m = float(z.max())
@@ -183,9 +194,7 @@ class Adapter(SaliencyMapModel):
         shape = shape_of(image)
         if shape is not None and a.shape != shape:
             if resize is None:
-                raise InputError(f"{context}: map is {a.shape[1]}x{a.shape[0]} (WxH) but the image "
-                                 f"is {shape[1]}x{shape[0]}; pass resize='bilinear' (or 'mit', "
-                                 "'nearest', 'area') to resize maps explicitly")
+                raise InputError(wrong_size_message(context, a.shape, shape))
             finite = np.isfinite(a)
             if not finite.all():
                 # A log-density may be -inf (probability 0) somewhere; interpolation needs finite

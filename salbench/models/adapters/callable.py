@@ -6,7 +6,7 @@ import inspect
 
 import numpy as np
 
-from ...exceptions import InputError
+from ...exceptions import DataError, InputError, SalbenchError
 from ._base import Adapter, check_resize, make_log_density_variant, pixels_of
 
 
@@ -55,10 +55,33 @@ class CallableModel(Adapter):
         if self.name == "<lambda>":
             self.name = "callable"
         self._pass_id = _accepts_image_id(fn)
+        self._indices: dict = {}
+
+    def check(self, dataset, *, images=None, **ignored):
+        """Remember the dataset's image indices, so that an error of ``fn`` names the image by
+        index as well as by id (the engine calls this before scoring)."""
+        ids = dataset.stimuli.ids
+        chosen = range(len(ids)) if images is None else images
+        self._indices.update({ids[int(i)]: int(i) for i in chosen})
+        return None
+
+    def _context(self, image_id) -> str:
+        index = self._indices.get(image_id) if image_id is not None else None
+        if index is None:
+            return super()._context(image_id)
+        return f"{self.name}, image {index} ({image_id!r})"
 
     def _output(self, image, image_id) -> np.ndarray:
         pixels = pixels_of(image, self.name)
-        out = self.fn(pixels, image_id=image_id) if self._pass_id else self.fn(pixels)
+        try:
+            out = self.fn(pixels, image_id=image_id) if self._pass_id else self.fn(pixels)
+        except SalbenchError as error:
+            kind = InputError if isinstance(error, InputError) else DataError
+            raise kind(f"{self._context(image_id)}: {error}") from error
+        except Exception as error:
+            # the user's traceback stays attached (``from error``) for debugging in Python
+            raise DataError(f"{self._context(image_id)}: the model function raised "
+                            f"{type(error).__name__}: {error}") from error
         return self._finish(out, pixels, image_id, self.resize)
 
     def fingerprint(self) -> dict:

@@ -8,8 +8,10 @@ non-finite map in one :class:`~salbench.exceptions.DataError`, so a submission i
 
 from __future__ import annotations
 
+import errno
 import os
 import time
+import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +54,32 @@ def _default_threads() -> int:
 
 def _size(shape) -> str:
     return f"{shape[1]}x{shape[0]}"
+
+
+def _nfc(text: str) -> str:
+    """Names are compared in Unicode NFC: macOS file systems store NFD (``e`` + combining
+    accent), most others keep what they were given, so one name can arrive in either form."""
+    return unicodedata.normalize("NFC", text)
+
+
+def _not_a_file(path: Path) -> str:
+    """What an entry named like a map is when it is not a readable regular file."""
+    if path.is_symlink():
+        try:
+            target = os.readlink(path)
+        except OSError:
+            target = "?"
+        try:
+            os.stat(path)
+        except OSError as error:
+            if error.errno == errno.ELOOP:
+                return f"a symlink loop (it points to {target}, which leads back to itself)"
+            return f"a broken symlink (it points to {target}, which does not exist)"
+        if path.is_dir():
+            return f"a symlink to a folder ({target}), not a map file"
+    if path.is_dir():
+        return "a folder, not a map file"
+    return "not a regular file (a device, socket or pipe)"
 
 
 class MapDirectoryModel(Adapter):
@@ -105,10 +133,14 @@ class MapDirectoryModel(Adapter):
     def _walk(self):
         """``(map files, ignored names)`` in the folder now (hidden files skipped)."""
         walk = self.directory.rglob("*") if self.recursive else self.directory.iterdir()
-        maps, ignored = [], []
+        maps, ignored, self._unusable = [], [], {}
         for path in walk:
             rel = path.relative_to(self.directory)
-            if any(part.startswith(".") for part in rel.parts) or not path.is_file():
+            if any(part.startswith(".") for part in rel.parts):
+                continue
+            if not path.is_file():
+                if is_map_file(path):  # e.g. a broken symlink: reported as what it is, not "missing"
+                    self._unusable.setdefault(_nfc(path.stem), []).append((path, _not_a_file(path)))
                 continue
             if is_map_file(path):
                 maps.append(path)
@@ -120,7 +152,7 @@ class MapDirectoryModel(Adapter):
         maps, ignored = self._walk()
         by_stem: dict[str, list[Path]] = {}
         for path in maps:
-            by_stem.setdefault(path.stem, []).append(path)
+            by_stem.setdefault(_nfc(path.stem), []).append(path)
         for paths in by_stem.values():
             paths.sort()
         self._by_stem = by_stem
@@ -137,12 +169,13 @@ class MapDirectoryModel(Adapter):
     # ------------------------------------------------------------------ matching
     def _candidates(self, stimulus_path: Path) -> list[Path]:
         """Map files for a stimulus: same stem, then (if several) the same trailing folders."""
-        paths = self._by_stem.get(stimulus_path.stem, [])
+        paths = self._by_stem.get(_nfc(stimulus_path.stem), [])
         if len(paths) > 1:
-            target = stimulus_path.with_suffix("").parts
+            target = tuple(_nfc(part) for part in stimulus_path.with_suffix("").parts)
             same_folders = [p for p in paths
                             if target[-len(p.relative_to(self.directory).parts):]
-                            == p.relative_to(self.directory).with_suffix("").parts]
+                            == tuple(_nfc(part) for part in
+                                     p.relative_to(self.directory).with_suffix("").parts)]
             if same_folders:
                 paths = same_folders
         return paths
@@ -160,8 +193,12 @@ class MapDirectoryModel(Adapter):
         bound = self._bound.get(image_id)
         if bound is not None:
             return bound
-        stem = stem_of(image_id)
+        stem = _nfc(stem_of(image_id))
         paths = self._by_stem.get(stem, [])
+        if not paths and stem in self._unusable:
+            path, what = self._unusable[stem][0]
+            raise DataError(f"{self.directory}: the map for image {image_id!r}, "
+                            f"{self._rel(path)}, is {what}")
         if not paths:
             raise DataError(f"{self.directory}: no map for image {image_id!r} (looked for "
                             f"{stem} with one of {', '.join(MAP_SUFFIXES)})")
@@ -235,13 +272,23 @@ class MapDirectoryModel(Adapter):
             candidates = self._candidates(path)
             claimed.update(candidates)
             matches[i] = candidates
-        missing, ambiguous, resolved = [], [], []
+        missing, unusable, ambiguous, clashes, resolved = [], [], [], [], []
         for i in chosen:
             candidates = matches[stimuli._check(i)]
             if not candidates:
-                missing.append(names[i])
+                found = self._unusable.get(_nfc(Path(paths[i]).stem))
+                if found:
+                    unusable.extend(f"{names[i]}: {self._rel(p)} is {what}" for p, what in found)
+                else:
+                    missing.append(names[i])
             elif len(candidates) > 1:
-                ambiguous.append(f"{names[i]}: {', '.join(self._rel(p) for p in candidates)}")
+                rels = [self._rel(p) for p in candidates]
+                same = [r for r in rels if sum(_nfc(r) == _nfc(o) for o in rels) > 1]
+                if same:
+                    clashes.append(f"{names[i]}: {' and '.join(ascii(r) for r in same)} are one "
+                                   "name in Unicode NFC")
+                else:
+                    ambiguous.append(f"{names[i]}: {', '.join(rels)}")
             else:
                 resolved.append((i, candidates[0]))
         extras = [self._rel(p) for p in self.files if p not in claimed]
@@ -262,8 +309,9 @@ class MapDirectoryModel(Adapter):
                 problems[k] = ("unreadable", str(error).replace(f"{path}: ", f"{self._rel(path)}: ", 1))
                 return
             if shape != expected and self.resize is None:
+                transposed = " (transposed)" if tuple(shape) == expected[::-1] else ""
                 problems[k] = ("wrong size", f"{self._rel(path)} is {_size(shape)} (WxH) but image "
-                               f"{names[i]} is {_size(expected)}")
+                               f"{names[i]} is {_size(expected)}{transposed}")
                 return
             if a is None:
                 return
@@ -285,8 +333,12 @@ class MapDirectoryModel(Adapter):
         groups: dict[str, list[str]] = {}
         if missing:
             groups["missing"] = missing
+        if unusable:
+            groups["named like a map but not a map file"] = unusable
         if ambiguous:
             groups["ambiguous (several maps for one image)"] = ambiguous
+        if clashes:
+            groups["clash (file names that differ only in Unicode normalisation, NFC vs NFD)"] = clashes
         if extras and extra == "error":
             groups["extra (no stimulus has this stem)"] = extras
         for problem in problems:
@@ -302,6 +354,9 @@ class MapDirectoryModel(Adapter):
             if missing:
                 lines.append("  maps are matched to stimuli by file stem (image 1001.jpg -> "
                              f"1001 with one of {', '.join(MAP_SUFFIXES)})")
+            if "wrong size" in groups:
+                lines.append("  maps are not resized unless asked: resize='bilinear' (or 'mit', "
+                             "'nearest', 'area'; --resize-maps METHOD on the command line)")
             raise DataError("\n".join(lines))
         if extras and extra == "warn":
             import warnings

@@ -288,7 +288,13 @@ class FastGazeModel(ProbabilisticModel):
         return _log_normalise(z)
 
     def log_density(self, image, *, image_id=None) -> np.ndarray:
-        return self.combine(self.logit_map(image), self._prior(image, image_id))
+        try:
+            logits = self.logit_map(image)
+        except InputError as error:  # e.g. a layer that overflows: say which image
+            if image_id is None:
+                raise
+            raise InputError(f"{self.name}, image {image_id!r}: {error}") from None
+        return self.combine(logits, self._prior(image, image_id))
 
     def saliency_map(self, image, *, image_id=None) -> np.ndarray:
         """The predicted fixation density (sums to 1); see :meth:`log_density`."""

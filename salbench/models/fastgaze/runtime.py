@@ -26,6 +26,7 @@ The arithmetic is plain cross-correlation with "same" zero padding, as defined i
 from __future__ import annotations
 
 import functools
+import math
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -339,6 +340,9 @@ class Runtime:
         return buf
 
     def _conv(self, index, layer: Conv2d, buf: _Buffer, pool, next_pad, stats) -> _Buffer:
+        # The bias and activation of an inner layer cannot hide an overflow from the next GEMM
+        # (inf stays inf or becomes NaN there); the last layer's stored output is checked too.
+        last = not any(isinstance(later, Conv2d) for later in self.network.layers[index + 1:])
         kh, kw = layer.kernel_size
         in_c, out_c = layer.in_channels, layer.out_channels
         height, width, wp = buf.height, buf.width, buf.wp
@@ -356,8 +360,14 @@ class Runtime:
         direct = kh == 1 and kw == 1
         lock = threading.Lock()
         pending = iter(starts)
+        overflowed = []  # row tiles whose GEMM output is not finite
 
         def work():
+            # An overflow is reported below as an error naming the layer, not as numpy warnings.
+            with np.errstate(over="ignore", invalid="ignore"):
+                tiles()
+
+        def tiles():
             # Each worker owns one im2col tile and one GEMM-output tile and pulls row tiles from
             # a shared iterator (dynamic scheduling: a descheduled worker just does fewer tiles).
             cols = None if direct else np.empty((k_total, rows * wp), dtype=np.float32)
@@ -381,6 +391,11 @@ class Runtime:
                             operand[tap: tap + in_c] = buf.data[:, offset: offset + n]
                 gemm_out = product[:, :n]
                 np.matmul(matrix, operand, out=gemm_out)
+                # One pass per tile (about 1/k_total of the GEMM's work) finds inf and NaN before
+                # the activation can hide them (ReLU turns -inf into a finite 0).
+                if not _all_finite(gemm_out):
+                    with lock:
+                        overflowed.append(y0)
                 if size > 1:
                     _store_tile_pooled(gemm_out, n_rows, wp, width, size, layer.bias, act, alpha,
                                        out.data, out.wp, out.ph, out.pw, y0 // size)
@@ -399,7 +414,22 @@ class Runtime:
         work()  # the calling thread is one of the workers
         for future in futures:
             future.result()
+        if overflowed or (last and not _all_finite(out.data)):
+            rows_at = f" from row {min(overflowed)} of the layer's input" if overflowed else ""
+            raise InputError(
+                f"layer {index} of the network (counting from 0; Conv2d {in_c}->{out_c} channels, {kh}x{kw}, "
+                f"activation {layer.activation}) overflowed float32 on this input: its output "
+                f"has infinite or NaN values{rows_at}. Its weights are finite, so they (or the "
+                "input's scaling) are wrong for this network"
+            )
         return out
+
+
+def _all_finite(a: np.ndarray) -> bool:
+    """No inf or NaN in ``a``: a float32 sum screens (one fast pass; inf and NaN propagate), and
+    only a non-finite sum, which finite values may also give, is confirmed value by value."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return math.isfinite(float(a.sum())) or bool(np.isfinite(a).all())
 
 
 @functools.lru_cache(maxsize=None)
