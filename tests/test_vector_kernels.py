@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from salbench.metrics._kernels import ranking
+from salbench.metrics._kernels import ranking, step_sum
 from salbench.metrics._kernels.distinct import (
     distinct_pixels,
     distinct_sorted,
@@ -160,3 +160,58 @@ def test_streaming_update_returns_the_score_maps_values():
     table = M.score_maps(maps, x, y, n, metrics=names, reference_maps=refs)
     for name in names + ["n_fixations"]:
         assert columns[name].tolist() == table[name].tolist()
+
+
+def _step_sum(values, w, weights, alpha, beta):
+    ok, *table = step_sum.step_table(w, np.asarray(weights, dtype=np.int64), alpha, beta)
+    assert ok
+    return step_sum.step_sum(values, w, *table, alpha, beta)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.integers(0, 12), min_size=1, max_size=12, unique=True),
+       st.lists(st.integers(-2, 14) | st.just(99), min_size=1, max_size=3 * step_sum.CHUNK + 5),
+       st.sampled_from([1.0, 0.1, 1e-9, 3.7e12]), st.data())
+def test_step_sum_equals_reference(thresholds, values, unit, data):
+    # ties between pixels and thresholds, values outside the thresholds' range, both forms of f
+    w = np.sort(np.array(thresholds, dtype=np.float64)) * unit
+    u = np.array(values, dtype=np.float64) * unit
+    weights = data.draw(st.lists(st.integers(0, 30), min_size=len(w), max_size=len(w)))
+    alpha, beta = data.draw(st.sampled_from([(2, 1), (1, 0)]))
+    total, bad = _step_sum(u, w, weights, alpha, beta)
+    assert bad == 0
+    assert total == naive.step_sum(u, w, weights, alpha, beta)
+
+
+def test_step_sum_thresholds_sharing_a_bucket():
+    # thresholds one ulp apart share a bucket: those pixels are resolved by comparisons
+    base = 0.3
+    w = np.array([0.0, base, np.nextafter(base, 1), np.nextafter(np.nextafter(base, 1), 1), 1.0])
+    ok, *table = step_sum.step_table(w, np.ones(5, dtype=np.int64), 2, 1)
+    assert ok and (table[3] == -1).any()
+    u = np.concatenate([np.repeat(w, 700), np.linspace(-0.5, 1.5, 3001)])
+    assert step_sum.step_sum(u, w, *table, 2, 1)[0] == naive.step_sum(u, w, [1] * 5, 2, 1)
+    # and the minmax form normalises the same way before it compares
+    got = step_sum.step_sum_minmax(u * 4.0 + 1.0, 1.0, 4.0, w, *table, 2, 1)
+    assert got == naive.step_sum((u * 4.0 + 1.0 - 1.0) / 4.0, w, [1] * 5, 2, 1)
+
+
+def test_step_sum_counts_non_finite_values_and_refuses_large_weights():
+    w = np.array([0.25, 0.5])
+    _, bad = _step_sum(np.array([0.1, np.nan, np.inf, -np.inf, 0.5]), w, [1, 1], 2, 1)
+    assert bad == 3
+    ok, *_ = step_sum.step_table(w, np.array([step_sum.MAX_WEIGHT + 1, 1]), 2, 1)
+    assert not ok
+
+
+def test_auc_with_many_fixations_on_one_value_takes_the_histogram_path():
+    # more fixations on one pixel than the packed table holds: the exact histogram decides
+    import salbench.metrics as M
+
+    s = np.arange(12.0).reshape(3, 4)
+    x = np.r_[np.full(step_sum.MAX_WEIGHT + 5, 1.5), 3.5]
+    y = np.r_[np.full(step_sum.MAX_WEIGHT + 5, 0.5), 2.5]
+    per_fixation = M.auc_per_fixation(s, x, y)
+    assert M.auc(s, x, y) == pytest.approx(per_fixation.mean(), abs=1e-15)
+    expected = ((step_sum.MAX_WEIGHT + 5) * 1.5 + 11.5) / (12 * x.shape[0])
+    assert M.auc(s, x, y) == pytest.approx(expected, abs=1e-15)
