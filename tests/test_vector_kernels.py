@@ -22,12 +22,15 @@ from salbench.metrics._kernels.distinct import (
 )
 from salbench._coordinates import flat_pixels
 from salbench.metrics._kernels.vector_exp import (
+    CHECK_RELATIVE_ERROR,
     CHUNK,
     OVERFLOW,
     X_MAX,
     X_MIN,
+    exp_check_into,
     exp_into,
     sum_exp,
+    sum_exp_check,
 )
 from salbench.metrics._kernels.vector_log import logs_of
 
@@ -77,6 +80,42 @@ def test_sum_exp_special_values():
     for n in (1, CHUNK - 1, CHUNK, CHUNK + 1, 5 * CHUNK + 3):
         a = np.linspace(-3, 1, n)
         assert sum_exp(a) == pytest.approx(naive.sum_exp(a), rel=1e-13)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.floats(X_MIN, X_MAX), min_size=1, max_size=40))
+def test_check_exp_is_within_its_error_bound(values):
+    # the normalisation check's cheaper exp (degree 8) against math.exp, to its documented bound
+    got = np.empty(len(values))
+    exp_check_into(np.array(values), got)
+    for v, g in zip(values, got):
+        assert g == pytest.approx(math.exp(v), rel=CHECK_RELATIVE_ERROR)
+
+
+def test_check_exp_error_bound_on_a_dense_grid():
+    x = np.concatenate([np.linspace(X_MIN, X_MAX, 400_001), np.linspace(-1, 1, 100_001),
+                        np.arange(-1020, 1020) * math.log(2) / 2])
+    got = np.empty_like(x)
+    exp_check_into(x, got)
+    relative = np.abs(got / np.exp(x) - 1)
+    assert relative.max() <= CHECK_RELATIVE_ERROR
+    # the bound is not vacuous: the degree-8 polynomial is measurably less exact than sum_exp's
+    assert relative.max() > 1e-11
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.floats(-60, 5) | st.just(-math.inf), min_size=1, max_size=3 * CHUNK + 7))
+def test_sum_exp_check_equals_the_plain_sum(values):
+    expected = naive.sum_exp(values)
+    assert sum_exp_check(np.array(values)) == pytest.approx(expected, rel=CHECK_RELATIVE_ERROR,
+                                                            abs=1e-300)
+
+
+def test_sum_exp_check_special_values():
+    assert sum_exp_check(np.array([-np.inf, -np.inf])) == pytest.approx(0.0, abs=1e-300)
+    assert np.isnan(sum_exp_check(np.array([0.0, np.nan, 1.0])))
+    assert sum_exp_check(np.array([np.inf])) >= OVERFLOW
+    assert sum_exp_check(np.array([0.0, 800.0])) >= OVERFLOW
 
 
 @settings(max_examples=200, deadline=None)

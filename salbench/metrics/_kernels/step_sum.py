@@ -115,23 +115,6 @@ def _chunk_sum(values, lo, scale, top, packed, thresholds, alpha, beta):
 
 
 @kernel(exact=True)
-def _chunk_sum_minmax(values, minimum, spread, lo, scale, top, packed, thresholds, alpha, beta,
-                      normalised):
-    # the same for MIT's normalised values (values - minimum) / spread, computed per pixel by
-    # the same expression as the thresholds (so equal stays equal); they are kept in
-    # `normalised` for the exact second look
-    total = 0
-    flagged = 0
-    for k in range(values.shape[0]):
-        u = (values[k] - minimum) / spread
-        normalised[k] = u
-        v, several = _step(u, lo, scale, top, packed, thresholds, alpha, beta)
-        total += v
-        flagged += several
-    return total, flagged
-
-
-@kernel(exact=True)
 def _resolve_flagged(chunk, w, lo, scale, top, packed, slots, first):
     total = 0
     for k in range(chunk.shape[0]):
@@ -170,8 +153,12 @@ def step_sum_minmax(values, minimum, spread, w, lo, scale, top, packed, threshol
     for begin in range(0, n, CHUNK):
         chunk = values[begin:min(begin + CHUNK, n)]
         size = chunk.shape[0]
-        part, flagged = _chunk_sum_minmax(chunk, minimum, spread, lo, scale, top, packed,
-                                          thresholds, alpha, beta, normalised[:size])
+        # normalised in a loop of its own: a store inside the gathering loop keeps LLVM from
+        # vectorising it (it cannot rule out aliasing); the chunk stays in L1 cache
+        for k in range(size):
+            normalised[k] = (chunk[k] - minimum) / spread
+        part, flagged, _ = _chunk_sum(normalised[:size], lo, scale, top, packed, thresholds,
+                                      alpha, beta)
         total += part
         if flagged:
             total += _resolve_flagged(normalised[:size], w, lo, scale, top, packed, slots, first)
