@@ -230,9 +230,6 @@ def test_step_sum_thresholds_sharing_a_bucket():
     assert ok and (table[3] == -1).any()
     u = np.concatenate([np.repeat(w, 700), np.linspace(-0.5, 1.5, 3001)])
     assert step_sum.step_sum(u, w, *table, 2, 1)[0] == naive.step_sum(u, w, [1] * 5, 2, 1)
-    # and the minmax form normalises the same way before it compares
-    got = step_sum.step_sum_minmax(u * 4.0 + 1.0, 1.0, 4.0, w, *table, 2, 1)
-    assert got == naive.step_sum((u * 4.0 + 1.0 - 1.0) / 4.0, w, [1] * 5, 2, 1)
 
 
 def test_step_sum_counts_non_finite_values_and_refuses_large_weights():
@@ -254,3 +251,26 @@ def test_auc_with_many_fixations_on_one_value_takes_the_histogram_path():
     assert M.auc(s, x, y) == pytest.approx(per_fixation.mean(), abs=1e-15)
     expected = ((step_sum.MAX_WEIGHT + 5) * 1.5 + 11.5) / (12 * x.shape[0])
     assert M.auc(s, x, y) == pytest.approx(expected, abs=1e-15)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 40), min_size=2, max_size=30), st.sampled_from([1.0, 0.1, 3e-7, 7e11]),
+       st.sampled_from([-3.0, 0.0, 0.37]))
+def test_raw_thresholds_reproduce_the_normalised_comparisons(levels, unit, offset):
+    # AUC_Judd compares raw pixels with raw_thresholds: u >= x exactly when N(u) >= N(v)
+    from salbench.metrics._kernels.mit import raw_thresholds
+
+    raw = np.array(levels, dtype=np.float64) * unit + offset
+    raw = np.concatenate([raw, np.nextafter(raw, np.inf), np.nextafter(raw, -np.inf)])
+    minimum = raw.min()
+    spread = raw.max() - minimum
+    if not spread > 0:
+        return
+    normalised = (raw - minimum) / spread
+    thresholds = raw_thresholds(raw, minimum, spread)
+    for v, x in zip(raw, thresholds):
+        target = (v - minimum) / spread
+        assert ((raw >= x) == (normalised >= target)).all()
+        assert (x - minimum) / spread >= target  # x itself qualifies ...
+        below = np.nextafter(x, -np.inf)
+        assert below < minimum or (below - minimum) / spread < target  # ... and nothing lower

@@ -450,11 +450,11 @@ def _judd(s, flat, jitter_rng=None, *, context=None):
     minimum, spread = _minmax(s, context=context)
     if not spread > 0:
         return np.nan, "AUC_Judd is undefined for a constant saliency map"
-    values, _ = _normalised_fixated_values(s, flat, minimum, spread)
+    values, fixated = _normalised_fixated_values(s, flat, minimum, spread)
     n_pixels = s.size
     if values.shape[0] == n_pixels:
         return np.nan, "AUC_Judd is undefined when every pixel is fixated"
-    area = _judd_area_by_step_sum(s.reshape(-1), minimum, spread, values)
+    area = _judd_area_by_step_sum(s.reshape(-1), minimum, spread, fixated)
     if area is not None:
         return area, None
     w = distinct_sorted(values)
@@ -466,7 +466,7 @@ def _judd(s, flat, jitter_rng=None, *, context=None):
     return float(mit_kernels.judd_area(thresholds_desc, above, n_pixels)), None
 
 
-def _judd_area_by_step_sum(flat_map, minimum, spread, values):
+def _judd_area_by_step_sum(flat_map, minimum, spread, fixated):
     """MIT's trapezoid area in closed form, from one vectorised pass (None if it does not fit).
 
     With the ``n`` thresholds ``t_1 >= ... >= t_n`` (ties kept), ``TP_k = k / n`` and ``FP_k =
@@ -474,17 +474,20 @@ def _judd_area_by_step_sum(flat_map, minimum, spread, values):
     sum_{k<n} A_k + A_n - n**2) / (2 n (N - n))``: a weighted count with weight 2 on every
     threshold but the smallest (weight 1). ``sum_k W_k A_k = N sum(W) - sum_u f(u)`` with
     ``f(u) = sum_{t_k > u} W_k`` (:mod:`._kernels.step_sum`, ``alpha = 1``, ``beta = 0``), an
-    exact integer; the one division differs from the loop of additions by rounding only.
+    exact integer; the one division differs from the loop of additions by rounding only. The
+    normalised comparisons ``N(u) >= t_k`` are made on raw values against
+    :func:`._kernels.mit.raw_thresholds`, exactly equivalent.
     """
-    n = values.shape[0]
+    n = fixated.shape[0]
     n_pixels = flat_map.shape[0]
-    w, inverse = distinct_with_inverse(values)
+    w, inverse = distinct_with_inverse(
+        mit_kernels.raw_thresholds(flat_map[fixated], minimum, spread))
     weights = 2 * np.bincount(inverse, minlength=w.shape[0])
     weights[0] -= 1  # the smallest threshold, t_n
     ok, *table = step_sum.step_table(w, weights, 1, 0)
     if not ok:
         return None
-    above = step_sum.step_sum_minmax(flat_map, minimum, spread, w, *table, 1, 0)
+    above, _ = step_sum.step_sum(flat_map, w, *table, 1, 0)
     weighted = n_pixels * (2 * n - 1) - above
     return float(1.0 - (weighted - n * n) / (2.0 * n * (n_pixels - n)))
 

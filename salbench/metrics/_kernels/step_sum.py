@@ -143,29 +143,6 @@ def step_sum(values, w, lo, scale, top, packed, thresholds, slots, first, alpha,
 
 
 @kernel(exact=True)
-def step_sum_minmax(values, minimum, spread, w, lo, scale, top, packed, thresholds, slots,
-                    first, alpha, beta):
-    """:func:`step_sum` of MIT's normalised values ``(values - minimum) / spread`` (finite maps:
-    callers check)."""
-    n = values.shape[0]
-    normalised = np.empty(CHUNK, dtype=np.float64)
-    total = 0
-    for begin in range(0, n, CHUNK):
-        chunk = values[begin:min(begin + CHUNK, n)]
-        size = chunk.shape[0]
-        # normalised in a loop of its own: a store inside the gathering loop keeps LLVM from
-        # vectorising it (it cannot rule out aliasing); the chunk stays in L1 cache
-        for k in range(size):
-            normalised[k] = (chunk[k] - minimum) / spread
-        part, flagged, _ = _chunk_sum(normalised[:size], lo, scale, top, packed, thresholds,
-                                      alpha, beta)
-        total += part
-        if flagged:
-            total += _resolve_flagged(normalised[:size], w, lo, scale, top, packed, slots, first)
-    return total
-
-
-@kernel(exact=True)
 def step_sum_at(values, indices, w, slots):
     """``sum of f(values[indices])`` by comparisons (for the few pixels callers remove again)."""
     total = 0
