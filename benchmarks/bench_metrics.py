@@ -287,9 +287,9 @@ def public_likelihood_table(data, threads):
 
 def fixed_cost_table():
     """One public call on a 240x320 map against the kernels it runs, called directly."""
-    from salbench.metrics._kernels import divergence, moments, ranking
+    from salbench.metrics._kernels import divergence, mit, moments, ranking, step_sum
     from salbench.metrics._kernels.distinct import distinct_pixels, distinct_with_inverse
-    from salbench.metrics._kernels.vector_exp import sum_exp
+    from salbench.metrics._kernels.vector_exp import sum_exp_check as sum_exp
 
     rng = np.random.default_rng(1)
     s = rng.random((240, 320)) + 0.01
@@ -307,23 +307,26 @@ def fixed_cost_table():
 
     def rank_kernels(all_pixels):
         w, inverse = distinct_with_inverse(fs[flat])
+        if all_pixels:  # the rank sum of step_sum
+            weights = np.bincount(inverse, minlength=w.shape[0])
+            _, *table = step_sum.step_table(w, weights, 2, 1)
+            step_sum.step_sum(fs, w, *table, 2, 1)
+            return
         table = ranking.build_table(w)
         counts = np.zeros(2 * w.shape[0] + 1, dtype=np.int64)
-        if all_pixels:
-            ranking.histogram_all(fs, w, *table, counts)
-        else:
-            moments.sum_min_max(fs)
-            ranking.histogram_at(fs, negatives, w, *table, counts, 1)
-            ranking.histogram_at(fs, flat, w, *table, counts, -1)
+        moments.sum_min_max(fs)
+        ranking.histogram_at(fs, negatives, w, *table, counts, 1)
+        ranking.histogram_at(fs, flat, w, *table, counts, -1)
         ranking.below_and_equal(counts)
 
     def judd_kernels():
         _, lo, hi = moments.sum_min_max(fs)
         fixated = distinct_pixels(flat)
-        values = (fs[fixated] - lo) / (hi - lo)
-        w, _ = distinct_with_inverse(values)
-        counts = np.zeros(2 * w.shape[0] + 1, dtype=np.int64)
-        ranking.histogram_all_minmax(fs, lo, hi - lo, w, *ranking.build_table(w), counts)
+        w, inverse = distinct_with_inverse(mit.raw_thresholds(fs[fixated], lo, hi - lo))
+        weights = 2 * np.bincount(inverse, minlength=w.shape[0])
+        weights[0] -= 1
+        _, *table = step_sum.step_table(w, weights, 1, 0)
+        step_sum.step_sum(fs, w, *table, 1, 0)
 
     cases = {
         "nss": (lambda: M.nss(s, x, y),

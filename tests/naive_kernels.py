@@ -40,3 +40,13 @@ def distinct_with_inverse(values):
     w = sorted(set(float(v) for v in values))
     position = {v: i for i, v in enumerate(w)}
     return w, [position[float(v)] for v in values]
+
+
+def step_sum(values, thresholds, weights, alpha, beta):
+    """``sum_u alpha * sum_{w_j > u} c_j + beta * sum_{w_j == u} c_j`` by comparing every value
+    with every threshold (``kernels.step_sum``)."""
+    total = 0
+    for u in values:
+        for w, c in zip(thresholds, weights):
+            total += alpha * c * (w > u) + beta * c * (w == u)
+    return total

@@ -78,3 +78,16 @@ def test_non_finite_and_overflowing_log_densities_are_reported_where_they_are():
     a[7, 9] = -np.inf  # probability 0 is allowed
     a = a - np.log(np.exp(a).sum())
     assert np.isfinite(M.log_likelihood(a, X, Y))
+
+
+@pytest.mark.parametrize("excess, accepted", [(1e-6 - 1e-12, True), (1e-6 + 1e-12, False)])
+def test_normalisation_boundary_is_decided_by_the_accurate_sum(excess, accepted):
+    # the check's fast exp is good to 3e-10 only; a mass this close to the tolerance must be
+    # decided (and reported) by the accurate sum, to ~1e-15 (here the fast sum is 9.5e-12 high)
+    p = np.random.default_rng(5).random((60, 80)) + 0.1
+    log_density = np.log(p / p.sum()) + np.log1p(excess)
+    if accepted:
+        M.log_likelihood(log_density, [3.5], [2.5])
+    else:
+        with pytest.raises(InputError, match="more than 1e-06 away from 1"):
+            M.log_likelihood(log_density, [3.5], [2.5])

@@ -17,7 +17,7 @@ from .._validation import (
 )
 from ..exceptions import InputError
 from ._kernels import mit as mit_kernels
-from ._kernels import ranking
+from ._kernels import ranking, step_sum
 from ._kernels.distinct import distinct_pixels, distinct_sorted, distinct_with_inverse
 from ._kernels.moments import sum_min_max
 
@@ -79,12 +79,47 @@ def _check_finite_map(s, name, context):
         raise_non_finite(s, name, context=context)
 
 
+#: ``f(u) = 2 #{v_i > u} + #{v_i == u}`` (:mod:`._kernels.step_sum`): twice a pixel's share of
+#: the rank AUC's numerator.
+_AUC_ALPHA, _AUC_BETA = 2, 1
+
+
+def _all_pixel_numerator(s, flat, negatives, fixated, context, name="saliency_map"):
+    """``sum_i (#{u < v_i} + 0.5 #{u == v_i})`` and ``#negatives`` for string negatives, by one
+    vectorised pass summing each pixel's rank among the fixation values (no histogram); None
+    when the fixation counts do not fit that kernel's packing."""
+    flat_map = s.reshape(-1)
+    w, inverse = _thresholds(flat_map[flat])
+    weights = np.bincount(inverse, minlength=w.shape[0])
+    ok, *table = step_sum.step_table(w, weights, _AUC_ALPHA, _AUC_BETA)
+    if not ok:
+        return None
+    twice, bad = step_sum.step_sum(flat_map, w, *table, _AUC_ALPHA, _AUC_BETA)
+    if bad:
+        raise_non_finite(s, name, context=context)
+    n_negatives = flat_map.shape[0]
+    if negatives == "unfixated":
+        fixated = distinct_pixels(flat if fixated is None else fixated)
+        twice -= step_sum.step_sum_at(flat_map, fixated, w, table[5])
+        n_negatives -= fixated.shape[0]
+    # twice the numerator is an exact integer; halved it is exact in float64 (< 2**53)
+    return twice / 2, n_negatives
+
+
 def _rank_auc(s, flat, negatives, *, fixated=None, context=None):
     """Core of :func:`auc`: ``(value, reason)`` with reason set when the value is undefined."""
-    scores, n_negatives = _rank_auc_stats(s, flat, negatives, fixated=fixated, context=context)
+    total = None
+    if isinstance(negatives, str):
+        total = _all_pixel_numerator(s, flat, negatives, fixated, context)
+    if total is None:
+        scores, n_negatives = _rank_auc_stats(s, flat, negatives, fixated=fixated,
+                                              context=context)
+        numerator = scores.sum()
+    else:
+        numerator, n_negatives = total
     if n_negatives == 0:
         return np.nan, NO_NEGATIVES
-    return float(scores.sum() / (scores.shape[0] * n_negatives)), None
+    return float(numerator / (flat.shape[0] * n_negatives)), None
 
 
 def _prepare(saliency_map, x, y, *, context=None):
@@ -415,10 +450,13 @@ def _judd(s, flat, jitter_rng=None, *, context=None):
     minimum, spread = _minmax(s, context=context)
     if not spread > 0:
         return np.nan, "AUC_Judd is undefined for a constant saliency map"
-    values, _ = _normalised_fixated_values(s, flat, minimum, spread)
+    values, fixated = _normalised_fixated_values(s, flat, minimum, spread)
     n_pixels = s.size
     if values.shape[0] == n_pixels:
         return np.nan, "AUC_Judd is undefined when every pixel is fixated"
+    area = _judd_area_by_step_sum(s.reshape(-1), minimum, spread, fixated)
+    if area is not None:
+        return area, None
     w = distinct_sorted(values)
     counts = np.zeros(2 * w.shape[0] + 1, dtype=np.int64)
     ranking.histogram_all_minmax(s.reshape(-1), minimum, spread, w, *ranking.build_table(w), counts)
@@ -426,6 +464,32 @@ def _judd(s, flat, jitter_rng=None, *, context=None):
     thresholds_desc = np.sort(values)[::-1].copy()
     above = n_pixels - less[np.searchsorted(w, thresholds_desc)]
     return float(mit_kernels.judd_area(thresholds_desc, above, n_pixels)), None
+
+
+def _judd_area_by_step_sum(flat_map, minimum, spread, fixated):
+    """MIT's trapezoid area in closed form, from one vectorised pass (None if it does not fit).
+
+    With the ``n`` thresholds ``t_1 >= ... >= t_n`` (ties kept), ``TP_k = k / n`` and ``FP_k =
+    (A_k - k) / (N - n)``, ``A_k = #{S >= t_k}``, the trapezoid sum telescopes to ``1 - (2
+    sum_{k<n} A_k + A_n - n**2) / (2 n (N - n))``: a weighted count with weight 2 on every
+    threshold but the smallest (weight 1). ``sum_k W_k A_k = N sum(W) - sum_u f(u)`` with
+    ``f(u) = sum_{t_k > u} W_k`` (:mod:`._kernels.step_sum`, ``alpha = 1``, ``beta = 0``), an
+    exact integer; the one division differs from the loop of additions by rounding only. The
+    normalised comparisons ``N(u) >= t_k`` are made on raw values against
+    :func:`._kernels.mit.raw_thresholds`, exactly equivalent.
+    """
+    n = fixated.shape[0]
+    n_pixels = flat_map.shape[0]
+    w, inverse = distinct_with_inverse(
+        mit_kernels.raw_thresholds(flat_map[fixated], minimum, spread))
+    weights = 2 * np.bincount(inverse, minlength=w.shape[0])
+    weights[0] -= 1  # the smallest threshold, t_n
+    ok, *table = step_sum.step_table(w, weights, 1, 0)
+    if not ok:
+        return None
+    above, _ = step_sum.step_sum(flat_map, w, *table, 1, 0)
+    weighted = n_pixels * (2 * n - 1) - above
+    return float(1.0 - (weighted - n * n) / (2.0 * n * (n_pixels - n)))
 
 
 def _split_count(n_splits):

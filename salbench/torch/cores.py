@@ -330,6 +330,18 @@ def _auc_core(negatives):
     def core(batch, convention):
         s = batch.saliency
         values = gather(s, batch.flat)
+        if batch.passes is NumbaPasses and values.shape[1]:
+            # the mean needs no per-fixation scores: one vectorised pass sums each pixel's rank
+            from ..metrics.rules import batch_kernels
+
+            totals = torch.zeros(values.shape[0], dtype=F64)
+            n_negatives = torch.zeros(values.shape[0], dtype=torch.int64)
+            batch_kernels.rank_totals(_numpy(s), _numpy(values.to(F64)), _numpy(batch.flat),
+                                      _numpy(batch.lengths), negatives == "unfixated",
+                                      totals.numpy(), n_negatives.numpy())
+            value = totals / (batch.lengths.to(F64) * n_negatives.to(F64))
+            no_negatives = (n_negatives == 0) & (batch.lengths > 0)
+            return torch.where(no_negatives, torch.nan, value), [(NO_NEGATIVES, no_negatives)]
         scores, n_negatives = _rank_scores_all(batch, s, values, negatives == "unfixated")
         return _auc_value(batch, scores, n_negatives, NO_NEGATIVES)
     return core

@@ -15,7 +15,8 @@ import numba
 import numpy as np
 
 from ..._numba import kernel
-from . import divergence, moments, ranking
+from .distinct import distinct_with_inverse
+from . import divergence, moments, ranking, step_sum
 
 
 #: Up to this many distinct fixated values per image, each pixel is compared with every one of
@@ -95,6 +96,47 @@ def rank_scores(maps, values, flat, lengths, unfixated, scores, n_negatives):
             j = np.searchsorted(w, values[b, i])
             scores[b, i] = less[j] + 0.5 * equal[j]
         n_negatives[b] = negatives
+
+
+@kernel(exact=True, parallel=True)
+def rank_totals(maps, values, flat, lengths, unfixated, totals, n_negatives):
+    """Per image ``sum_i (#{u < v_i} + 0.5 #{u == v_i})`` over all pixels ``u`` (the rank AUC's
+    numerator, exactly), by :mod:`.step_sum`'s one vectorised pass per map.
+
+    Arguments as :func:`rank_scores`; writes ``totals`` (B,) float64 and ``n_negatives`` (B).
+    An image whose fixation counts do not fit the step table's packing falls back to the
+    histogram of :func:`rank_scores`' kernels (the same exact counts).
+    """
+    n_images, n_pixels = maps.shape
+    for b in numba.prange(n_images):
+        k = lengths[b]
+        totals[b] = 0.0
+        n_negatives[b] = 0
+        if k == 0:
+            continue
+        w, inverse = distinct_with_inverse(values[b, :k])
+        weights = np.zeros(w.shape[0], dtype=np.int64)
+        for i in range(k):
+            weights[inverse[i]] += 1
+        row = maps[b]
+        fixated = np.unique(flat[b, :k]) if unfixated else flat[b, :0]
+        ok, lo, scale, top, packed, thresholds, slots, first = step_sum.step_table(w, weights, 2, 1)
+        if ok:
+            twice, _ = step_sum.step_sum(row, w, lo, scale, top, packed, thresholds, slots, first,
+                                         2, 1)
+            twice -= step_sum.step_sum_at(row, fixated, w, slots)
+            totals[b] = twice / 2
+        else:
+            lo, scale, top, slot, first = ranking.build_table(w)
+            counts = np.zeros(2 * w.shape[0] + 1, dtype=np.int64)
+            ranking.histogram_all(row, w, lo, scale, top, slot, first, counts)
+            ranking.histogram_at(row, fixated, w, lo, scale, top, slot, first, counts, -1)
+            less, equal = ranking.below_and_equal(counts)
+            total = 0.0
+            for i in range(k):
+                total += less[inverse[i]] + 0.5 * equal[inverse[i]]
+            totals[b] = total
+        n_negatives[b] = n_pixels - fixated.shape[0]
 
 
 # ---------------------------------------------------------------------------------------------

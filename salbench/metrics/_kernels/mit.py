@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..._numba import kernel
+from ..._numba import bits_float, float_bits, kernel
 
 EPS = np.finfo(np.float64).eps
 _CT = 3.0 * EPS
@@ -138,3 +138,38 @@ def judd_area(thresholds_desc, above, n_pixels):
         previous_fp = fp
     area += (1.0 - previous_fp) * (1.0 + previous_tp) / 2.0
     return area
+
+
+_LOW_63 = np.int64(0x7FFFFFFFFFFFFFFF)
+
+
+@kernel(exact=True)
+def _order_key(bits):
+    # an int64 that orders like the float64 with these bits (its own inverse)
+    return bits ^ ((bits >> 63) & _LOW_63)
+
+
+@kernel(exact=True)
+def raw_thresholds(raw, minimum, spread):
+    """For each ``v`` of ``raw`` the smallest float64 ``x`` with ``N(x) >= N(v)``, where
+    ``N(x) = (x - minimum) / spread`` is MIT's min-max normalisation (``raw >= minimum``).
+
+    ``N`` is monotone non-decreasing in IEEE arithmetic, so ``N(u) >= N(v)`` exactly when ``u >=
+    x``: AUC_Judd's comparisons of normalised values become comparisons of raw ones, and no pixel
+    needs normalising (a division each). Found by bisection over the ordered float64 bit
+    patterns between ``minimum`` and ``v`` (at most 64 steps).
+    """
+    out = np.empty_like(raw)
+    for j in range(raw.shape[0]):
+        v = raw[j]
+        target = (v - minimum) / spread
+        lo = _order_key(float_bits(minimum))
+        hi = _order_key(float_bits(v))
+        while lo < hi:
+            mid = (lo >> 1) + (hi >> 1) + (lo & hi & 1)  # the floor of the mean, no overflow
+            if (bits_float(_order_key(mid)) - minimum) / spread >= target:
+                hi = mid
+            else:
+                lo = mid + 1
+        out[j] = bits_float(_order_key(lo))
+    return out

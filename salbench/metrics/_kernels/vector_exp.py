@@ -18,6 +18,14 @@ above 709 count as ``exp(709)``, which makes the mass ``>= 8e307`` (:data:`OVERF
 treat such a mass as "not a density" and look for ``+inf`` on the slow path. NaN propagates into
 the sum.
 
+The normalisation check needs far less: its tolerance is 1e-6 on the mass (1e-4 for float32
+maps). :func:`sum_exp_check` uses the same reduction with the Taylor polynomial of degree 8 (four
+fused multiply-adds fewer per value) and one loop for the exponentials and their sum (see
+:func:`exp_check`): 0.17 ms for a 768x1024 map in cache against 0.32 ms, about one read of the
+map from memory: truncation error ``|r|**9 / 9! <= 1.95e-10`` relative, so every value — and hence
+the mass — is within :data:`CHECK_RELATIVE_ERROR` (3e-10, measured 2.7e-10) of its exact value,
+more than three thousand times inside the tolerance. The same clamps and NaN rules apply.
+
 The element-wise part is compiled without re-association (``elementwise=True``), which would
 fold the shifter's ``(t + S) - S`` back into ``t``; the sum of each chunk is compiled with it so
 that it vectorises.
@@ -38,6 +46,8 @@ SHIFTER = 6755399441055744.0  # 1.5 * 2**52
 SHIFTER_BITS = 0x4338000000000000
 X_MIN = -708.0
 X_MAX = 709.0
+#: Bound on the relative error of every value of :func:`sum_exp_check` (and so of its sum).
+CHECK_RELATIVE_ERROR = 3e-10
 #: A mass at least this large means some input was above :data:`X_MAX` (or was +inf).
 OVERFLOW = 8.2e307
 
@@ -98,3 +108,46 @@ def exp_into(a, out):
     for begin in range(0, n, CHUNK):
         end = min(begin + CHUNK, n)
         exp_chunk(a[begin:end], out[begin:end])
+
+
+@kernel
+def exp_check(x):
+    """``exp(x)`` to :data:`CHECK_RELATIVE_ERROR` (degree 8; inputs clamped as :func:`exp_chunk`).
+
+    ``k = rint(x / ln 2)`` is rounded by an instruction rather than by the shifter, so nothing
+    here depends on the order of floating-point operations: compiled with re-association, the
+    exponential and the sum it feeds are one vectorised loop (no buffer). ``2**k`` is still built
+    from the bits of ``k + 1.5 * 2**52`` (exact: ``k`` is an integer), with no float-to-integer
+    conversion. Re-association may merge the two parts of ``ln 2`` (an error of ~1e-13 relative
+    for ``|k|`` near 1000), far below the polynomial's 1.95e-10.
+    """
+    x = X_MIN if x < X_MIN else x
+    x = X_MAX if x > X_MAX else x
+    kf = np.rint(x * LOG2E)
+    r = (x - kf * LN2_HI) - kf * LN2_LO
+    p = 1.0 / 40320.0
+    p = p * r + 1.0 / 5040.0
+    p = p * r + 1.0 / 720.0
+    p = p * r + 1.0 / 120.0
+    p = p * r + 1.0 / 24.0
+    p = p * r + 1.0 / 6.0
+    p = p * r + 0.5
+    p = p * r + 1.0
+    p = p * r + 1.0
+    return p * bits_float((float_bits(kf + SHIFTER) - SHIFTER_BITS + 1023) << 52)
+
+
+@kernel
+def sum_exp_check(a):
+    """``sum(exp(a))`` to :data:`CHECK_RELATIVE_ERROR`, for the normalisation check."""
+    total = 0.0
+    for k in range(a.shape[0]):
+        total += exp_check(a[k])
+    return total
+
+
+@kernel
+def exp_check_into(a, out):
+    """``out[:] = exp_check(a)`` (for tests)."""
+    for k in range(a.shape[0]):
+        out[k] = exp_check(a[k])
