@@ -1,5 +1,6 @@
-"""The options of every command that runs a model (``evaluate``, ``crop``, ``audit``, and any
-later one such as ``predict``): ``--timeout`` and ``--resize-maps``, defined once.
+"""The options of every command that runs a model (``evaluate``, ``predict``, ``plot roc``,
+``plot grid``, ``crop``, ``audit``, and any later one): ``--timeout`` and ``--resize-maps``,
+defined once.
 
 Use :func:`model_run_options` as a decorator on the command (it adds the ``timeout`` and
 ``resize_maps`` parameters) and :func:`spec_options` to turn their values into the keyword
