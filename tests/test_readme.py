@@ -31,7 +31,8 @@ def _section(title: str) -> str:
 
 
 def _salbench_lines() -> list[str]:
-    """Every ``salbench ...`` command line of the README's bash blocks, continuations joined."""
+    """Every ``salbench ...`` command of the README: its bash blocks' lines (continuations
+    joined) and the commands quoted inline in its text."""
     lines = []
     for block in _blocks("bash"):
         for line in block.replace("\\\n", " ").splitlines():
@@ -41,6 +42,8 @@ def _salbench_lines() -> list[str]:
                 part = part.strip().lstrip("(").strip()
                 if part.startswith("salbench "):
                     lines.append(part)
+    prose = re.sub(r"^```.*?^```$", "", README, flags=re.S | re.M)
+    lines += re.findall(r"`(salbench [^`]+)`", prose)  # commands quoted in the text
     return lines
 
 
