@@ -49,7 +49,8 @@ CARDS = Path(__file__).resolve().parents[2] / "metrics"
 
 def load_models_info(path) -> dict:
     """Model metadata from a JSON or YAML file: ``{model name: {display_name, link, paper,
-    code, notes, spec}}`` (every key optional; ``spec`` rebuilds the model for the gallery).
+    code, notes, spec}}`` (every key optional; ``spec`` rebuilds the model for the gallery;
+    without it the gallery uses the spec the results' manifest recorded, ``model.spec``).
 
     YAML needs PyYAML (not a dependency of salbench); JSON always works.
     """
@@ -133,8 +134,11 @@ def build_site(results, out, *, title: str | None = None, models_info=None, by="
     dataset : salbench.Dataset, optional
         The scored dataset, for the galleries (checked against the results' image ids).
     models : dict, optional
-        ``{model name: model object or spec}`` for the galleries; a ``spec`` in
-        ``models_info`` or a folder of maps that still exists work too.
+        ``{model name: model object or spec}`` for the galleries; otherwise a ``spec`` in
+        ``models_info``, else the spec :func:`salbench.evaluate` recorded in the model's
+        manifest (``model.spec``, for models built by :func:`~salbench.models.from_spec` or
+        on the command line; a model that fits parameters is fitted again on the images its
+        manifest's ``fit`` names), else a folder of maps that still exists.
     gallery_images : int, default=3
         Images in each model's gallery (the first scored ones); 0 for none.
     cards : path-like, optional
@@ -369,6 +373,10 @@ class _Site:
         if dataset is None:
             return head + f'<p class="note">No gallery: {H.escape(why)}.</p>'
         images = self.board.meta["image_indices"][:self.gallery_images]
+        if isinstance(model, str):
+            model, why = self._fitted(name, model, dataset, images)
+            if model is None:
+                return head + f'<p class="note">No gallery: {H.escape(why)}.</p>'
         try:
             png = self.figures.gallery_png(dataset, images, model, name)
         except (InputError, DataError) as exc:
@@ -386,7 +394,11 @@ class _Site:
             return self.models[name], ""
         run = self.runs[name]
         spec = self.info.get(name, {}).get("spec")
-        description = run.manifest["model"].get("description") or {}
+        recorded = run.manifest["model"]
+        description = recorded.get("description") or {}
+        if spec is None and run.role == "model":
+            # the spec evaluate recorded (a baseline's is a baseline spec, not a model's)
+            spec = recorded.get("spec")
         if spec is None and description.get("class") == "MapDirectoryModel":
             folder = (description.get("parameters") or {}).get("directory")
             if folder and Path(folder).is_dir():
@@ -397,6 +409,24 @@ class _Site:
             return None, ("the results do not say how to rebuild the model; give its spec in "
                           "the models info file")
         return spec, ""
+
+    def _fitted(self, name, spec, dataset, images):
+        """The model of ``spec`` — fitted on the images its results record, when it fits
+        parameters (``density:``, ``fastgaze:``), as it was when it was scored."""
+        from ..evaluation.fitting import model_for_scoring
+        from ..models.spec import fits_parameters
+
+        if not fits_parameters(spec):
+            return spec, ""
+        fit = self.runs[name].manifest.get("fit") or {}
+        if not fit.get("selection"):
+            return None, (f"{spec} is fitted to fixations and its results record no fitting "
+                          "images")
+        try:
+            return model_for_scoring(spec, dataset, images, fit_on=fit["selection"],
+                                     allow_fit_overlap=bool(fit.get("overlap_allowed"))), ""
+        except (InputError, DataError) as exc:
+            return None, f"{spec} could not be fitted on {fit['selection']} again ({exc})"
 
     def _dataset_for(self, name):
         if self.dataset is None:
@@ -487,7 +517,7 @@ def _manifest_facts(manifest, name, info) -> list:
     model = manifest.get("model") or {}
     description = model.get("description") or {}
     pairs = [("name", name), ("role", model.get("role", "model")), ("kind", model.get("kind")),
-             ("spec", info.get("spec") or description.get("spec")),
+             ("spec", info.get("spec") or model.get("spec") or description.get("spec")),
              ("class", description.get("class"))]
     parameters = description.get("parameters")
     if parameters:
