@@ -287,3 +287,55 @@ def test_fit_on_with_dataset_options_records_them(tmp_path):
 
 def _dataset_without_options(root):
     return synthetic_dataset(n_images=3, shape=(12, 16), root=root / "toy-src").dataset
+
+
+def test_plot_fits_like_evaluate(toy, tmp_path, monkeypatch):
+    """`plot roc|grid --fit-on` means what `evaluate --fit-on` means (one help text, one
+    helper): the default is the training split when the drawn images are held out, and drawn
+    images among the fitting images are an error unless --allow-fit-overlap."""
+    import re
+
+    import salbench.evaluation.fitting as fitting
+    from salbench.cli._model_options import FIT_ON_HELP
+
+    def help_of(*command):
+        text = " ".join(_run(*command, "--help").output.split())
+        return re.sub(r"\s+", " ", text)
+
+    wanted = " ".join(FIT_ON_HELP.split())
+    for command in (("evaluate",), ("plot", "roc"), ("plot", "grid")):
+        assert wanted in help_of(*command), command
+        assert "--allow-fit-overlap" in help_of(*command)
+
+    folder, maps, dataset = toy
+    split = split_images(dataset)
+    test, train = int(split.test[0]), int(split.train[0])
+    seen = []
+    real = fitting.model_for_scoring
+
+    def spy(spec, *args, **kwargs):
+        model = real(spec, *args, **kwargs)
+        seen.append(getattr(model, "fitted_on", None))
+        return model
+
+    monkeypatch.setattr(fitting, "model_for_scoring", spy)
+    spec = f"density:{maps}"
+    common = ("--dataset", folder, "--model", spec)
+    ok = _run("plot", "grid", *common, "--images", test, "--out", tmp_path / "g.png")
+    assert ok.exit_code == 0, ok.output
+    assert seen[-1].label == "toy:train"  # evaluate's default for held-out images
+    ok = _run("plot", "roc", *common, "--image", test, "--fit-on", "validation",
+              "--out", tmp_path / "r.png")
+    assert ok.exit_code == 0, ok.output
+    assert seen[-1].label == "toy:validation"  # a bare split is the drawn dataset's
+    for args, message in (
+        (("--images", f"{test},{train}"), "no held-out images to fit it on"),
+        (("--images", test, "--fit-on", "toy:all"),
+         "was fitted on toy:all (24 images), which includes 1 of the 1 scored images"),
+    ):
+        bad = _run("plot", "grid", *common, *args, "--out", tmp_path / "x.png")
+        assert bad.exit_code == 1 and message in bad.stderr, bad.stderr
+    allowed = _run("plot", "grid", *common, "--images", train, "--fit-on", "all",
+                   "--allow-fit-overlap", "--out", tmp_path / "a.png")
+    assert allowed.exit_code == 0, allowed.output
+    assert seen[-1].label == "toy:all"
