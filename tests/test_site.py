@@ -272,6 +272,22 @@ def test_the_gallery_uses_the_spec_evaluate_recorded(site, tmp_path):
             "fitting images.") in page
 
 
+def test_model_pages_read_well(site):
+    """What looking at the pages found: JSON facts with ``\\u00d7`` escapes instead of "3×3",
+    and difference intervals of signed bounds joined by a dash ("-0.0115–-0.00492")."""
+    from salbench.reports.site import _manifest_facts
+
+    facts = dict(_manifest_facts({"model": {"description": {"parameters": {
+        "network": "Conv2d(3→43, 3×3)"}}, "gflops": 0.2}}, "m", {}))
+    assert facts["parameters"] == '{"network": "Conv2d(3→43, 3×3)"}'
+    page = (site["out"] / "models" / "maps-model.html").read_text(encoding="utf-8")
+    # the difference column: always signed, "+0.117 (-0.0502 to +0.28)"
+    rows = [re.findall(r"<td[^>]*>(.*?)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", page)]
+    signed = [cells[4] for cells in rows if len(cells) == 6 and cells[4][:1] in "+-"]
+    assert signed and all(re.fullmatch(r"[+-]\S+\u00a0\([+-]\S+\u00a0to\u00a0[+-]\S+\)", c)
+                          for c in signed), signed[:3]
+
+
 def test_metric_pages_come_from_the_cards(site):
     out = site["out"]
     auc = (out / "metrics" / "auc.html").read_text(encoding="utf-8")

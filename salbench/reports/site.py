@@ -321,8 +321,9 @@ class _Site:
             elif math.isnan(float(row["diff_vs_best"])):
                 diff, p, verdict = "–", "–", "no leader"
             else:
+                # "to", not a dash: the bounds are signed ("-0.0115–-0.00492" misreads)
                 diff = (f"{float(row['diff_vs_best']):+.3g}\u00a0({float(row['diff_ci_low']):+.3g}"
-                        f"\u2013{float(row['diff_ci_high']):+.3g})")
+                        f"\u00a0to\u00a0{float(row['diff_ci_high']):+.3g})")
                 p = f"{float(row['p_vs_best']):.3g}"
                 verdict = "≈ tied" if bool(row["tied_with_best"]) else "differs"
             best_cell = (f'<a href="{self.slugs[best]}.html">{H.escape(best)}</a>'
@@ -512,6 +513,12 @@ def _facts_list(pairs) -> str:
     return f'<dl class="facts">{items}</dl>'
 
 
+def _json_text(value) -> str:
+    """A manifest record as JSON for a page, which is UTF-8: "3×3" and "3→43" as they are,
+    not ``\\u00d7`` escapes."""
+    return json.dumps(value, sort_keys=True, default=str, ensure_ascii=False)
+
+
 def _manifest_facts(manifest, name, info) -> list:
     """What a model's page states about it, from its results' manifest."""
     model = manifest.get("model") or {}
@@ -521,12 +528,12 @@ def _manifest_facts(manifest, name, info) -> list:
              ("class", description.get("class"))]
     parameters = description.get("parameters")
     if parameters:
-        pairs.append(("parameters", json.dumps(parameters, sort_keys=True, default=str)))
+        pairs.append(("parameters", _json_text(parameters)))
     for key, label in (("gflops", "GFLOP per image"), ("params", "parameters (count)"),
                        ("cost", "cost")):
         value = model.get(key, description.get(key))
         if value is not None:
-            pairs.append((label, value if isinstance(value, str) else json.dumps(value)))
+            pairs.append((label, value if isinstance(value, str) else _json_text(value)))
     fit = manifest.get("fit")
     if fit:
         pairs.append(("fitted on", f"{fit.get('selection', '?')} ({fit.get('n_images', '?')} "
@@ -538,14 +545,15 @@ def _manifest_facts(manifest, name, info) -> list:
     pairs.append(("dataset", f"{dataset.get('name')} ({dataset.get('fingerprint')})"))
     split = manifest.get("split") or {}
     if split:
-        pairs.append(("split", json.dumps(split, sort_keys=True)))
+        pairs.append(("split", _json_text(split)))
     inputs = (manifest.get("config") or {}).get("inputs") or {}
     for key, value in inputs.items():
-        text = json.dumps(value, sort_keys=True)
+        text = _json_text(value)
         if len(text) > LONG_FACT:
             import hashlib
 
-            digest = hashlib.sha256(text.encode()).hexdigest()
+            # of the JSON as json.dumps(record, sort_keys=True) writes it, escapes and all
+            digest = hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
             files = value.get("files") if isinstance(value, dict) else None
             count = f"{len(files)} files, " if isinstance(files, dict) else ""
             text = (f"{count}sha256 of the record {digest} (the full record is the manifest's "
