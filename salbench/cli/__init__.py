@@ -1,4 +1,5 @@
-"""The ``salbench`` command line: evaluate, leaderboard, plot, datasets, demo, crop, audit.
+"""The ``salbench`` command line: evaluate, leaderboard, plot, datasets, demo, crop, audit, site,
+predict, submission.
 
 Thin by design: it parses arguments, calls the public API and prints. salbench's own errors
 (:class:`~salbench.exceptions.InputError`, :class:`~salbench.exceptions.DataError`) are printed as
