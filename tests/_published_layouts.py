@@ -267,6 +267,8 @@ def write_coco_search18(root: Path, tp_train=(), tp_val=(), ta=(), *, folder_nam
     for r in ta:
         relatives.add(f"coco_search18_images_TA/{r['task']}/{r['name']}")
     link_images(folder, sorted(relatives), 1050, 1680)
+    for top in ("images", "coco_search18_images_TA"):  # both archives unpack, even for no trial
+        (folder / top).mkdir(exist_ok=True)
     return folder
 
 

@@ -430,3 +430,52 @@ def test_figrim_without_its_images_folder_is_not_installed(tmp_path):
     assert f"figrim: not installed: {folder} lacks Targets/" in listed.output
     with pytest.raises(DataError, match=r"dataset 'figrim' is not in .* \(missing Targets/\)"):
         load("figrim", root=tmp_path)
+
+
+@pytest.mark.parametrize("name", ["koehler", "coco_search18", "coco_freeview"])
+def test_publisher_datasets_without_their_images_are_incomplete(tmp_path, name):
+    """As FIGRIM without Targets/: the annotation files alone are no installed dataset, and
+    `datasets list` and `datasets info` say what is missing."""
+    from salbench.datasets.registry import missing, status
+
+    files = {"koehler": ["ObserverData.mat"],
+             "coco_search18": ["coco_search18_fixations_TP_train_split1.json",
+                               "coco_search18_fixations_TP_validation_split1.json",
+                               "coco_search18_fixations_TA_trainval.json"],
+             "coco_freeview": ["COCOFreeView_fixations_trainval.json"]}[name]
+    images = {"koehler": ["Images"]}.get(name, ["images", "coco_search18_images_TA"])
+    folder = tmp_path / name
+    folder.mkdir()
+    for file in files:
+        (folder / file).write_bytes(b"x")
+    assert status(name, root=tmp_path) == "incomplete"
+    lacking = [f"{p}/" for p in images]
+    if name == "coco_freeview":  # its images may be COCO-Search18's, unpacked once for both
+        lacking = [f"{p} (or ../coco_search18/{p})" for p in lacking]
+    assert missing(name, root=tmp_path) == lacking
+    listed = _run("datasets", "list", "--data-root", tmp_path)
+    assert listed.exit_code == 0
+    assert f"{name}: not installed: {folder} lacks {', '.join(lacking)}" in listed.output
+    info = _run("datasets", "info", name, "--data-root", tmp_path)
+    assert info.exit_code == 0
+    assert f"incomplete: {folder} lacks {', '.join(lacking)}" in info.output
+    for top in images:
+        (folder / top).mkdir()
+    assert status(name, root=tmp_path) == "installed" and missing(name, root=tmp_path) == []
+    assert f"installed in {folder}" in _run("datasets", "info", name, "--data-root",
+                                            tmp_path).output
+
+
+def test_coco_freeview_finds_its_images_in_coco_search18(tmp_path):
+    from salbench.datasets.registry import missing, status
+
+    (tmp_path / "coco_freeview").mkdir()
+    (tmp_path / "coco_freeview" / "COCOFreeView_fixations_trainval.json").write_text("[]")
+    for top in ("images", "coco_search18_images_TA"):
+        (tmp_path / "coco_search18" / top).mkdir(parents=True)
+    assert status("coco_freeview", root=tmp_path) == "installed"
+    assert missing("coco_freeview", root=tmp_path) == []
+    # images of its own (some of them) are where the loader reads them: all must be there
+    (tmp_path / "coco_freeview" / "images").mkdir()
+    assert missing("coco_freeview", root=tmp_path) == ["coco_search18_images_TA/"]
+    assert status("coco_freeview", root=tmp_path) == "incomplete"

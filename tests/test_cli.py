@@ -25,14 +25,42 @@ def _run(*args, **kwargs):
     return result
 
 
-@pytest.mark.parametrize("command", [[], ["evaluate"], ["leaderboard"], ["datasets"],
-                                     ["datasets", "list"], ["datasets", "info"],
-                                     ["datasets", "fetch"], ["datasets", "import"], ["demo"]])
+def _command_paths(group=main, prefix=()):
+    """Every command of the command line, sub-commands of groups included, from the click
+    tree itself (a command another branch adds is in this list without editing it)."""
+    import click
+
+    paths = [list(prefix)]
+    for name, command in sorted(group.commands.items()):
+        if isinstance(command, click.Group):
+            paths += _command_paths(command, (*prefix, name))
+        else:
+            paths.append([*prefix, name])
+    return paths
+
+
+@pytest.mark.parametrize("command", _command_paths(), ids=lambda c: " ".join(c) or "salbench")
 def test_every_command_has_help(command):
     result = _run(*command, "--help")
     assert result.exit_code == 0
     assert result.output.startswith("Usage:")
     assert len(result.output.splitlines()) > 4
+
+
+def test_the_top_level_help_and_the_readme_name_every_command():
+    top = sorted(main.commands)
+    # the commands other branches added are there (and would be found if they were not)
+    assert {"evaluate", "leaderboard", "plot", "datasets", "demo", "crop", "audit", "site",
+            "predict", "submission"} <= set(top)
+    listing = _run("--help").output.split("Commands:", 1)[1]
+    # a command's line is indented by two spaces; a wrapped help text by more
+    listed = [line.split()[0] for line in listing.splitlines()
+              if line.startswith("  ") and not line.startswith("   ")]
+    assert listed == top
+    # the README shows every command at work (`salbench NAME ...` in its text or examples)
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    absent = [name for name in top if f"salbench {name}" not in readme]
+    assert not absent, f"the README never shows `salbench {absent[0]}`"
 
 
 def test_demo_on_synthetic_data_prints_a_leaderboard():

@@ -97,6 +97,41 @@ def test_interrupted_run_resumes_and_skips_finished_images(mixed, tmp_path):
     assert third.calls == []
 
 
+def test_the_manifest_records_the_spec_and_older_results_stay_valid(mixed, tmp_path):
+    from salbench.models import from_spec
+    from salbench.models.baselines import UniformModel
+
+    # results written by a model that carries no spec (as every model did before) ...
+    out = tmp_path / "uniform"
+    evaluate(UniformModel(), mixed, metrics=["auc", "nss"], out=out)
+    assert "spec" not in json.loads((out / "manifest.json").read_text())["model"]
+    # ... are reused by the same model built from a spec (whose description now shows it)
+    model = from_spec(" baseline:uniform ")
+    assert model.spec == "baseline:uniform" and model.describe()["spec"] == "baseline:uniform"
+    assert evaluate(model, mixed, metrics=["auc", "nss"], out=out).means() == {"auc": 0.5,
+                                                                               "nss": 0.0}
+    fresh = evaluate(model, mixed, metrics=["auc"], out=tmp_path / "fresh").manifest
+    assert fresh["model"]["spec"] == "baseline:uniform"
+    assert "spec" not in fresh["config"]["model"]  # a description, not an input
+    # an interrupted run resumes under a spec it did not have, and records it at the end
+    with pytest.raises(KeyboardInterrupt):
+        evaluate(Flaky(fail_at=4), mixed, metrics=["auc"], out=tmp_path / "run", chunk_size=2,
+                 n_threads=1)
+    again = Flaky()
+    again.spec = "python:my_models.py:Flaky"
+    resumed = evaluate(again, mixed, metrics=["auc"], out=tmp_path / "run", chunk_size=2,
+                       n_threads=1)
+    assert again.calls == [4, 5, 6, 7, 8, 9]
+    assert resumed.manifest["model"]["spec"] == "python:my_models.py:Flaky"
+    assert json.loads((tmp_path / "run" / "manifest.json").read_text())["model"]["spec"] == \
+        "python:my_models.py:Flaky"
+    # what does change the scores is still refused
+    other = Flaky()
+    other.sharpness = 3.0
+    with pytest.raises(InputError, match="differs in: model"):
+        evaluate(other, mixed, metrics=["auc"], out=tmp_path / "run")
+
+
 def test_a_threaded_run_keeps_the_chunks_that_finished(mixed, tmp_path):
     out = tmp_path / "run"
     with pytest.raises(KeyboardInterrupt):

@@ -245,3 +245,97 @@ def test_the_cached_default_baseline_does_not_keep_its_dataset_alive(tmp_path):
     del data, baseline
     gc.collect()
     assert alive() is None
+
+
+def test_fit_on_with_dataset_options_records_them(tmp_path):
+    """``--fit-on figrim:viewing=rec:train``: the same images as figrim's default (enc) viewing
+    but other fixations; the fit label and its fingerprint say which."""
+    from _published_layouts import write_figrim
+    from salbench.datasets import load
+
+    write_figrim(tmp_path, "figrim", [
+        (f"sun_{k}.jpg", "cat", {0: {"enc": [[100.0 + k, 200.0]], "rec": [[500.0, 600.0 + k]]},
+                                 1: {"enc": [[300.0, 400.0]], "rec": [[700.0, 800.0]]}})
+        for k in range(10)])
+    enc = load("figrim", root=tmp_path)
+    rec = select("figrim:viewing=rec:train", known=(enc,), root=tmp_path)
+    assert rec.dataset is not enc and rec.options == {"viewing": "rec"}
+    assert rec.label == "figrim:viewing=rec:train"
+    assert rec.describe()["options"] == {"viewing": "rec"}
+    assert select(rec.label, root=tmp_path).label == rec.label  # the label selects them again
+    # the scored (enc) dataset is reused only for its own options, given or by default
+    for text in ("figrim:train", "figrim:viewing=enc:train"):
+        same = select(text, known=(enc,))
+        assert same.dataset is enc and same.label == "figrim:viewing=enc:train"
+    default = ImageSelection.of(enc, "train").describe()
+    assert default["images_sha256"] == rec.describe()["images_sha256"]  # the same pictures ...
+    assert default != rec.describe()  # ... but not the same fitting data
+    # a dataset without options records none (its old records stay valid)
+    assert "options" not in ImageSelection.of(_dataset_without_options(tmp_path), "all").describe()
+
+    out = tmp_path / "results"
+    result = CliRunner().invoke(main, [
+        "evaluate", "--model", "baseline:centre", "--dataset", "figrim", "--data-root",
+        str(tmp_path), "--split", "test", "--fit-on", "figrim:viewing=rec:train",
+        "--no-baselines", "--metrics", "auc,nss", "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    manifest = json.loads(next(out.glob("*/manifest.json")).read_text())
+    assert manifest["fit"]["selection"] == "figrim:viewing=rec:train"
+    assert manifest["fit"]["options"] == {"viewing": "rec"}
+    assert manifest["config"]["fit"]["options"] == {"viewing": "rec"}
+
+
+def _dataset_without_options(root):
+    return synthetic_dataset(n_images=3, shape=(12, 16), root=root / "toy-src").dataset
+
+
+def test_plot_fits_like_evaluate(toy, tmp_path, monkeypatch):
+    """`plot roc|grid --fit-on` means what `evaluate --fit-on` means (one help text, one
+    helper): the default is the training split when the drawn images are held out, and drawn
+    images among the fitting images are an error unless --allow-fit-overlap."""
+    import re
+
+    import salbench.evaluation.fitting as fitting
+    from salbench.cli._model_options import FIT_ON_HELP
+
+    def help_of(*command):
+        text = " ".join(_run(*command, "--help").output.split())
+        return re.sub(r"\s+", " ", text)
+
+    wanted = " ".join(FIT_ON_HELP.split())
+    for command in (("evaluate",), ("plot", "roc"), ("plot", "grid")):
+        assert wanted in help_of(*command), command
+        assert "--allow-fit-overlap" in help_of(*command)
+
+    folder, maps, dataset = toy
+    split = split_images(dataset)
+    test, train = int(split.test[0]), int(split.train[0])
+    seen = []
+    real = fitting.model_for_scoring
+
+    def spy(spec, *args, **kwargs):
+        model = real(spec, *args, **kwargs)
+        seen.append(getattr(model, "fitted_on", None))
+        return model
+
+    monkeypatch.setattr(fitting, "model_for_scoring", spy)
+    spec = f"density:{maps}"
+    common = ("--dataset", folder, "--model", spec)
+    ok = _run("plot", "grid", *common, "--images", test, "--out", tmp_path / "g.png")
+    assert ok.exit_code == 0, ok.output
+    assert seen[-1].label == "toy:train"  # evaluate's default for held-out images
+    ok = _run("plot", "roc", *common, "--image", test, "--fit-on", "validation",
+              "--out", tmp_path / "r.png")
+    assert ok.exit_code == 0, ok.output
+    assert seen[-1].label == "toy:validation"  # a bare split is the drawn dataset's
+    for args, message in (
+        (("--images", f"{test},{train}"), "no held-out images to fit it on"),
+        (("--images", test, "--fit-on", "toy:all"),
+         "was fitted on toy:all (24 images), which includes 1 of the 1 scored images"),
+    ):
+        bad = _run("plot", "grid", *common, *args, "--out", tmp_path / "x.png")
+        assert bad.exit_code == 1 and message in bad.stderr, bad.stderr
+    allowed = _run("plot", "grid", *common, "--images", train, "--fit-on", "all",
+                   "--allow-fit-overlap", "--out", tmp_path / "a.png")
+    assert allowed.exit_code == 0, allowed.output
+    assert seen[-1].label == "toy:all"

@@ -9,6 +9,7 @@ Python model) and the baselines on five OSIE test images with ``salbench evaluat
 from __future__ import annotations
 
 import html.parser
+from html import escape as html_escape
 import io
 import json
 import os
@@ -226,6 +227,65 @@ def test_model_pages_state_the_manifest_and_escape_the_metadata(site):
         assert image.mode == "P" and image.size[0] <= 800
     baseline = (out / "models" / "uniform.html").read_text(encoding="utf-8")
     assert "No gallery: baselines have no gallery." in baseline
+
+
+def test_the_gallery_uses_the_spec_evaluate_recorded(site, tmp_path):
+    """Without a models-info file, each model's gallery comes from the spec its manifest
+    recorded (``salbench evaluate --model SPEC``), and a fitted model is fitted again on the
+    images its manifest names; baselines still have none."""
+    from salbench.datasets import load
+
+    results = site["results"]
+    manifest = json.loads((results / "smooth-model" / "manifest.json").read_text())
+    assert manifest["model"]["spec"] == SMOOTH
+    maps_manifest = json.loads((results / "maps-model" / "manifest.json").read_text())
+    assert maps_manifest["model"]["spec"] == str(site["root"] / "maps")
+    out = tmp_path / "site"
+    built = _run("site", results, "-o", out, "--gallery", 1, "--data-root", SHARED_DATASETS,
+                 "--bootstrap", 20, "--permutations", 20)
+    assert built.exit_code == 0, built.output
+    page = (out / "models" / "smooth-model.html").read_text(encoding="utf-8")
+    assert 'src="smooth-model.png"' in page and "No gallery" not in page
+    assert f"<dt>spec</dt><dd>{html_escape(SMOOTH)}</dd>" in page
+    assert (out / "models" / "smooth-model.png").stat().st_size > 1000
+    assert "No gallery: baselines have no gallery." in (
+        out / "models" / "uniform.html").read_text(encoding="utf-8")
+
+    # a model that fits parameters is fitted again on the images its manifest's fit names
+    from salbench.evaluation import load_results
+    from salbench.plotting.site import SiteFigures
+
+    dataset = load("osie", root=SHARED_DATASETS)
+    runs = load_results([results])
+    smooth = next(r for r in runs if r.model == "smooth <model>")
+    smooth.manifest["model"]["spec"] = "baseline:centre"
+    smooth.manifest["fit"] = {"selection": "osie:train", "overlap_allowed": None}
+    build_site(runs, tmp_path / "fitted", figures=SiteFigures(), dataset=dataset,
+               gallery_images=1, n_bootstrap=20, n_permutations=20)
+    page = (tmp_path / "fitted" / "models" / "smooth-model.html").read_text(encoding="utf-8")
+    assert 'src="smooth-model.png"' in page and "No gallery" not in page
+    smooth.manifest["fit"] = None
+    build_site(runs, tmp_path / "unfitted", figures=SiteFigures(), dataset=dataset,
+               gallery_images=1, n_bootstrap=20, n_permutations=20)
+    page = (tmp_path / "unfitted" / "models" / "smooth-model.html").read_text(encoding="utf-8")
+    assert ("No gallery: baseline:centre is fitted to fixations and its results record no "
+            "fitting images.") in page
+
+
+def test_model_pages_read_well(site):
+    """What looking at the pages found: JSON facts with ``\\u00d7`` escapes instead of "3×3",
+    and difference intervals of signed bounds joined by a dash ("-0.0115–-0.00492")."""
+    from salbench.reports.site import _manifest_facts
+
+    facts = dict(_manifest_facts({"model": {"description": {"parameters": {
+        "network": "Conv2d(3→43, 3×3)"}}, "gflops": 0.2}}, "m", {}))
+    assert facts["parameters"] == '{"network": "Conv2d(3→43, 3×3)"}'
+    page = (site["out"] / "models" / "maps-model.html").read_text(encoding="utf-8")
+    # the difference column: always signed, "+0.117 (-0.0502 to +0.28)"
+    rows = [re.findall(r"<td[^>]*>(.*?)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", page)]
+    signed = [cells[4] for cells in rows if len(cells) == 6 and cells[4][:1] in "+-"]
+    assert signed and all(re.fullmatch(r"[+-]\S+\u00a0\([+-]\S+\u00a0to\u00a0[+-]\S+\)", c)
+                          for c in signed), signed[:3]
 
 
 def test_metric_pages_come_from_the_cards(site):

@@ -58,15 +58,30 @@ def datasets_list(data_root):
 
 @datasets.command(name="info")
 @click.argument("name")
+@_DATA_ROOT
 @one_line_errors
-def datasets_info(name):
-    """What a dataset is: source, licence, counts, layout, coordinate conversion."""
+def datasets_info(name, data_root):
+    """What a dataset is: source, licence, counts, layout, coordinate conversion, and whether
+    it is installed here."""
     from ..datasets import spec
+    from ..datasets.cache import data_root as resolve_root
+    from ..datasets.registry import missing, status
 
     s = spec(name)
+    root = resolve_root(data_root)
+    state = status(name, root=root)
+    if state == "incomplete":
+        state = (f"incomplete: {root / s.install_folder} lacks "
+                 f"{', '.join(missing(name, root=root))}")
+    elif state == "installed":
+        state = f"installed in {root / s.install_folder}"
+    else:
+        state = f"not installed (no {root / s.install_folder})" if not (
+            root / s.install_folder).exists() else f"not installed in {root / s.install_folder}"
     source = f"{s.source} @ {s.commit}" if s.commit else s.source
     fields = [("name", s.name), ("title", s.title), ("citation", s.citation),
               ("licence", s.licence), ("source", source), ("source status", s.source_status),
+              ("here", state),
               ("recording", s.tracking),
               ("images", _count(s.n_images)), ("image sizes", s.image_sizes),
               ("observers", _count(s.n_observers)), ("fixations", _count(s.n_fixations)),

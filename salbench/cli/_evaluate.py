@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from ._errors import one_line_errors
-from ._model_options import COMMAND_HELP, model_run_options, spec_options
+from ._model_options import COMMAND_HELP, fit_options, model_run_options, spec_options
 
 FORMATS = ("md", "html", "csv", "json")
 
@@ -113,13 +113,7 @@ def _refuse_baseline_folder(target: Path, model_name, model):
               help="What the maps/network output is (file and network adapters).")
 @click.option("--baselines/--no-baselines", default=True, show_default=True,
               help="Also score uniform, centre bias and gold standard (skipped when done).")
-@click.option("--fit-on", "fit_on", default=None, metavar="DATASET[:SPLIT]",
-              help="Images that fitted models (fastgaze:, density:, baseline:centre|gold) are "
-                   "fitted on; SPLIT is all (default), train, validation or test, and DATASET "
-                   "may carry its options (figrim:viewing=rec:train). Default: the "
-                   "scored dataset's train split when scoring its test or validation split.")
-@click.option("--allow-fit-overlap", is_flag=True,
-              help="Allow fitting on scored images (otherwise an error).")
+@fit_options
 @click.option("--baseline", "baseline_spec", default=None,
               metavar="uniform|centre-bias[:DATASET[:SPLIT]]",
               help="Baseline of information gain (default: centre-bias, fitted on every image "
@@ -334,10 +328,7 @@ def _statistics_options(function):
 
 def _dataset_options(function):
     for option in (
-        click.option("--fit-on", type=click.Choice(["all", "train"]), default="all",
-                     show_default=True,
-                     help="Images that fitted models (baseline:centre|gold, fastgaze:, density:) "
-                          "are fitted on: every image, or the dataset's training split."),
+        fit_options,
         click.option("--data-root", type=click.Path(file_okay=False, path_type=Path),
                      default=None, envvar="SALBENCH_DATA",
                      help="Folder holding the datasets [env: SALBENCH_DATA]."),
@@ -349,16 +340,17 @@ def _dataset_options(function):
     return function
 
 
-def _plot_models(specs, dataset, fit_on, *, timeout, resize_maps):
-    from ..models.spec import from_spec
+def _plot_models(specs, dataset, indices, fit_on, allow_fit_overlap, *, timeout, resize_maps,
+                 root, out_of_image):
+    """The models of ``specs``, fitted as ``salbench evaluate`` fits them, the drawn images
+    being the scored ones (the same default, the same overlap error)."""
+    from ..evaluation.fitting import model_for_scoring, scored_part
 
-    train = None
-    if fit_on == "train":
-        from ..datasets.splits import split_images
-
-        train = list(split_images(dataset).train)
-    return [from_spec(spec, dataset=dataset, train=train,
-                      **spec_options(spec, timeout=timeout, resize_maps=resize_maps))
+    split = scored_part(dataset, indices)
+    return [model_for_scoring(spec, dataset, indices, split=split, fit_on=fit_on,
+                              allow_fit_overlap=allow_fit_overlap, root=root,
+                              out_of_image=out_of_image,
+                              **spec_options(spec, timeout=timeout, resize_maps=resize_maps))
             for spec in specs]
 
 
@@ -450,8 +442,8 @@ def plot_paired_command(dir_a, dir_b, metric, out, dpi, n_bootstrap, n_permutati
 @_figure_options
 @model_run_options
 @one_line_errors
-def plot_roc_command(model_specs, dataset_spec, out_of_image, data_root, fit_on, image_values,
-                     negatives, out, dpi, timeout, resize_maps):
+def plot_roc_command(model_specs, dataset_spec, out_of_image, data_root, fit_on,
+                     allow_fit_overlap, image_values, negatives, out, dpi, timeout, resize_maps):
     """ROC curves with the AUC in the legend.
 
     One curve per model on one image, or the mean curve over several images (its area is the
@@ -466,8 +458,9 @@ def plot_roc_command(model_specs, dataset_spec, out_of_image, data_root, fit_on,
     dataset = load_dataset(dataset_spec, root=data_root, out_of_image=out_of_image)
     indices = _image_indices(image_values, dataset)
     ax = None
-    for model in _plot_models(model_specs, dataset, fit_on, timeout=timeout,
-                              resize_maps=resize_maps):
+    for model in _plot_models(model_specs, dataset, indices, fit_on, allow_fit_overlap,
+                              timeout=timeout, resize_maps=resize_maps, root=data_root,
+                              out_of_image=out_of_image):
         maps, xs, ys, negs = [], [], [], []
         for i in indices:
             f = dataset.fixations.for_image(i)
@@ -498,8 +491,9 @@ def plot_roc_command(model_specs, dataset_spec, out_of_image, data_root, fit_on,
 @_figure_options
 @model_run_options
 @one_line_errors
-def plot_grid_command(dataset_spec, out_of_image, data_root, fit_on, image_values, model_specs,
-                      score, colorbar, fixations_on_maps, out, dpi, timeout, resize_maps):
+def plot_grid_command(dataset_spec, out_of_image, data_root, fit_on, allow_fit_overlap,
+                      image_values, model_specs, score, colorbar, fixations_on_maps, out, dpi,
+                      timeout, resize_maps):
     """Images, fixations and each model's map.
 
     One row per image: the image with its fixations, then each model's map (a probabilistic
@@ -512,7 +506,9 @@ def plot_grid_command(dataset_spec, out_of_image, data_root, fit_on, image_value
 
     dataset = load_dataset(dataset_spec, root=data_root, out_of_image=out_of_image)
     indices = _image_indices(image_values, dataset)
-    models = _plot_models(model_specs, dataset, fit_on, timeout=timeout, resize_maps=resize_maps)
+    models = _plot_models(model_specs, dataset, indices, fit_on, allow_fit_overlap,
+                          timeout=timeout, resize_maps=resize_maps, root=data_root,
+                          out_of_image=out_of_image)
     _write_figure(plot_image_grid(dataset, indices, models, colorbar=colorbar, score=score,
                                   fixations_on_maps=fixations_on_maps), out, dpi=dpi)
 

@@ -1,6 +1,8 @@
 """The options of every command that runs a model (``evaluate``, ``predict``, ``plot roc``,
 ``plot grid``, ``crop``, ``audit``, and any later one): ``--timeout`` and ``--resize-maps``,
-defined once.
+defined once; and of every command that fits models on fixations before it scores or draws them
+(``evaluate``, ``plot roc``, ``plot grid``): ``--fit-on`` and ``--allow-fit-overlap``
+(:func:`fit_options`), one meaning.
 
 Use :func:`model_run_options` as a decorator on the command (it adds the ``timeout`` and
 ``resize_maps`` parameters) and :func:`spec_options` to turn their values into the keyword
@@ -75,3 +77,22 @@ def spec_options(spec: str, *, timeout: float | None = DEFAULT_TIMEOUT,
                              "image's size)")
         options["resize"] = resize_maps
     return options
+
+
+#: What ``--fit-on`` means, for every command that has it (the rule is
+#: :func:`salbench.evaluation.fitting.model_for_scoring`'s).
+FIT_ON_HELP = ("Images that fitted models (fastgaze:, density:, baseline:centre|gold) are fitted "
+               "on: DATASET[:SPLIT], SPLIT all (default), train, validation or test; DATASET may "
+               "carry its options (figrim:viewing=rec:train); a bare SPLIT (train) is the scored "
+               "dataset's. Default: the scored dataset's train split when the scored images are "
+               "all in its test or validation split; fitting on scored images is an error unless "
+               "--allow-fit-overlap.")
+ALLOW_FIT_OVERLAP_HELP = "Allow fitting on scored images (otherwise an error)."
+
+
+def fit_options(function):
+    """Add ``--fit-on DATASET[:SPLIT]`` and ``--allow-fit-overlap`` to a click command."""
+    function = click.option("--allow-fit-overlap", is_flag=True,
+                            help=ALLOW_FIT_OVERLAP_HELP)(function)
+    return click.option("--fit-on", "fit_on", default=None, metavar="DATASET[:SPLIT]",
+                        help=FIT_ON_HELP)(function)

@@ -18,7 +18,8 @@ from ._errors import one_line_errors
 @click.option("--title", default=None, help="Page title (default: 'Leaderboard: DATASET').")
 @click.option("--models-info", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=None, metavar="FILE.json|FILE.yaml",
-              help="Model metadata: {name: {display_name, link, paper, code, notes, spec}} "
+              help="Model metadata: {name: {display_name, link, paper, code, notes, spec}}; "
+                   "the gallery uses the spec evaluate recorded when none is given "
                    "(YAML needs PyYAML).")
 @click.option("--average", type=click.Choice(["image", "fixation"]), default="image",
               show_default=True, help="Mean over images, or over fixations (images weighted "

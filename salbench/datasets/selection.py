@@ -6,7 +6,10 @@ fitting images — a dataset and a part of its default deterministic split
 (:func:`salbench.datasets.split_images`, seed 0) — so they can be recorded in a results manifest
 and compared with the scored images: :meth:`ImageSelection.shared_with` finds scored images that
 are also fitting images, by *content* (the SHA-256 in each stimulus id), so the same photograph
-under another file name or in another dataset counts too.
+under another file name or in another dataset counts too. A dataset loaded with options
+(``figrim:viewing=rec``: the same pictures, other fixations) is named with them — in the label
+(``figrim:viewing=rec:train``) and in the record (``options``) — so the manifest says which
+fixations a model was fitted on.
 
 Examples
 --------
@@ -97,6 +100,38 @@ def load_dataset(spec: str, *, root=None, download: bool = False, out_of_image: 
                      "nor an existing folder")
 
 
+def dataset_options(dataset) -> dict:
+    """The loader options ``dataset`` was loaded with (``{"viewing": "rec"}`` for
+    ``figrim:viewing=rec``, defaults included), as its facts record them; ``{}`` for a dataset
+    without options.
+
+    The publishers' loaders write them as the first note of the facts, ``"options: K=V, ..."``
+    (:func:`salbench.datasets.loaders.published.finish`), which is also what a result manifest
+    shows; a selection reads them back from there so that it names the variant it holds.
+    """
+    facts = getattr(dataset, "facts", None)
+    for note in getattr(facts, "notes", ()) or ():
+        if isinstance(note, str) and note.startswith("options: "):
+            pairs = (item.partition("=") for item in note[len("options: "):].split(", "))
+            return {key.strip(): value.strip() for key, eq, value in pairs if eq}
+    return {}
+
+
+def _requested_options(dataset_spec: str) -> tuple[str, dict]:
+    """``(NAME, options with the loader's defaults filled in)`` of a ``NAME[:K=V,...]`` spec;
+    ``(spec, {})`` for anything else (a folder, a dataset without options)."""
+    from .loaders.published import resolve_options
+    from .registry import spec as registered
+
+    name, given = parse_dataset_spec(dataset_spec)
+    try:
+        declared = registered(Path(name).name).options
+    except InputError:
+        return name, given
+    return name, {k: str(v) for k, v in resolve_options(Path(name).name, declared,
+                                                        given).items()}
+
+
 def parse_selection(text: str) -> tuple[str, str]:
     """``"DATASET[:SPLIT]"`` -> ``(dataset spec, part)``; the part defaults to ``"all"``."""
     if not isinstance(text, str) or not text.strip():
@@ -141,9 +176,18 @@ class ImageSelection:
         return cls(dataset, part, part_images(dataset, part))
 
     @property
+    def options(self) -> dict:
+        """The loader options of the dataset (:func:`dataset_options`), e.g. FIGRIM's
+        viewing: the same images with other fixations are other fitting data."""
+        return dataset_options(self.dataset)
+
+    @property
     def label(self) -> str:
-        """``"<dataset>:<part>"``, e.g. ``"osie:train"``."""
-        return f"{self.dataset.name}:{self.part}"
+        """``"<dataset>[:<options>]:<part>"``, e.g. ``"osie:train"`` or
+        ``"figrim:viewing=rec:train"`` — itself a ``DATASET[:SPLIT]`` that selects these
+        images again."""
+        options = ",".join(f"{k}={v}" for k, v in self.options.items())
+        return f"{self.dataset.name}{':' + options if options else ''}:{self.part}"
 
     def __repr__(self) -> str:
         return f"ImageSelection({self.label!r}, {self.images.size} images)"
@@ -167,9 +211,14 @@ class ImageSelection:
 
         ids = self.dataset.stimuli.ids
         digest = hashlib.sha256("\n".join(sorted(ids[int(i)] for i in self.images)).encode())
-        return {"selection": self.label, "dataset": self.dataset.name, "part": self.part,
-                "split_seed": None if self.part == "all" else 0,
-                "n_images": int(self.images.size), "images_sha256": digest.hexdigest()}
+        described = {"selection": self.label, "dataset": self.dataset.name, "part": self.part,
+                     "split_seed": None if self.part == "all" else 0,
+                     "n_images": int(self.images.size), "images_sha256": digest.hexdigest()}
+        options = self.options
+        if options:
+            # only for datasets with options, so the records of all others stay as they were
+            described["options"] = options
+        return described
 
 
 def _content(image_id: str) -> str:
@@ -186,8 +235,10 @@ def select(text: str, *, known=(), root=None, download: bool = False,
     :func:`load_dataset` for a dataset that is loaded.
     """
     dataset_spec, part = parse_selection(text)
+    name, options = _requested_options(dataset_spec)
     for dataset in known:
-        if dataset is not None and dataset_spec == dataset.name:
+        # the scored figrim (viewing=enc) is not figrim:viewing=rec: same name, other fixations
+        if dataset is not None and name == dataset.name and options == dataset_options(dataset):
             return ImageSelection.of(dataset, part)
     return ImageSelection.of(load_dataset(dataset_spec, root=root, download=download,
                                           out_of_image=out_of_image), part)

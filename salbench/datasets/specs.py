@@ -86,6 +86,10 @@ class DatasetSpec:
     tracking: str = "eye tracking"
     counts_from: str = ""  #: who counted n_images / n_fixations when salbench has not
     files_for: Callable | None = field(default=None, repr=False, compare=False)
+    #: A sibling dataset folder (under the same data root) that may hold this dataset's image
+    #: folders (the :attr:`installed_paths` ending in ``/``) instead of its own folder:
+    #: COCO-FreeView shows COCO-Search18's images, unpacked once for both.
+    images_in: str = ""
 
     def __post_init__(self):
         if self.source_status not in SOURCE_STATUSES:
@@ -116,10 +120,25 @@ class DatasetSpec:
         return bool(self.installed_paths) and not self.missing_paths(folder)
 
     def missing_paths(self, folder) -> list[str]:
-        """The :attr:`installed_paths` that ``folder`` lacks (a trailing ``/`` names a folder)."""
+        """The :attr:`installed_paths` that ``folder`` lacks (a trailing ``/`` names a folder).
+
+        With :attr:`images_in`, the image folders may all be in that sibling folder instead
+        (where the loader looks when ``folder`` has none of them); a missing one is then named
+        with both places."""
         folder = Path(folder)
-        return [p for p in self.installed_paths
-                if not ((folder / p).is_dir() if p.endswith("/") else (folder / p).exists())]
+
+        def lacks(base, p):
+            return not ((base / p).is_dir() if p.endswith("/") else (base / p).exists())
+
+        missing = [p for p in self.installed_paths if lacks(folder, p)]
+        if not self.images_in:
+            return missing
+        image_folders = [p for p in self.installed_paths if p.endswith("/")]
+        if any(not lacks(folder, p) for p in image_folders):
+            return missing  # the loader reads the images here, so they must all be here
+        sibling = folder.parent / self.images_in
+        return [p for p in missing if not p.endswith("/")] + [
+            f"{p} (or ../{self.images_in}/{p})" for p in image_folders if lacks(sibling, p)]
 
     def required_files(self, options: dict | None = None) -> tuple[str, ...]:
         """The files ``load`` needs for ``options`` (the fixation files by default)."""
@@ -432,6 +451,16 @@ def _salicon_files(*, release="2017", split="train", points="fixations"):
     return (f"{release}/{split}/", f"images/{split}/")
 
 
+def _coco_search18_files(*, split="train", task=None, condition="both"):
+    """COCO-Search18's files for a load: the three fixation files (the loader reads them all)
+    and the image folder of each condition it selects."""
+    folders = {"both": ("images/", "coco_search18_images_TA/"), "present": ("images/",),
+               "absent": ("coco_search18_images_TA/",)}
+    return ("coco_search18_fixations_TP_train_split1.json",
+            "coco_search18_fixations_TP_validation_split1.json",
+            "coco_search18_fixations_TA_trainval.json") + folders.get(condition, ())
+
+
 _COCO_IMAGES = (
     PublishedFile("COCOSearch18-images-TP.zip",
                   "http://vision.cs.stonybrook.edu/~cvlab_download/COCOSearch18-images-TP.zip",
@@ -473,7 +502,8 @@ _SPECS.update({
         citation=("Koehler, K., Guo, F., Zhang, S., Eckstein, M. P. (2014). What do saliency "
                   "models predict? Journal of Vision 14(3):14."),
         licence="unstated", repo="", commit="", files=(), remote_map=(),
-        fixation_files=("ObserverData.mat",),
+        # the images folder too: without it the dataset is not installed (nothing loads)
+        fixation_files=("ObserverData.mat", "Images/"),
         n_images=800, n_observers=None, n_fixations=94600,
         image_sizes="405x405 (all)", empty_trials=None,
         conversion="x = <task>_x - 1, y = <task>_y - 1 (1-based to 0-based); NaN padding dropped",
@@ -724,9 +754,12 @@ _SPECS.update({
                   "COCO-Search18 fixation dataset for predicting goal-directed attention control. "
                   "Scientific Reports 11:8776."),
         licence="unstated", repo="", commit="", files=(), remote_map=(),
+        # and the two image folders: without them the dataset is not installed
         fixation_files=("coco_search18_fixations_TP_train_split1.json",
                         "coco_search18_fixations_TP_validation_split1.json",
-                        "coco_search18_fixations_TA_trainval.json"),
+                        "coco_search18_fixations_TA_trainval.json",
+                        "images/", "coco_search18_images_TA/"),
+        files_for=_coco_search18_files,
         n_images=3714, n_observers=10, n_fixations=207970,
         image_sizes="1680x1050 (all)", empty_trials=None,
         conversion="x = X, y = Y (continuous, taken as 0-based), subject = subject - 1, "
@@ -770,7 +803,12 @@ _SPECS.update({
                   "Zelinsky, G. (2022). Characterizing target-absent human attention. CVPR "
                   "Workshops 2022."),
         licence="unstated", repo="", commit="", files=(), remote_map=(),
-        fixation_files=("COCOFreeView_fixations_trainval.json",),
+        # the images are COCO-Search18's, here or in ../coco_search18/ (images_in); the
+        # loader finds them itself, so load() checks only the fixation file first
+        fixation_files=("COCOFreeView_fixations_trainval.json", "images/",
+                        "coco_search18_images_TA/"),
+        images_in="coco_search18",
+        files_for=lambda *, split="train": ("COCOFreeView_fixations_trainval.json",),
         n_images=3714, n_observers=10, n_fixations=572184,
         image_sizes="1680x1050 (all)", empty_trials=None,
         conversion="x = X, y = Y (continuous, taken as 0-based), subject = subject - 1, "

@@ -249,7 +249,8 @@ def evaluate(model, dataset, *, metrics="all", convention="tuebingen", split=Non
                            executor, n_threads, progress, settings, inputs, {
                                "format": RESULTS_FORMAT, "status": "running",
                                "salbench_version": _version(), "created": started_at,
-                               "model": model_info, "dataset": dataset_info,
+                               "model": _with_model_spec(model_info, model),
+                               "dataset": dataset_info,
                                "split": split_info, "metrics": metric_facts,
                                "parameters": parameters, "fit": fit_info,
                                "table_format": getattr(store, "fmt", None), "config": config},
@@ -405,6 +406,15 @@ def _fit_info(model, what, fit_on, dataset, images, allow_overlap) -> dict | Non
     return {**selection.describe(), "scored_images_among_them": int(shared.size),
             "cross_validated": cross_validated,
             "overlap_allowed": bool(allow_overlap) if shared.size else None}
+
+
+def _with_model_spec(model_info: dict, model) -> dict:
+    """The manifest's model record: ``model_info`` and the spec the model was built from
+    (``model.spec``, set by :func:`salbench.models.from_spec`), so that a report can rebuild
+    it. Only the manifest's record: the spec describes, it is no input, so ``config`` (which a
+    resumed run must match) does not hold it and results written without one stay valid."""
+    spec = getattr(model, "spec", None)
+    return {**model_info, "spec": spec} if isinstance(spec, str) and spec else model_info
 
 
 def _model_info(model, model_name, kind) -> dict:

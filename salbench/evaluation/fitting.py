@@ -14,10 +14,34 @@ Models that fit nothing (maps, networks, commands, ``builtin:``) are built as th
 
 from __future__ import annotations
 
-from ..datasets.selection import ImageSelection, check_overlap, select
+from ..datasets.selection import PARTS, ImageSelection, check_overlap, select
 from ..exceptions import InputError
 
-__all__ = ["default_fit_selection", "model_for_scoring"]
+__all__ = ["default_fit_selection", "model_for_scoring", "scored_part"]
+
+
+def scored_part(dataset, images) -> str:
+    """The part of ``dataset``'s default split (seed 0) that holds every one of ``images``:
+    ``"test"``, ``"validation"`` or ``"train"``; ``"all"`` when they span parts. What sets the
+    default fitting images of a command that scores (or draws) chosen images.
+
+    Examples
+    --------
+    >>> from salbench.demo import synthetic_dataset
+    >>> from salbench.datasets import split_images
+    >>> data = synthetic_dataset(n_images=10, shape=(12, 16), root=getfixture("tmp_path")).dataset
+    >>> test = list(split_images(data).test)
+    >>> scored_part(data, test[:1]), scored_part(data, range(10))
+    ('test', 'all')
+    """
+    from ..datasets.splits import split_images
+
+    chosen = {int(i) for i in images}
+    split = split_images(dataset)
+    for part in ("test", "validation", "train"):
+        if chosen and chosen <= {int(i) for i in split.part(part)}:
+            return part
+    return "all"
 
 
 def default_fit_selection(dataset, split) -> ImageSelection | None:
@@ -49,10 +73,11 @@ def model_for_scoring(spec: str, dataset, images, *, split: str = "all", fit_on=
     images : sequence of int
         The scored images.
     split : {"all", "train", "validation", "test"}
-        Which part of ``dataset`` ``images`` come from (it sets the default fitting images).
+        Which part of ``dataset`` ``images`` come from (it sets the default fitting images;
+        :func:`scored_part` finds it for chosen images).
     fit_on : str or ImageSelection, optional
         ``"DATASET[:SPLIT]"`` to fit on (``DATASET`` a registered name, a folder, or the scored
-        dataset's name). Default: :func:`default_fit_selection`; with no default (scoring
+        dataset's name; a bare ``SPLIT`` such as ``"train"`` is the scored dataset's). Default: :func:`default_fit_selection`; with no default (scoring
         ``"all"`` or ``"train"``) an error, unless ``allow_fit_overlap`` (then the scored part
         itself, as salbench did before).
     allow_fit_overlap : bool
@@ -93,6 +118,8 @@ def model_for_scoring(spec: str, dataset, images, *, split: str = "all", fit_on=
             selection = ImageSelection.of(dataset, split)
     elif isinstance(fit_on, ImageSelection):
         selection = fit_on
+    elif isinstance(fit_on, str) and fit_on.strip() in PARTS:
+        selection = ImageSelection.of(dataset, fit_on.strip())
     else:
         selection = select(fit_on, known=(dataset,), root=root, download=download,
                            out_of_image=out_of_image)

@@ -118,6 +118,20 @@ class MemoryStore:
         return Results(images, fixations, manifest, attributes)
 
 
+def _comparable(key, value):
+    """``config[key]`` without the fields that describe rather than determine the scores: the
+    spec string a model was built from (``from_spec`` sets it, baselines' ``describe()`` show
+    it). The same model built from another spelling, or results written before models carried
+    their spec, must resume rather than differ."""
+    if key != "model" or not isinstance(value, dict):
+        return value
+    value = {k: v for k, v in value.items() if k != "spec"}
+    description = value.get("description")
+    if isinstance(description, dict):
+        value["description"] = {k: v for k, v in description.items() if k != "spec"}
+    return value
+
+
 class DirectoryStore(MemoryStore):
     """Writes parts to ``directory/parts`` and the final tables to ``directory``.
 
@@ -272,7 +286,8 @@ class DirectoryStore(MemoryStore):
 
         def differing(keys):
             return [key for key in keys
-                    if canonical_json(recorded.get(key)) != canonical_json(self.config[key])]
+                    if canonical_json(_comparable(key, recorded.get(key)))
+                    != canonical_json(_comparable(key, self.config[key]))]
 
         # the user's choices (metrics, images, parameters) first, then the inputs by file
         differences = differing(k for k in self.config if k not in ("inputs", "model", "dataset"))

@@ -120,12 +120,29 @@ def from_spec(spec: str, *, dataset=None, train=None, kind: str | None = None, *
     Returns
     -------
     SaliencyMapModel or ProbabilisticModel
+        With ``spec``: the spec string as given (stripped), which :func:`salbench.evaluate`
+        records in the results manifest (``model.spec``) so that ``salbench site`` can rebuild
+        the model for its gallery. A ``python:`` spec that names a model object which already
+        has a ``spec`` keeps it.
 
     Examples
     --------
     >>> from_spec("baseline:uniform").name
     'uniform'
+    >>> from_spec(" builtin:default ").spec
+    'builtin:default'
     """
+    model = _build(spec, dataset, train, kind, options)
+    if getattr(model, "spec", None) is None:
+        try:
+            model.spec = spec.strip()
+        except AttributeError:  # a user's object that takes no new attributes (__slots__)
+            pass
+    return model
+
+
+def _build(spec, dataset, train, kind, options):
+    """The model of ``spec`` (see :func:`from_spec`)."""
     if not isinstance(spec, str) or not spec.strip():
         raise InputError(f"model spec must be a non-empty string ({USAGE}), got {spec!r}")
     spec = spec.strip()

@@ -165,6 +165,20 @@ def number_text(value, metric: str) -> str:
     return f"{float(value):.{digits}f}"
 
 
+def interval_text(low: str, high: str) -> str:
+    """An interval's bounds as printed: ``0.80–0.85``, or ``-11.98 to -11.68`` when a bound is
+    negative (a dash between signed numbers reads as a minus).
+
+    Examples
+    --------
+    >>> interval_text("0.801", "0.853"), interval_text("-11.976", "-11.683")
+    ('0.801–0.853', '-11.976 to -11.683')
+    """
+    if low.startswith("-") or high.startswith("-"):
+        return f"{low} to {high}"
+    return f"{low}–{high}"
+
+
 def _data_value(value) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
@@ -245,8 +259,9 @@ def leaderboard_table(board, *, table_id: str = "leaderboard", model_href=None,
                 cells.append(f'<td class="num missing" data-value="" title="{escape(why)}">–'
                              f"{notes.mark(f'{name} — {metric}: {why}')}</td>")
                 continue
-            text = (f"{number_text(mean, metric)}\u00a0({number_text(row['ci_low'], metric)}"
-                    f"\u2013{number_text(row['ci_high'], metric)})")
+            bounds = interval_text(number_text(row["ci_low"], metric),
+                                   number_text(row["ci_high"], metric)).replace(" ", "\u00a0")
+            text = f"{number_text(mean, metric)}\u00a0({bounds})"
             best = bool(row["is_best"])
             tie = bool(row["tied_with_best"]) and not best and role == "model"
             title = f"rank {int(row['rank'])}, {int(row['n_images'])} images"

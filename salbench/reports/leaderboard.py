@@ -74,6 +74,7 @@ from ..metrics import names as metric_names
 
 LEADERBOARD_FORMAT = "salbench.Leaderboard/1"
 FORMATS = ("md", "html", "csv", "json")
+
 #: Display order of the baseline rows.
 BASELINE_ORDER = ("gold_standard", "gold_standard_all_observers", "centre_bias", "uniform")
 #: What the gold-standard rows are, for the legend.
@@ -412,13 +413,16 @@ class Leaderboard:
     # ------------------------------------------------------------------ formats
     def _cells(self):
         """Display strings per (model, metric) and a legend."""
+        from .html import interval_text
+
         out = {}
         for row in self.table.itertuples(index=False):
             if isinstance(row.mean, float) and math.isnan(row.mean):
                 out[(row.model, row.metric)] = ("–", False, False)
                 continue
             digits = _digits(row.metric)
-            text = f"{row.mean:.{digits}f} ({row.ci_low:.{digits}f}–{row.ci_high:.{digits}f})"
+            bounds = interval_text(f"{row.ci_low:.{digits}f}", f"{row.ci_high:.{digits}f}")
+            text = f"{row.mean:.{digits}f} ({bounds})"
             near_tie = bool(row.tied_with_best) and not bool(row.is_best) and row.role == "model"
             out[(row.model, row.metric)] = (text, bool(row.is_best), near_tie)
         return out

@@ -49,7 +49,8 @@ CARDS = Path(__file__).resolve().parents[2] / "metrics"
 
 def load_models_info(path) -> dict:
     """Model metadata from a JSON or YAML file: ``{model name: {display_name, link, paper,
-    code, notes, spec}}`` (every key optional; ``spec`` rebuilds the model for the gallery).
+    code, notes, spec}}`` (every key optional; ``spec`` rebuilds the model for the gallery;
+    without it the gallery uses the spec the results' manifest recorded, ``model.spec``).
 
     YAML needs PyYAML (not a dependency of salbench); JSON always works.
     """
@@ -133,8 +134,11 @@ def build_site(results, out, *, title: str | None = None, models_info=None, by="
     dataset : salbench.Dataset, optional
         The scored dataset, for the galleries (checked against the results' image ids).
     models : dict, optional
-        ``{model name: model object or spec}`` for the galleries; a ``spec`` in
-        ``models_info`` or a folder of maps that still exists work too.
+        ``{model name: model object or spec}`` for the galleries; otherwise a ``spec`` in
+        ``models_info``, else the spec :func:`salbench.evaluate` recorded in the model's
+        manifest (``model.spec``, for models built by :func:`~salbench.models.from_spec` or
+        on the command line; a model that fits parameters is fitted again on the images its
+        manifest's ``fit`` names), else a folder of maps that still exists.
     gallery_images : int, default=3
         Images in each model's gallery (the first scored ones); 0 for none.
     cards : path-like, optional
@@ -317,8 +321,9 @@ class _Site:
             elif math.isnan(float(row["diff_vs_best"])):
                 diff, p, verdict = "–", "–", "no leader"
             else:
+                # "to", not a dash: the bounds are signed ("-0.0115–-0.00492" misreads)
                 diff = (f"{float(row['diff_vs_best']):+.3g}\u00a0({float(row['diff_ci_low']):+.3g}"
-                        f"\u2013{float(row['diff_ci_high']):+.3g})")
+                        f"\u00a0to\u00a0{float(row['diff_ci_high']):+.3g})")
                 p = f"{float(row['p_vs_best']):.3g}"
                 verdict = "≈ tied" if bool(row["tied_with_best"]) else "differs"
             best_cell = (f'<a href="{self.slugs[best]}.html">{H.escape(best)}</a>'
@@ -369,6 +374,10 @@ class _Site:
         if dataset is None:
             return head + f'<p class="note">No gallery: {H.escape(why)}.</p>'
         images = self.board.meta["image_indices"][:self.gallery_images]
+        if isinstance(model, str):
+            model, why = self._fitted(name, model, dataset, images)
+            if model is None:
+                return head + f'<p class="note">No gallery: {H.escape(why)}.</p>'
         try:
             png = self.figures.gallery_png(dataset, images, model, name)
         except (InputError, DataError) as exc:
@@ -386,7 +395,11 @@ class _Site:
             return self.models[name], ""
         run = self.runs[name]
         spec = self.info.get(name, {}).get("spec")
-        description = run.manifest["model"].get("description") or {}
+        recorded = run.manifest["model"]
+        description = recorded.get("description") or {}
+        if spec is None and run.role == "model":
+            # the spec evaluate recorded (a baseline's is a baseline spec, not a model's)
+            spec = recorded.get("spec")
         if spec is None and description.get("class") == "MapDirectoryModel":
             folder = (description.get("parameters") or {}).get("directory")
             if folder and Path(folder).is_dir():
@@ -397,6 +410,24 @@ class _Site:
             return None, ("the results do not say how to rebuild the model; give its spec in "
                           "the models info file")
         return spec, ""
+
+    def _fitted(self, name, spec, dataset, images):
+        """The model of ``spec`` — fitted on the images its results record, when it fits
+        parameters (``density:``, ``fastgaze:``), as it was when it was scored."""
+        from ..evaluation.fitting import model_for_scoring
+        from ..models.spec import fits_parameters
+
+        if not fits_parameters(spec):
+            return spec, ""
+        fit = self.runs[name].manifest.get("fit") or {}
+        if not fit.get("selection"):
+            return None, (f"{spec} is fitted to fixations and its results record no fitting "
+                          "images")
+        try:
+            return model_for_scoring(spec, dataset, images, fit_on=fit["selection"],
+                                     allow_fit_overlap=bool(fit.get("overlap_allowed"))), ""
+        except (InputError, DataError) as exc:
+            return None, f"{spec} could not be fitted on {fit['selection']} again ({exc})"
 
     def _dataset_for(self, name):
         if self.dataset is None:
@@ -482,21 +513,27 @@ def _facts_list(pairs) -> str:
     return f'<dl class="facts">{items}</dl>'
 
 
+def _json_text(value) -> str:
+    """A manifest record as JSON for a page, which is UTF-8: "3×3" and "3→43" as they are,
+    not ``\\u00d7`` escapes."""
+    return json.dumps(value, sort_keys=True, default=str, ensure_ascii=False)
+
+
 def _manifest_facts(manifest, name, info) -> list:
     """What a model's page states about it, from its results' manifest."""
     model = manifest.get("model") or {}
     description = model.get("description") or {}
     pairs = [("name", name), ("role", model.get("role", "model")), ("kind", model.get("kind")),
-             ("spec", info.get("spec") or description.get("spec")),
+             ("spec", info.get("spec") or model.get("spec") or description.get("spec")),
              ("class", description.get("class"))]
     parameters = description.get("parameters")
     if parameters:
-        pairs.append(("parameters", json.dumps(parameters, sort_keys=True, default=str)))
+        pairs.append(("parameters", _json_text(parameters)))
     for key, label in (("gflops", "GFLOP per image"), ("params", "parameters (count)"),
                        ("cost", "cost")):
         value = model.get(key, description.get(key))
         if value is not None:
-            pairs.append((label, value if isinstance(value, str) else json.dumps(value)))
+            pairs.append((label, value if isinstance(value, str) else _json_text(value)))
     fit = manifest.get("fit")
     if fit:
         pairs.append(("fitted on", f"{fit.get('selection', '?')} ({fit.get('n_images', '?')} "
@@ -508,14 +545,15 @@ def _manifest_facts(manifest, name, info) -> list:
     pairs.append(("dataset", f"{dataset.get('name')} ({dataset.get('fingerprint')})"))
     split = manifest.get("split") or {}
     if split:
-        pairs.append(("split", json.dumps(split, sort_keys=True)))
+        pairs.append(("split", _json_text(split)))
     inputs = (manifest.get("config") or {}).get("inputs") or {}
     for key, value in inputs.items():
-        text = json.dumps(value, sort_keys=True)
+        text = _json_text(value)
         if len(text) > LONG_FACT:
             import hashlib
 
-            digest = hashlib.sha256(text.encode()).hexdigest()
+            # of the JSON as json.dumps(record, sort_keys=True) writes it, escapes and all
+            digest = hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
             files = value.get("files") if isinstance(value, dict) else None
             count = f"{len(files)} files, " if isinstance(files, dict) else ""
             text = (f"{count}sha256 of the record {digest} (the full record is the manifest's "
