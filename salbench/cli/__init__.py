@@ -1,11 +1,13 @@
-"""The ``salbench`` command line: evaluate, leaderboard, plot, datasets, demo, crop, audit, site,
-predict, submission.
+"""The ``salbench`` command line: demo, evaluate, leaderboard, plot, site, predict, submission,
+datasets, crop, audit.
 
 Thin by design: it parses arguments, calls the public API and prints. salbench's own errors
 (:class:`~salbench.exceptions.InputError`, :class:`~salbench.exceptions.DataError`) are printed as
 ``error: ...`` on standard error with exit status 1; usage errors exit with status 2 (click). One
-module per command family (``_evaluate``: evaluate, leaderboard, plot; ``_datasets``; ``_demo``;
-``_crop``: crop, audit) and one error handler for all of them (``_errors``).
+module per command family (``_evaluate``: evaluate, leaderboard, plot; ``_predict``;
+``_submission``; ``_site``; ``_datasets``; ``_demo``; ``_crop``: crop, audit), the options of every
+command that runs a model (``_model_options``) and one error handler for all of them
+(``_errors``).
 """
 
 from __future__ import annotations

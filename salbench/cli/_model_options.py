@@ -1,7 +1,8 @@
-"""The options of every command that runs a model (``evaluate``, ``crop``, ``audit``, and any
-later one such as ``predict``): ``--timeout`` and ``--resize-maps``, defined once; and of every
-command that fits models on fixations before it scores or draws them (``evaluate``, ``plot roc``,
-``plot grid``): ``--fit-on`` and ``--allow-fit-overlap`` (:func:`fit_options`), one meaning.
+"""The options of every command that runs a model (``evaluate``, ``predict``, ``plot roc``,
+``plot grid``, ``crop``, ``audit``, and any later one): ``--timeout`` and ``--resize-maps``,
+defined once; and of every command that fits models on fixations before it scores or draws them
+(``evaluate``, ``plot roc``, ``plot grid``): ``--fit-on`` and ``--allow-fit-overlap``
+(:func:`fit_options`), one meaning.
 
 Use :func:`model_run_options` as a decorator on the command (it adds the ``timeout`` and
 ``resize_maps`` parameters) and :func:`spec_options` to turn their values into the keyword
