@@ -50,16 +50,35 @@ def _index() -> dict:
     return index
 
 
-def variants() -> dict:
-    """The packaged variants: ``{name: facts}`` (file, widths, GFLOP at the input, scores...).
+#: Model families of the packaged variants (``index.json``: a variant's ``family``, default GazeNet).
+FAMILIES = ("gazenet", "lite")
+
+
+def variants(*, family: str | None = None) -> dict:
+    """The packaged variants: ``{name: facts}`` (file, family, widths, GFLOP at the input, scores...).
+
+    Parameters
+    ----------
+    family : {"gazenet", "lite"}, optional
+        Only the variants of this family: ``"gazenet"`` (:class:`~salbench.models.pruning.GazeNet`,
+        run by the FastGaze runtime) or ``"lite"`` (EfficientNet-Lite0 features,
+        :class:`~salbench.models.lite.LiteGazeModel`). Default: all.
 
     Examples
     --------
     >>> from salbench.models.default import variants
-    >>> "unpruned" in variants()
+    >>> "unpruned" in variants(family="gazenet")
     True
     """
-    return {name: dict(facts) for name, facts in _index()["variants"].items()}
+    if family is not None and family not in FAMILIES:
+        raise InputError(f"family must be one of {', '.join(FAMILIES)}, got {family!r}")
+    out = {}
+    for name, facts in _index()["variants"].items():
+        facts = dict(facts)
+        facts.setdefault("family", "gazenet")
+        if family is None or facts["family"] == family:
+            out[name] = facts
+    return out
 
 
 def default_variant() -> str:
@@ -68,14 +87,22 @@ def default_variant() -> str:
 
 
 def default_network(variant: str | None = None):
-    """The :class:`~salbench.models.fastgaze.Network` of a packaged variant (default: the default)."""
-    from .fastgaze.network import load_network
+    """The network of a packaged variant (default: the default).
 
+    A :class:`~salbench.models.fastgaze.Network` for a GazeNet variant, a
+    :class:`~salbench.models.lite.LiteNetwork` for a Lite variant.
+    """
     name = default_variant() if variant is None else variant
-    known = _index()["variants"]
+    known = variants()
     if name not in known:
         raise InputError(f"unknown default-model variant {name!r}; the packaged variants are "
                          f"{', '.join(sorted(known))}")
+    if known[name]["family"] == "lite":
+        from .lite.network import load_lite_network
+
+        return load_lite_network(MODELS_DIR / known[name]["file"])
+    from .fastgaze.network import load_network
+
     return load_network(MODELS_DIR / known[name]["file"])
 
 
@@ -141,17 +168,18 @@ def default_model(variant: str | None = None, *, threads: int | None = None,
     Parameters
     ----------
     variant : str, optional
-        One of :func:`variants` (``"unpruned"`` or a pruning level); default
-        :func:`default_variant`, the pruned network the model card recommends.
+        One of :func:`variants` (a GazeNet level such as ``"unpruned"``, or a Lite variant);
+        default :func:`default_variant`, the network the model card recommends.
     threads : int, optional
-        Worker threads of the framework-free runtime (default: the CPUs available).
+        Worker threads of the FastGaze runtime (default: the CPUs available); a Lite variant runs
+        each image on one core and ignores it.
     input_pixels : int, optional
         Resize every image (aspect kept) to about this many pixels before the network; default:
         the pixel count of the variant's training input (``variants()[name]["input_size"]``).
 
     Returns
     -------
-    salbench.models.fastgaze.FastGazeModel
+    salbench.models.fastgaze.FastGazeModel or salbench.models.lite.LiteGazeModel
         A :class:`~salbench.models.ProbabilisticModel`: ``log_density(image)`` is a normalised
         natural-log density at the image's size; ``gflops(h, w)`` the cost at an ``h × w``
         network input.
@@ -169,6 +197,13 @@ def default_model(variant: str | None = None, *, threads: int | None = None,
 
     name = default_variant() if variant is None else variant
     network = default_network(name)
+    if variants()[name]["family"] == "lite":
+        from .lite.model import LiteGazeModel
+
+        prior = LearnedCentreBias(**{k: network.centre_bias[k]
+                                     for k in ("mu_x", "mu_y", "sigma_x", "sigma_y")})
+        return LiteGazeModel(network, centre_bias=prior, input_pixels=input_pixels,
+                             name="salbench Lite" + ("" if variant is None else f" ({name})"))
     if input_pixels is None:
         height, width = network.metadata["input_size"]
         input_pixels = int(height) * int(width)
