@@ -128,7 +128,7 @@ def torch_comparison(models, image, repeats: int) -> list:
     import torch
 
     from salbench.models.lite import runtime
-    from salbench.models.lite.torch_net import LiteGazeNet
+    from salbench.models.lite.torch_net import from_lite_network
     from salbench.models.fastgaze.model import preprocess
 
     rows = []
@@ -137,13 +137,7 @@ def torch_comparison(models, image, repeats: int) -> list:
             continue
         model = named.model
         net = model.network
-        twin = LiteGazeNet((net.stem_w, net.stem_b), list(net.blocks), taps=net.taps,
-                           grid_tap=net.grid_tap, readout=[w.shape[0] for w, _ in net.readout[:-1]],
-                           blur_sigma=net.blur_sigma, mean=net.mean, std=net.std).eval()
-        with torch.no_grad():
-            for conv, (w, b) in zip(twin.readout, net.readout):
-                conv.weight.copy_(torch.from_numpy(np.array(w[:, :, None, None])))
-                conv.bias.copy_(torch.from_numpy(np.array(b)))
+        twin = from_lite_network(net)
         size = model.input_size(image.shape[:2])
         x = preprocess(image, model._preprocessing, size)
         raw = torch.from_numpy(np.ascontiguousarray(

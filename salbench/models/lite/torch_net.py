@@ -168,3 +168,21 @@ def to_lite_network(net: LiteGazeNet, *, input_pixels: int, metadata: dict | Non
                        centre_bias_parameters(net), tuple(float(v) for v in net.mean.flatten()),
                        tuple(float(v) for v in net.std.flatten()), int(input_pixels),
                        dict(metadata or {}))
+
+
+def from_lite_network(network) -> LiteGazeNet:
+    """The torch twin of a framework-free :class:`~.network.LiteNetwork` (same weights, eval mode)."""
+    net = LiteGazeNet((network.stem_w, network.stem_b), list(network.blocks), taps=network.taps,
+                      grid_tap=network.grid_tap,
+                      readout=[int(w.shape[0]) for w, _ in network.readout[:-1]],
+                      blur_sigma=network.blur_sigma, mean=network.mean, std=network.std)
+    net.blur_radius = int(network.blur_radius)
+    net.blur_taps = torch.from_numpy(network.blur_kernel())
+    cb = network.centre_bias
+    with torch.no_grad():
+        for conv, (w, b) in zip(net.readout, network.readout):
+            conv.weight.copy_(torch.from_numpy(np.array(w[:, :, None, None])))
+            conv.bias.copy_(torch.from_numpy(np.array(b)))
+        net.centre_bias.centre.copy_(torch.tensor([cb["mu_x"], cb["mu_y"]]))
+        net.centre_bias.log_sigma.copy_(torch.tensor([cb["sigma_x"], cb["sigma_y"]]).log())
+    return net.eval()
