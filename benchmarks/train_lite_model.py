@@ -357,6 +357,7 @@ def prune_levels(net, views: Views, train_t, val_t, cb_ll, args, started_from: s
     return out
 
 
+PACKAGE_BYTES = 8 * 10 ** 6  # every packaged weight file together (issue 16)
 SPEED_TARGET = 25.0      # images/s for 384×512 images on 2 cores, end to end
 GFLOP_TARGET = 3.1       # GFLOP per 384×512 image
 RULE = ("the Lite variant with the best validation IG among those meeting the speed targets "
@@ -402,6 +403,8 @@ def package(out: Path, cache: Path, info: dict, name: str) -> dict:
         entries[variant] = {"file": f"{variant}.npz", "val_ig": facts["best_val_ig"],
                             "level": facts["level"], "beta": facts["beta"]}
     for variant, entry in entries.items():
+        if not (out / entry["file"]).is_file():
+            (out / entry["file"]).write_bytes((cache / entry["file"]).read_bytes())
         network = load_lite_network(out / entry["file"])
         size = network.metadata["input_size"]
         from salbench.models.lite import lite_flops
@@ -415,6 +418,24 @@ def package(out: Path, cache: Path, info: dict, name: str) -> dict:
         index["variants"][variant] = entry
     eligible = [v for v in entries if entries[v]["images_per_s_2_threads"] >= SPEED_TARGET
                 and entries[v]["gflop_384x512_image"] <= GFLOP_TARGET]
+    # Every packaged weight file together must stay within PACKAGE_BYTES: keep the variants in
+    # order of validation IG (speed-eligible first) while they fit; the rest stay in the cache.
+    others = sum(f["file_bytes"] if "file_bytes" in f else (out / f["file"]).stat().st_size
+                 for v, f in index["variants"].items() if v not in entries)
+    order = sorted(entries, key=lambda v: (v not in eligible, -entries[v]["val_ig"]))
+    used = others
+    for variant in order:
+        size_bytes = entries[variant]["file_bytes"]
+        if used + size_bytes > PACKAGE_BYTES:
+            log(f"package {variant}: not shipped ({size_bytes / 1e6:.2f} MB would exceed "
+                f"{PACKAGE_BYTES / 1e6:g} MB in all)")
+            del index["variants"][variant]
+            (out / entries[variant]["file"]).unlink()
+            info.setdefault("not_shipped", {})[variant] = entries[variant]
+            eligible = [v for v in eligible if v != variant]
+        else:
+            used += size_bytes
+    info["package_bytes"] = used
     previous = index["default"]
     if eligible:
         best = max(eligible, key=lambda v: entries[v]["val_ig"])
@@ -423,7 +444,8 @@ def package(out: Path, cache: Path, info: dict, name: str) -> dict:
             index["rule"] = RULE
             index["previous_default"] = previous
     write_json(index_path, index)
-    log(f"default: {index['default']} (was {previous})")
+    write_json(out / f"{name}-training.json", info)
+    log(f"default: {index['default']} (was {previous}); packaged weights {used / 1e6:.2f} MB")
     return index
 
 
@@ -441,18 +463,18 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--size", type=parse_size, default=(240, 320))
-    parser.add_argument("--candidates", nargs="*", default=list(CANDIDATES),
+    parser.add_argument("--candidates", nargs="*", default=["t4-10", "t4-10-14"],
                         choices=list(CANDIDATES))
-    parser.add_argument("--epochs", type=int, default=8)
+    parser.add_argument("--epochs", type=int, default=6)
     parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument("--batch-size", type=int, default=16)
-    parser.add_argument("--levels", type=float, nargs="*", default=[0.5, 0.25],
+    parser.add_argument("--levels", type=float, nargs="*", default=[0.5],
                         help="FLOP levels (fractions of the chosen network's cost) to prune to")
     parser.add_argument("--beta", type=float, default=None,
                         help="nats/GFLOP of the Fisher criterion (default: set from the signals)")
     parser.add_argument("--fisher-images", type=int, default=48)
-    parser.add_argument("--round-fraction", type=float, default=0.15)
-    parser.add_argument("--finetune-epochs", type=int, default=5)
+    parser.add_argument("--round-fraction", type=float, default=0.2)
+    parser.add_argument("--finetune-epochs", type=int, default=4)
     parser.add_argument("--finetune-lr", type=float, default=2e-3)
     parser.add_argument("--package-only", action="store_true",
                         help="only add the networks in --out to its index.json (after training)")
