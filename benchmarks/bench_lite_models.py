@@ -53,6 +53,8 @@ from salbench.models.base import ProbabilisticModel  # noqa: E402
 from salbench.reports import leaderboard  # noqa: E402
 
 SHARED = Path(os.environ.get("SALBENCH_SHARED", ROOT.parent / "shared"))
+# The IG baseline spec "centre-bias:osie:train" loads OSIE by name while NUS Scene is scored.
+os.environ.setdefault("SALBENCH_DATA", str(SHARED / "datasets"))
 METRICS = ["information_gain", "auc", "sauc", "nss", "cc", "kld", "sim"]
 BASELINE = "centre-bias:osie:train"
 TIMING_SIZE = (384, 512)
@@ -75,12 +77,19 @@ class Named(ProbabilisticModel):
         d["gflop_384x512"] = self.gflops
         return d
 
+    def fingerprint(self) -> dict:
+        # The wrapped model's weights and settings, not this script's code: editing the report
+        # must not invalidate the scores.
+        from salbench._fingerprint import model_fingerprint
+
+        return {"name": self.name, "model": model_fingerprint(self.model)}
+
 
 def log(*parts):
     print(time.strftime("%H:%M:%S"), *parts, flush=True)
 
 
-def build_models(osie, split, threads: int):
+def build_models(osie, split, threads: int, families=("twitter", "gazenet", "lite")):
     from salbench.models.default import default_model, variants
     from salbench.models.fastgaze.model import FastGazeModel
 
@@ -89,11 +98,11 @@ def build_models(osie, split, threads: int):
                                    input_pixels=480 * 640, final_blur="image", threads=threads)
     size = twitter.input_size(TIMING_SIZE)
     out = [Named(twitter, name=TWITTER, family="twitter", gflops=twitter.gflops(*size))]
-    for tag in ("unpruned", "pruned-12"):
+    for tag in ("unpruned", "pruned-12") if "gazenet" in families else ():
         m = default_model(tag, threads=threads)
         size = m.input_size(TIMING_SIZE)
         out.append(Named(m, name=f"GazeNet {tag}", family="gazenet", gflops=m.gflops(*size)))
-    for tag in variants(family="lite"):
+    for tag in variants(family="lite") if "lite" in families else ():
         m = default_model(tag)
         size = m.input_size(TIMING_SIZE)
         out.append(Named(m, name=f"Lite {tag}", family="lite", gflops=m.gflops(*size)))
@@ -240,12 +249,20 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--overwrite", action="store_true")
+    parser.add_argument("--score-only", nargs="*", default=None, metavar="FAMILY",
+                        help="only score these families (twitter, gazenet, lite) into --out and "
+                             "stop: results are reused by the full run")
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
     osie = load("osie", root=SHARED / "datasets")
     nus = load("nus_scene", root=SHARED / "datasets")
     split = split_images(osie, seed=0)
+    if args.score_only is not None:
+        models = build_models(osie, split, args.threads, families=["twitter", *args.score_only])
+        for dataset, part in ((osie, "test"), (nus, None)):
+            score(dataset, part, models, args.out, args.threads, args.overwrite)
+        return
     models = build_models(osie, split, args.threads)
 
     from PIL import Image
