@@ -51,16 +51,15 @@ def test_runtime_matches_pytorch_on_a_photograph(variant):
     model = default_model(variant)
     assert isinstance(model, LiteGazeModel)
     image = load("osie", root=SHARED / "datasets").stimuli.load(3)[:301, :397]  # odd sizes
-    size = model.input_size(image.shape[:2])
-    x = preprocess(image, model._preprocessing, size)
+    x = preprocess(image, model._preprocessing, (101, 133))  # odd network input, small: fast
     ours = runtime.forward(model.network, x)
     twin = from_lite_network(model.network)
     raw = torch.from_numpy(x * np.float32(128.0) + np.float32(127.0))[None]
     with torch.no_grad():
         theirs = twin.head(twin.features(raw))[0, 0].numpy()
     np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-4 * np.abs(theirs).max())
-    log_p = model.log_density(image)
-    assert log_p.shape == image.shape[:2] and np.isclose(np.logaddexp.reduce(log_p.ravel()), 0)
+    log_p = model.log_density(image[:150, :200])
+    assert log_p.shape == (150, 200) and np.isclose(np.logaddexp.reduce(log_p.ravel()), 0)
 
 
 def test_default_lite_beats_the_centre_bias_clearly():
@@ -73,7 +72,7 @@ def test_default_lite_beats_the_centre_bias_clearly():
     model = default_model(LITE[0])
     ours = theirs = 0.0
     n = 0
-    for i in split.test[:6]:
+    for i in split.test[:4]:
         f = osie.fixations.for_image(i)
         rows, cols = np.floor(f.y).astype(int), np.floor(f.x).astype(int)
         ours += model.log_density(osie.stimuli.load(i))[rows, cols].sum()
