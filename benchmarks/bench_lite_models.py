@@ -215,7 +215,7 @@ def score(dataset, split, models, out: Path, threads: int, overwrite: bool):
 
 
 def table(results, models, ratios, timings) -> list:
-    board = leaderboard(results, metrics=METRICS, seed=0)
+    board = leaderboard(results, metrics=METRICS + ["explained_ig"], seed=0)
     means, lows, highs = board.wide(), board.wide("ci_low"), board.wide("ci_high")
     header = ["model", "GFLOP @384×512", "ms", "img/s (2 cores)", "IG (bits/fix)",
               "% of FastGaze IG (paired 95 %)", "explained IG %", "AUC", "sAUC", "NSS", "CC",
