@@ -1,22 +1,21 @@
-"""salbench's built-in gaze model: a small Fisher-pruned network trained on OSIE, run without torch.
+"""salbench's built-in gaze models, run without torch: the Lite and GazeNet families.
 
-The weights ship with the package in ``salbench/data/models/`` as framework-free ``.npz`` networks
-(:mod:`salbench.models.fastgaze.network` format, written by
-:func:`salbench.models.pruning.export_runtime`); ``index.json`` there names the variants (the
-unpruned student and its pruning levels) and the default. The model card is
-``salbench/data/models/README.md``; ``benchmarks/train_default_model.py`` retrains them.
+The weights ship with the package in ``salbench/data/models/``; ``index.json`` there names every
+variant, its ``family`` and the default (the model card is ``README.md`` beside it).
 
-A variant runs as a :class:`~salbench.models.fastgaze.FastGazeModel`: the image is resized (aspect
-kept) to about as many pixels as the training input (``input_pixels``), the network produces
-blurred logits at 1/8 resolution, these are interpolated to the image's pixel grid, the learned
-Gaussian centre bias (:class:`LearnedCentreBias`) is added and the sum is normalised. Only numpy,
-scipy, Pillow and Numba are used; :func:`to_gazenet` rebuilds the PyTorch
-:class:`~salbench.models.pruning.GazeNet` for fine-tuning (needs the ``torch`` extra).
+* **Lite** (the default since issue 16; ``benchmarks/train_lite_model.py``): ImageNet
+  EfficientNet-Lite0 features (Apache-2.0, notice beside the weights) and a 1×1 readout trained on
+  OSIE's training split, run by :class:`salbench.models.lite.LiteGazeModel` (numpy/Numba).
+* **GazeNet** (``benchmarks/train_default_model.py``): a small VGG-style network trained from
+  random initialisation on OSIE with a teacher, Fisher-pruned; framework-free ``.npz`` networks
+  (:mod:`salbench.models.fastgaze.network` format) run as a
+  :class:`~salbench.models.fastgaze.FastGazeModel`: the image is resized (aspect kept) to about as
+  many pixels as the training input (``input_pixels``), the network produces blurred logits at
+  1/8 resolution, these are interpolated to the image's pixel grid, the learned Gaussian centre
+  bias (:class:`LearnedCentreBias`) is added and the sum is normalised; :func:`to_gazenet`
+  rebuilds the PyTorch :class:`~salbench.models.pruning.GazeNet` for fine-tuning.
 
-What it is and is not: a small network (about 3·10⁵ parameters unpruned, a few 10⁴ pruned)
-trained from random initialisation on 490 OSIE images (plus 500 NUS Scene images as unlabelled
-inputs), distilled from Twitter's FastGaze network with a centre bias. No ImageNet features and no
-SALICON: expect it to be good on photographs like OSIE's and weaker elsewhere.
+Only numpy, scipy, Pillow and Numba are used at inference.
 """
 
 from __future__ import annotations
