@@ -357,6 +357,60 @@ def prune_levels(net, views: Views, train_t, val_t, cb_ll, args, started_from: s
     return out
 
 
+def finetune_backbone(net, views: Views, train_t, val_t, cb_ll, args) -> dict:
+    """Fine-tune the whole network (backbone included) end to end; the best validation epoch kept.
+
+    Adam, backbone learning rate ``args.backbone_lr`` and 10× that for the readout and prior,
+    batch 8 training views, ``args.backbone_epochs`` epochs; batch norm stays folded (the
+    statistics are frozen into the convolutions).
+    """
+    import torch
+
+    size = args.size
+    train_images = view_tensor(views, views.train)
+    val_images = view_tensor(views, views.validation)
+
+    def val_ig():
+        net.eval()
+        feats = net_features(net, val_images)
+        return (mean_ll(net, feats, val_t, size) - cb_ll) / LN2
+
+    head = [p for n, p in net.named_parameters() if n.startswith(("readout", "centre_bias"))]
+    body = [p for n, p in net.named_parameters() if not n.startswith(("readout", "centre_bias"))]
+    optimizer = torch.optim.Adam([{"params": body, "lr": args.backbone_lr},
+                                  {"params": head, "lr": 10 * args.backbone_lr}])
+    rng = np.random.default_rng(args.seed)
+    best = (val_ig(), 0, copy.deepcopy(net.state_dict()))
+    history = [{"epoch": 0, "val_ig": best[0]}]
+    log(f"fine-tune: epoch 0 val IG {best[0]:.4f}")
+    started = time.perf_counter()
+    for epoch in range(1, args.backbone_epochs + 1):
+        net.train()
+        order = rng.permutation(len(views.train))
+        losses = []
+        for start in range(0, len(order), 8):
+            index = np.sort(order[start:start + 8])
+            log_p = net(train_images[index]).flatten(1)
+            picks = torch.cat([log_p[row, torch.from_numpy(train_t.pixels[k])]
+                               for row, k in enumerate(index)])
+            loss = -picks.mean()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            losses.append(float(loss.detach()))
+        ig = val_ig()
+        history.append({"epoch": epoch, "val_ig": ig, "train_loss": float(np.mean(losses)),
+                        "seconds": time.perf_counter() - started})
+        log(f"fine-tune: epoch {epoch} loss {np.mean(losses):.4f} val IG {ig:.4f} "
+            f"({time.perf_counter() - started:.0f} s)")
+        if ig > best[0]:
+            best = (ig, epoch, copy.deepcopy(net.state_dict()))
+    net.load_state_dict(best[2])
+    net.eval()
+    return {"best_val_ig": best[0], "best_epoch": best[1], "history": history,
+            "seconds": time.perf_counter() - started, "backbone_lr": args.backbone_lr}
+
+
 PACKAGE_BYTES = 8 * 10 ** 6  # every packaged weight file together (issue 16)
 SPEED_TARGET = 25.0      # images/s for 384×512 images on 2 cores, end to end
 GFLOP_TARGET = 3.1       # GFLOP per 384×512 image
@@ -489,6 +543,11 @@ def main(argv=None):
     parser.add_argument("--round-fraction", type=float, default=0.2)
     parser.add_argument("--finetune-epochs", type=int, default=4)
     parser.add_argument("--finetune-lr", type=float, default=2e-3)
+    parser.add_argument("--finetune-only", action="store_true",
+                        help="fine-tune the backbone of the network trained in --cache (NAME.npz) "
+                             "and record the validation result (NAME-finetuned.npz)")
+    parser.add_argument("--backbone-epochs", type=int, default=2)
+    parser.add_argument("--backbone-lr", type=float, default=1e-4)
     parser.add_argument("--package-only", action="store_true",
                         help="only add the networks in --out to its index.json (after training)")
     parser.add_argument("--prune-only", action="store_true",
@@ -503,6 +562,23 @@ def main(argv=None):
         info = json.loads((args.out / f"{args.name}-training.json").read_text())
         return package(args.out, args.cache, info, args.name)
     views = Views(args.size)
+    if args.finetune_only:
+        from salbench.models.lite import load_lite_network
+        from salbench.models.lite.torch_net import from_lite_network, to_lite_network
+
+        train_t = FixationTargets(views, views.train)
+        val_t = FixationTargets(views, views.validation)
+        cb_ll = centre_bias_ll(views, val_t)
+        net = from_lite_network(load_lite_network(args.cache / f"{args.name}.npz"))
+        result = finetune_backbone(net, views, train_t, val_t, cb_ll, args)
+        result["command"] = " ".join(["benchmarks/train_lite_model.py"] + (argv or sys.argv[1:]))
+        to_lite_network(net, input_pixels=args.size[0] * args.size[1], metadata={
+            "source": "benchmarks/train_lite_model.py", "variant": f"{args.name}-finetuned",
+            "val_ig": result["best_val_ig"], "input_size": list(args.size), "backbone": BACKBONE,
+        }).save(args.cache / f"{args.name}-finetuned.npz", half=True)
+        write_json(args.cache / f"{args.name}-finetune.json", result)
+        log(f"fine-tuned: best val IG {result['best_val_ig']:.4f} (epoch {result['best_epoch']})")
+        return result
     if args.prune_only:
         from salbench.models.lite import load_lite_network
         from salbench.models.lite.torch_net import from_lite_network
