@@ -1,22 +1,21 @@
-"""salbench's built-in gaze model: a small Fisher-pruned network trained on OSIE, run without torch.
+"""salbench's built-in gaze models, run without torch: the Lite and GazeNet families.
 
-The weights ship with the package in ``salbench/data/models/`` as framework-free ``.npz`` networks
-(:mod:`salbench.models.fastgaze.network` format, written by
-:func:`salbench.models.pruning.export_runtime`); ``index.json`` there names the variants (the
-unpruned student and its pruning levels) and the default. The model card is
-``salbench/data/models/README.md``; ``benchmarks/train_default_model.py`` retrains them.
+The weights ship with the package in ``salbench/data/models/``; ``index.json`` there names every
+variant, its ``family`` and the default (the model card is ``README.md`` beside it).
 
-A variant runs as a :class:`~salbench.models.fastgaze.FastGazeModel`: the image is resized (aspect
-kept) to about as many pixels as the training input (``input_pixels``), the network produces
-blurred logits at 1/8 resolution, these are interpolated to the image's pixel grid, the learned
-Gaussian centre bias (:class:`LearnedCentreBias`) is added and the sum is normalised. Only numpy,
-scipy, Pillow and Numba are used; :func:`to_gazenet` rebuilds the PyTorch
-:class:`~salbench.models.pruning.GazeNet` for fine-tuning (needs the ``torch`` extra).
+* **Lite** (the default since issue 16; ``benchmarks/train_lite_model.py``): ImageNet
+  EfficientNet-Lite0 features (Apache-2.0, notice beside the weights) and a 1×1 readout trained on
+  OSIE's training split, run by :class:`salbench.models.lite.LiteGazeModel` (numpy/Numba).
+* **GazeNet** (``benchmarks/train_default_model.py``): a small VGG-style network trained from
+  random initialisation on OSIE with a teacher, Fisher-pruned; framework-free ``.npz`` networks
+  (:mod:`salbench.models.fastgaze.network` format) run as a
+  :class:`~salbench.models.fastgaze.FastGazeModel`: the image is resized (aspect kept) to about as
+  many pixels as the training input (``input_pixels``), the network produces blurred logits at
+  1/8 resolution, these are interpolated to the image's pixel grid, the learned Gaussian centre
+  bias (:class:`LearnedCentreBias`) is added and the sum is normalised; :func:`to_gazenet`
+  rebuilds the PyTorch :class:`~salbench.models.pruning.GazeNet` for fine-tuning.
 
-What it is and is not: a small network (about 3·10⁵ parameters unpruned, a few 10⁴ pruned)
-trained from random initialisation on 490 OSIE images (plus 500 NUS Scene images as unlabelled
-inputs), distilled from Twitter's FastGaze network with a centre bias. No ImageNet features and no
-SALICON: expect it to be good on photographs like OSIE's and weaker elsewhere.
+Only numpy, scipy, Pillow and Numba are used at inference.
 """
 
 from __future__ import annotations
@@ -50,16 +49,35 @@ def _index() -> dict:
     return index
 
 
-def variants() -> dict:
-    """The packaged variants: ``{name: facts}`` (file, widths, GFLOP at the input, scores...).
+#: Model families of the packaged variants (``index.json``: a variant's ``family``, default GazeNet).
+FAMILIES = ("gazenet", "lite")
+
+
+def variants(*, family: str | None = None) -> dict:
+    """The packaged variants: ``{name: facts}`` (file, family, widths, GFLOP at the input, scores...).
+
+    Parameters
+    ----------
+    family : {"gazenet", "lite"}, optional
+        Only the variants of this family: ``"gazenet"`` (:class:`~salbench.models.pruning.GazeNet`,
+        run by the FastGaze runtime) or ``"lite"`` (EfficientNet-Lite0 features,
+        :class:`~salbench.models.lite.LiteGazeModel`). Default: all.
 
     Examples
     --------
     >>> from salbench.models.default import variants
-    >>> "unpruned" in variants()
+    >>> "unpruned" in variants(family="gazenet")
     True
     """
-    return {name: dict(facts) for name, facts in _index()["variants"].items()}
+    if family is not None and family not in FAMILIES:
+        raise InputError(f"family must be one of {', '.join(FAMILIES)}, got {family!r}")
+    out = {}
+    for name, facts in _index()["variants"].items():
+        facts = dict(facts)
+        facts.setdefault("family", "gazenet")
+        if family is None or facts["family"] == family:
+            out[name] = facts
+    return out
 
 
 def default_variant() -> str:
@@ -68,14 +86,22 @@ def default_variant() -> str:
 
 
 def default_network(variant: str | None = None):
-    """The :class:`~salbench.models.fastgaze.Network` of a packaged variant (default: the default)."""
-    from .fastgaze.network import load_network
+    """The network of a packaged variant (default: the default).
 
+    A :class:`~salbench.models.fastgaze.Network` for a GazeNet variant, a
+    :class:`~salbench.models.lite.LiteNetwork` for a Lite variant.
+    """
     name = default_variant() if variant is None else variant
-    known = _index()["variants"]
+    known = variants()
     if name not in known:
         raise InputError(f"unknown default-model variant {name!r}; the packaged variants are "
                          f"{', '.join(sorted(known))}")
+    if known[name]["family"] == "lite":
+        from .lite.network import load_lite_network
+
+        return load_lite_network(MODELS_DIR / known[name]["file"])
+    from .fastgaze.network import load_network
+
     return load_network(MODELS_DIR / known[name]["file"])
 
 
@@ -141,17 +167,18 @@ def default_model(variant: str | None = None, *, threads: int | None = None,
     Parameters
     ----------
     variant : str, optional
-        One of :func:`variants` (``"unpruned"`` or a pruning level); default
-        :func:`default_variant`, the pruned network the model card recommends.
+        One of :func:`variants` (a GazeNet level such as ``"unpruned"``, or a Lite variant);
+        default :func:`default_variant`, the network the model card recommends.
     threads : int, optional
-        Worker threads of the framework-free runtime (default: the CPUs available).
+        Worker threads of the FastGaze runtime (default: the CPUs available); a Lite variant runs
+        each image on one core and ignores it.
     input_pixels : int, optional
         Resize every image (aspect kept) to about this many pixels before the network; default:
         the pixel count of the variant's training input (``variants()[name]["input_size"]``).
 
     Returns
     -------
-    salbench.models.fastgaze.FastGazeModel
+    salbench.models.fastgaze.FastGazeModel or salbench.models.lite.LiteGazeModel
         A :class:`~salbench.models.ProbabilisticModel`: ``log_density(image)`` is a normalised
         natural-log density at the image's size; ``gflops(h, w)`` the cost at an ``h × w``
         network input.
@@ -169,6 +196,13 @@ def default_model(variant: str | None = None, *, threads: int | None = None,
 
     name = default_variant() if variant is None else variant
     network = default_network(name)
+    if variants()[name]["family"] == "lite":
+        from .lite.model import LiteGazeModel
+
+        prior = LearnedCentreBias(**{k: network.centre_bias[k]
+                                     for k in ("mu_x", "mu_y", "sigma_x", "sigma_y")})
+        return LiteGazeModel(network, centre_bias=prior, input_pixels=input_pixels,
+                             name="salbench Lite" + ("" if variant is None else f" ({name})"))
     if input_pixels is None:
         height, width = network.metadata["input_size"]
         input_pixels = int(height) * int(width)
