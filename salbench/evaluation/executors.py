@@ -52,6 +52,9 @@ def run_chunks(function, shared, chunks, on_result, *, executor=None, n_threads=
             _drive(_Futures(pool), function, shared, chunks, on_result, window or 2 * n_threads)
         return
     if is_dask_client(executor):
+        from .dask_setup import register
+
+        register(executor)  # the workers' allocator settings, once per worker (see dask_setup)
         backend = _DaskFutures(executor)
         shared = backend.scatter(shared)
         try:
