@@ -244,7 +244,9 @@ def evaluate(model, dataset, *, metrics="all", convention="tuebingen", split=Non
                                    overwrite=overwrite, lock_timeout=lock_timeout)
         try:
             if getattr(store, "completed_manifest", None) is not None:
-                return Results.load(out)
+                reused = Results.load(out)
+                reused.manifest["reused"] = True  # in memory only: this call scored nothing
+                return reused
             results = _run(store, plan, model, model_name, dataset, images, chunk_size,
                            executor, n_threads, progress, settings, inputs, {
                                "format": RESULTS_FORMAT, "status": "running",

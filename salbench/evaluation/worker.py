@@ -46,6 +46,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._blas import single_threaded
 from .._validation import as_coordinates
 from ..exceptions import InputError
 from ..metrics import ImageInputs, check_log_density, get, mean_defined, score_image
@@ -356,5 +357,13 @@ def _metric_maps(plan, log_density, baseline_ld, n_fixations, shape, i):
 
 
 def score_chunk(plan: ScoringPlan, model, model_name: str, dataset, images) -> list[ImageResult]:
-    """Score ``images`` (dataset indices) one after the other: one image's maps in memory."""
-    return [score_dataset_image(plan, model, model_name, dataset, i) for i in images]
+    """Score ``images`` (dataset indices) one after the other: one image's maps in memory.
+
+    numpy's and SciPy's BLAS run on one thread meanwhile: the engine's parallelism is across
+    images (threads, processes, dask workers), and OpenBLAS's own threads busy-wait for work —
+    beside the engine's other threads they took the cores from them (the built-in model's
+    bilinear upsampling GEMM ran 2x slower per image, measured in ``docs/scaling.md``). Dask
+    workers already start with ``OPENBLAS_NUM_THREADS=1``; this makes threads do the same.
+    """
+    with single_threaded():
+        return [score_dataset_image(plan, model, model_name, dataset, i) for i in images]
