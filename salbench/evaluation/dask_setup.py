@@ -1,10 +1,25 @@
-"""What salbench sets up on every dask worker before it scores: the C allocator's thresholds.
+"""What salbench sets up on every dask worker: the C allocator's thresholds, and the shared
+objects of an evaluation unpickled once per worker process.
 
 Imported only when an evaluation runs on a dask ``distributed.Client`` (it imports
 ``distributed``). :func:`salbench.evaluation.executors.run_chunks` registers
 :class:`WorkerSetup` as a worker plugin, so every worker of the cluster — those running now and
-any that join later — applies it once, whichever way the cluster was started.
+any that join later — applies it once, whichever way the cluster was started; and it scatters the
+evaluation's shared objects (plan, model, dataset) wrapped in a :class:`LoadOnce`.
 
+Loaded once per worker
+----------------------
+Scattering with ``broadcast=True`` puts a copy on every worker, but dask's active memory manager
+(``ReduceReplicas``, on by default, every 2 s) drops replicas that no task assigned to that
+worker waits for at that moment; the next chunk there fetches the object again from a peer and
+unpickles it again — for a network model, loading its weights (an ONNX session, a torch
+module) again. :class:`LoadOnce` makes the *unpickling* idempotent per process: it pickles to
+``(token, bytes)``, and a worker that already unpickled that token returns the objects it holds
+instead of loading the bytes again. ``tests/test_scale_out.py`` counts the loads with the memory
+manager running every 10 ms.
+
+Allocator thresholds
+--------------------
 Why: a dask nanny starts its worker with ``MALLOC_TRIM_THRESHOLD_=65536`` (distributed's
 ``distributed.nanny.pre-spawn-environ``, so that freed memory goes back to the OS). Setting any
 glibc threshold explicitly switches off glibc's *dynamic* mmap threshold, so every array above
@@ -25,7 +40,11 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import threading
+import uuid
+from collections import OrderedDict
 
+import cloudpickle
 from distributed.diagnostics.plugin import WorkerPlugin
 
 #: glibc's ``M_TRIM_THRESHOLD`` and ``M_MMAP_THRESHOLD`` parameter numbers (``malloc.h``).
@@ -89,3 +108,63 @@ class WorkerSetup(WorkerPlugin):
 def register(client) -> None:
     """Register :class:`WorkerSetup` on ``client``'s cluster (a no-op when already there)."""
     client.register_plugin(WorkerSetup(), name=PLUGIN_NAME)
+
+
+#: Shared objects this process unpickled, by token (the newest few evaluations).
+_LOADED: OrderedDict = OrderedDict()
+_LOADED_LOCK = threading.Lock()
+#: How many evaluations' objects a worker keeps (two run at once at most in practice: a model
+#: and its baselines run one after the other; the client forgets each token when it is done).
+KEEP = 2
+
+
+class LoadOnce:
+    """A tuple of objects for the workers, unpickled once per process however often it arrives.
+
+    It pickles to ``(token, bytes)`` and unpickles to the :class:`LoadOnce` this process already
+    holds for ``token`` when there is one; what a worker stores (and sends on to a peer that
+    lost its replica) is again a :class:`LoadOnce`, so the rule holds along every transfer.
+
+    Parameters
+    ----------
+    objects : tuple
+        What every chunk's function gets first (the plan, the model, the dataset, ...).
+    token : str, optional
+        The evaluation's identity (default: a new random one).
+    """
+
+    def __init__(self, objects, token=None):
+        self.objects = tuple(objects)
+        self.token = uuid.uuid4().hex if token is None else str(token)
+
+    def __reduce__(self):
+        # cloudpickle: a model class defined in a script or a notebook travels by value
+        return _load_once, (self.token, cloudpickle.dumps(self.objects))
+
+
+def _load_once(token, payload):
+    """The :class:`LoadOnce` of ``token``: the one this process holds, else ``payload`` loaded."""
+    with _LOADED_LOCK:
+        once = _LOADED.get(token)
+        if once is None:
+            once = LoadOnce(cloudpickle.loads(payload), token)
+            _LOADED[token] = once
+            while len(_LOADED) > KEEP:
+                _LOADED.popitem(last=False)
+        else:
+            _LOADED.move_to_end(token)
+        return once
+
+
+def _forget(token):
+    with _LOADED_LOCK:
+        _LOADED.pop(token, None)
+
+
+def forget(client, token) -> None:
+    """Let every worker drop the objects of ``token`` (best effort: a worker that is gone or
+    busy keeps them until :data:`KEEP` newer evaluations push them out)."""
+    try:
+        client.run(_forget, token, wait=False)
+    except Exception:  # noqa: BLE001 - cleanup of memory only; the results are already written
+        pass
