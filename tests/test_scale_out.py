@@ -22,7 +22,8 @@ from salbench.exceptions import DegenerateInputWarning, InputError
 from salbench.models.baselines import CentreBiasModel
 
 pytest.importorskip("distributed")
-from salbench.evaluation.dask_setup import PLUGIN_NAME, set_malloc_thresholds  # noqa: E402
+from salbench.evaluation.dask_setup import (  # noqa: E402
+    PLUGIN_NAME, loaded_tokens, set_malloc_thresholds)
 
 METRICS = ["auc", "sauc", "auc_judd", "auc_borji", "nss", "cc", "kld", "sim", "log_likelihood",
            "information_gain", "info_gain_mit"]
@@ -108,6 +109,8 @@ def test_model_is_loaded_once_per_dask_worker_not_once_per_chunk(tmp_path):
             worker_pids = set(client.run(os.getpid).values())
             results = evaluate(LoadCountingModel(log), data.dataset, metrics=["nss", "auc"],
                                executor=client, chunk_size=1, out=tmp_path / "run", seed=0)
+            held = client.run(loaded_tokens)
+    assert held and not any(held.values()), f"the workers still hold the model: {held}"
     assert len(results.images) == 40  # 40 chunks of one image
     loads = log.read_text().split()
     assert loads, "the workers never unpickled the model"

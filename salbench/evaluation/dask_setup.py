@@ -161,10 +161,16 @@ def _forget(token):
         _LOADED.pop(token, None)
 
 
+def loaded_tokens() -> list:
+    """The tokens whose objects this process holds (oldest first)."""
+    with _LOADED_LOCK:
+        return list(_LOADED)
+
+
 def forget(client, token) -> None:
-    """Let every worker drop the objects of ``token`` (best effort: a worker that is gone or
-    busy keeps them until :data:`KEEP` newer evaluations push them out)."""
+    """Let every worker drop the objects of ``token`` (best effort: a worker that is gone keeps
+    them until :data:`KEEP` newer evaluations push them out)."""
     try:
-        client.run(_forget, token, wait=False)
+        client.run(_forget, token)
     except Exception:  # noqa: BLE001 - cleanup of memory only; the results are already written
         pass
