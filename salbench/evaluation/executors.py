@@ -5,6 +5,10 @@ keeps a bounded number in flight (so finished results never pile up), and hands 
 callback in the calling thread as soon as it is ready. When a chunk fails, chunks not yet started
 are cancelled, the ones already running are waited for (their results are still delivered, so a
 resumed run does not redo them) and the first error is raised.
+
+On dask the shared arguments are scattered to every worker once, wrapped in a
+:class:`~salbench.evaluation.dask_setup.LoadOnce` (unpickled once per worker process), and a
+worker plugin sets the workers' allocator thresholds (see :mod:`salbench.evaluation.dask_setup`).
 """
 
 from __future__ import annotations
