@@ -116,8 +116,8 @@ def score_dataset_image(plan: ScoringPlan, model, model_name: str, dataset, i: i
     i = int(i)
     stimuli = dataset.stimuli
     shape = stimuli.shape(i)
-    image_id = stimuli.ids[i]
-    context = f"image {i} ({stimuli.names[i]})"
+    image_id = stimuli.image_id(i)  # not ids[i], names[i]: those copy N entries per image
+    context = f"image {i} ({stimuli.name(i)})"
     f = dataset.fixations.for_image(i)
     started = time.perf_counter()
     image = stimuli.load(i) if plan.model_needs_pixels else shape
@@ -194,8 +194,8 @@ def score_leave_one_out(plan: ScoringPlan, model, model_name: str, dataset, i: i
     i = int(i)
     stimuli = dataset.stimuli
     shape = stimuli.shape(i)
-    image_id = stimuli.ids[i]
-    context = f"image {i} ({stimuli.names[i]})"
+    image_id = stimuli.image_id(i)  # not ids[i], names[i]: those copy N entries per image
+    context = f"image {i} ({stimuli.name(i)})"
     f = dataset.fixations.for_image(i)
     started = time.perf_counter()
     n_fixations = len(f)
