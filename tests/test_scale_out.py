@@ -53,6 +53,10 @@ def test_serial_threads_and_dask_processes_give_identical_bytes(data, tmp_path):
         with dask_executor(dask_workers=2) as client:
             runs["dask"] = evaluate(model, data.dataset, metrics=METRICS, executor=client,
                                     chunk_size=3, out=tmp_path / "dask", seed=3)
+            # the default chunk size on dask (DASK_CHUNK, larger than on threads): same bytes
+            runs["dask-default"] = evaluate(model, data.dataset, metrics=METRICS,
+                                            executor=client, out=tmp_path / "dask-default",
+                                            seed=3)
             applied = client.run(_malloc_thresholds_applied)
     # the worker plugin ran on every worker and set glibc's thresholds (see dask_setup)
     assert len(applied) == 2
@@ -61,7 +65,7 @@ def test_serial_threads_and_dask_processes_give_identical_bytes(data, tmp_path):
         "dask distributed (2 worker(s))"
     expected_images = _columns_bytes(runs["serial"].images.drop(columns="model_seconds"))
     expected_fixations = (tmp_path / "serial" / "fixations.parquet").read_bytes()
-    for name in ("threads", "dask"):
+    for name in ("threads", "dask", "dask-default"):
         images = pd.read_parquet(tmp_path / name / "images.parquet")
         assert _columns_bytes(images.drop(columns="model_seconds")) == expected_images, name
         assert (tmp_path / name / "fixations.parquet").read_bytes() == expected_fixations, name
