@@ -213,6 +213,7 @@ def _evaluate(model_spec, dataset_spec, out_of_image, out, metrics, convention, 
                        allow_fit_overlap=allow_fit_overlap, **options)]
     for message in dict.fromkeys(str(w.message) for w in caught):
         say(f"warning: {message}", err=True)
+    say(speed_line(model_name, results[0].manifest), err=True)
     if baselines:
         say("scoring the baselines (uniform, centre bias, gold standard)", err=True)
         with warnings.catch_warnings():
@@ -223,6 +224,25 @@ def _evaluate(model_spec, dataset_spec, out_of_image, out, metrics, convention, 
     board = leaderboard(results, seed=seed, images="common")
     if not quiet:
         click.echo(board.render(fmt), nl=False)
+
+
+def speed_line(model_name, manifest) -> str:
+    """One line on how fast this run scored: images, seconds, images/s, model ms per image."""
+    timings = manifest.get("timings", {})
+    run = (timings.get("runs") or [{}])[-1]
+    images = run.get("images", 0)
+    if manifest.get("reused") or not images:
+        return f"{model_name}: nothing left to score (the results were complete)"
+    seconds = run.get("scoring_wall_seconds") or 0.0
+    rate = timings.get("images_per_second")
+    model_ms = timings.get("model_ms_per_image")
+    text = f"{model_name}: {images} images in {seconds:.1f} s"
+    if rate:
+        text += f", {rate:.1f} images/s"
+    text += f" on {run.get('executor', '?')}"
+    if model_ms is not None:
+        text += f" (model calls {model_ms:.1f} ms per image)"
+    return text
 
 
 # ------------------------------------------------------------------------------------ leaderboard

@@ -184,7 +184,7 @@ class Dataset:
 
     def __getitem__(self, i) -> DatasetImage:
         i = self.stimuli._check(i)
-        return DatasetImage(i, self.stimuli.ids[i], self.stimuli.names[i], self.stimuli.shape(i),
+        return DatasetImage(i, self.stimuli.image_id(i), self.stimuli.name(i), self.stimuli.shape(i),
                             self.fixations.for_image(i), self.stimuli)
 
     def __iter__(self):

@@ -147,6 +147,17 @@ class Stimuli:
             self._ids = [f"{p.name}:{h[:ID_HASH_DIGITS]}" for p, h in zip(self._paths, self.hashes)]
         return list(self._ids)
 
+    def name(self, i: int) -> str:
+        """File name of image ``i`` (``names[i]`` without building the list: O(1) per image)."""
+        return self._paths[self._check(i)].name
+
+    def image_id(self, i: int) -> str:
+        """Stable id of image ``i`` (``ids[i]`` without copying the list: O(1) per image)."""
+        i = self._check(i)
+        if self._ids is None:
+            self.ids  # noqa: B018 - builds the cache once
+        return self._ids[i]
+
     def index_of(self, image_id: str) -> int:
         """The position of the image with id ``image_id`` (raises InputError if absent)."""
         if self._index is None:

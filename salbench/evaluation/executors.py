@@ -5,6 +5,10 @@ keeps a bounded number in flight (so finished results never pile up), and hands 
 callback in the calling thread as soon as it is ready. When a chunk fails, chunks not yet started
 are cancelled, the ones already running are waited for (their results are still delivered, so a
 resumed run does not redo them) and the first error is raised.
+
+On dask the shared arguments are scattered to every worker once, wrapped in a
+:class:`~salbench.evaluation.dask_setup.LoadOnce` (unpickled once per worker process), and a
+worker plugin sets the workers' allocator thresholds (see :mod:`salbench.evaluation.dask_setup`).
 """
 
 from __future__ import annotations
@@ -52,16 +56,29 @@ def run_chunks(function, shared, chunks, on_result, *, executor=None, n_threads=
             _drive(_Futures(pool), function, shared, chunks, on_result, window or 2 * n_threads)
         return
     if is_dask_client(executor):
+        from .dask_setup import LoadOnce, forget, register
+
+        register(executor)  # the workers' allocator settings, once per worker (see dask_setup)
         backend = _DaskFutures(executor)
-        shared = backend.scatter(shared)
+        once = LoadOnce(shared)
+        scattered = backend.scatter([once])
         try:
             n_workers = len(executor.scheduler_info().get("workers", {})) or 1
         except Exception:  # pragma: no cover
             n_workers = 1
-        _drive(backend, function, shared, chunks, on_result, window or 2 * n_workers + 2)
+        try:
+            _drive(backend, _call_shared, (function, *scattered), chunks, on_result,
+                   window or 2 * n_workers + 2)
+        finally:
+            forget(executor, once.token)
         return
     workers = getattr(executor, "_max_workers", None) or n_threads
     _drive(_Futures(executor), function, shared, chunks, on_result, window or 2 * workers)
+
+
+def _call_shared(function, shared, chunk):
+    # on a dask worker: ``shared`` is the LoadOnce this process unpickled (once per process)
+    return function(*shared.objects, chunk)
 
 
 def _drive(backend, function, shared, chunks, on_result, window):
@@ -118,7 +135,8 @@ class _DaskFutures:
         self.client = client
 
     def scatter(self, objects):
-        # Large shared objects (the dataset's fixations, a fitted baseline) go to the workers once.
+        # Large shared objects (the dataset's fixations, a fitted baseline) go to every worker
+        # at the start, not with each chunk.
         return tuple(self.client.scatter(list(objects), broadcast=True, hash=False))
 
     def submit(self, function, *args):

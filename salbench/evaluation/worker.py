@@ -46,6 +46,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._blas import single_threaded
 from .._validation import as_coordinates
 from ..exceptions import InputError
 from ..metrics import ImageInputs, check_log_density, get, mean_defined, score_image
@@ -115,8 +116,8 @@ def score_dataset_image(plan: ScoringPlan, model, model_name: str, dataset, i: i
     i = int(i)
     stimuli = dataset.stimuli
     shape = stimuli.shape(i)
-    image_id = stimuli.ids[i]
-    context = f"image {i} ({stimuli.names[i]})"
+    image_id = stimuli.image_id(i)  # not ids[i], names[i]: those copy N entries per image
+    context = f"image {i} ({stimuli.name(i)})"
     f = dataset.fixations.for_image(i)
     started = time.perf_counter()
     image = stimuli.load(i) if plan.model_needs_pixels else shape
@@ -193,8 +194,8 @@ def score_leave_one_out(plan: ScoringPlan, model, model_name: str, dataset, i: i
     i = int(i)
     stimuli = dataset.stimuli
     shape = stimuli.shape(i)
-    image_id = stimuli.ids[i]
-    context = f"image {i} ({stimuli.names[i]})"
+    image_id = stimuli.image_id(i)  # not ids[i], names[i]: those copy N entries per image
+    context = f"image {i} ({stimuli.name(i)})"
     f = dataset.fixations.for_image(i)
     started = time.perf_counter()
     n_fixations = len(f)
@@ -356,5 +357,13 @@ def _metric_maps(plan, log_density, baseline_ld, n_fixations, shape, i):
 
 
 def score_chunk(plan: ScoringPlan, model, model_name: str, dataset, images) -> list[ImageResult]:
-    """Score ``images`` (dataset indices) one after the other: one image's maps in memory."""
-    return [score_dataset_image(plan, model, model_name, dataset, i) for i in images]
+    """Score ``images`` (dataset indices) one after the other: one image's maps in memory.
+
+    numpy's and SciPy's BLAS run on one thread meanwhile: the engine's parallelism is across
+    images (threads, processes, dask workers), and OpenBLAS's own threads busy-wait for work —
+    beside the engine's other threads they took the cores from them (the built-in model's
+    bilinear upsampling GEMM ran 2x slower per image, measured in ``docs/scaling.md``). Dask
+    workers already start with ``OPENBLAS_NUM_THREADS=1``; this makes threads do the same.
+    """
+    with single_threaded():
+        return [score_dataset_image(plan, model, model_name, dataset, i) for i in images]
