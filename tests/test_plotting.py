@@ -610,7 +610,7 @@ def test_cli_plot_roc_legend_is_the_engines_auc(pysaliency_folder, tmp_path):
         out = tmp_path / f"roc-{negatives}.svg"
         result = _run("plot", "roc", "--model", "baseline:centre", "--model", "baseline:uniform",
                       "--dataset", pysaliency_folder, "--image", "0,2", "--image", 3,
-                      "--negatives", negatives, "--out", out)
+                      "--negatives", negatives, "--allow-fit-overlap", "--out", out)
         assert result.exit_code == 0, result.output
         text = out.read_text()
         expected = scores.set_index("image").loc[[0, 2, 3], metric].mean()
@@ -622,7 +622,8 @@ def test_cli_plot_grid(pysaliency_folder, tmp_path):
     out = tmp_path / "grid.png"
     result = _run("plot", "grid", "--dataset", pysaliency_folder, "--images", "0,1",
                   "--images", 3, "--model", "baseline:centre", "--model", "baseline:gold",
-                  "--score", "auc", "--colorbar", "--out", out, "--dpi", 50)
+                  "--score", "auc", "--colorbar", "--allow-fit-overlap", "--out", out,
+                  "--dpi", 50)
     assert result.exit_code == 0, result.output
     assert _is_figure_file(out)
     from PIL import Image
