@@ -204,3 +204,46 @@ def test_damaged_results_are_reported_by_file(mixed, tmp_path):
         Results.load(out)
     with pytest.raises(DataError, match="no such results directory"):
         Results.load(tmp_path / "missing")
+
+
+@pytest.mark.parametrize("out", [None, "run"])
+def test_chunk_tables_merged_along_the_way_give_the_same_tables(mixed, tmp_path, monkeypatch, out):
+    """The store merges its chunk tables every few chunks (memory at 100k images); the tables,
+    in memory and on disk, must equal those of a run that merges them only at the end."""
+    from salbench.evaluation import store
+
+    def run(merge_every, name):
+        monkeypatch.setattr(store, "_MERGE_EVERY", merge_every)
+        target = None if out is None else tmp_path / f"{out}-{name}"
+        return evaluate(SmoothRandomModel(), mixed, metrics=METRICS, out=target, chunk_size=1,
+                        n_threads=1)
+
+    seen = []
+    merge = store._concat
+
+    def counting(frames, empty):
+        seen.append(len(frames))
+        return merge(frames, empty)
+
+    monkeypatch.setattr(store, "_concat", counting)
+    merged = run(2, "merged")
+    assert max(seen) <= 3 and len(seen) > 4  # merged along the way, never more than 3 at once
+    whole = run(10_000, "whole")
+    timings = [c for c in merged.images.columns if c.endswith("_seconds")]
+    pd.testing.assert_frame_equal(merged.images.drop(columns=timings),
+                                  whole.images.drop(columns=timings))
+    pd.testing.assert_frame_equal(merged.fixations, whole.fixations)
+
+
+def test_a_resumed_run_merges_the_parts_it_reads_back(mixed, tmp_path, monkeypatch):
+    from salbench.evaluation import store
+
+    monkeypatch.setattr(store, "_MERGE_EVERY", 2)
+    out = tmp_path / "run"
+    with pytest.raises(KeyboardInterrupt):
+        evaluate(Flaky(fail_at=7), mixed, metrics=METRICS, out=out, chunk_size=1, n_threads=1)
+    resumed = evaluate(Flaky(), mixed, metrics=METRICS, out=out, chunk_size=1, n_threads=1)
+    fresh = evaluate(SmoothRandomModel("flaky"), mixed, metrics=METRICS, out=tmp_path / "fresh")
+    columns = ["image", "image_id", "n_fixations", *METRICS]
+    pd.testing.assert_frame_equal(resumed.images[columns], fresh.images[columns])
+    pd.testing.assert_frame_equal(resumed.fixations, fresh.fixations)
