@@ -65,6 +65,18 @@ def log(*parts):
     print(time.strftime("%H:%M:%S"), *parts, flush=True)
 
 
+def fixation_nll(log_p, index, targets):
+    """The training loss: minus the mean log-density at the fixated pixels of the batch's images
+    (``log_p``: ``(B, H, W)`` log-densities of images ``index``; ``targets.pixels[k]``: the flat
+    pixel index of every fixation of image ``k``)."""
+    import torch
+
+    log_p = log_p.flatten(1)
+    picks = torch.cat([log_p[row, torch.from_numpy(targets.pixels[k])]
+                       for row, k in enumerate(index)])
+    return -picks.mean()
+
+
 def write_json(path: Path, data) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -258,10 +270,7 @@ def train_head(net, feats, train_t, val_t, size, *, epochs, lr, batch, seed, cb_
         losses = []
         for start in range(0, len(order), batch):
             index = np.sort(order[start:start + batch])
-            log_p = net.log_density(net.head(train_f[index]), size).flatten(1)
-            picks = torch.cat([log_p[row, torch.from_numpy(train_t.pixels[k])]
-                               for row, k in enumerate(index)])
-            loss = -picks.mean()
+            loss = fixation_nll(net.log_density(net.head(train_f[index]), size), index, train_t)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
@@ -390,10 +399,7 @@ def finetune_backbone(net, views: Views, train_t, val_t, cb_ll, args) -> dict:
         losses = []
         for start in range(0, len(order), 8):
             index = np.sort(order[start:start + 8])
-            log_p = net(train_images[index]).flatten(1)
-            picks = torch.cat([log_p[row, torch.from_numpy(train_t.pixels[k])]
-                               for row, k in enumerate(index)])
-            loss = -picks.mean()
+            loss = fixation_nll(net(train_images[index]), index, train_t)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
